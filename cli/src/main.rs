@@ -1,0 +1,295 @@
+//! The `mase-hw` command line: list, emit, test and simulate components, and run the
+//! co-simulation benchmark. `main` only maps the outcome of [`run`] to an exit code:
+//! 0 success, 1 a check failed (mismatch, failing regression), 2 bad input.
+
+mod bench;
+mod tensors;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{anyhow, bail, Context, Result};
+use clap::{Parser, Subcommand, ValueEnum};
+use generator::components;
+use generator::component::Instance;
+use testbenches::cosim::{Dut, Stall};
+use testbenches::regress;
+
+#[derive(Parser)]
+#[command(name = "mase-hw", version, about = "Streaming dataflow hardware generator and simulator for ML inference on FPGAs")]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// List components with their parameters, ranges and defaults.
+    Components {
+        /// Only this component.
+        name: Option<String>,
+    },
+    /// Write one configured component: SystemVerilog, signature JSON, file list, ROM files.
+    Emit {
+        /// Component name (see `mase-hw components`).
+        component: String,
+        /// Parameter override KEY=VALUE (repeatable); mode names for ROUNDING/OVERFLOW.
+        #[arg(short, long = "param", value_name = "KEY=VALUE")]
+        params: Vec<String>,
+        /// Output directory.
+        #[arg(short, long)]
+        output: PathBuf,
+        /// Name of the generated top module (default `<component>_top`).
+        #[arg(long)]
+        top: Option<String>,
+        /// JSON tensors for the component's ROMs (e.g. `weight`, `bias` of linear).
+        #[arg(long)]
+        inputs: Option<PathBuf>,
+    },
+    /// Verilator regression against the golden models under four stall patterns.
+    Test {
+        /// Components to test (default: all).
+        components: Vec<String>,
+        /// Random configurations per component on top of the corner ones.
+        #[arg(long, default_value_t = 2)]
+        configs: usize,
+        /// Seed of random configurations, vectors and stalls.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Vector sets per configuration and stall pattern.
+        #[arg(long, default_value_t = 2)]
+        vectors: usize,
+        /// Write VCD waveforms of every run into this directory.
+        #[arg(long, value_name = "DIR")]
+        waves: Option<PathBuf>,
+        /// Parallel configurations (default: number of cores).
+        #[arg(long)]
+        jobs: Option<usize>,
+    },
+    /// Run tensors through a component (golden model or Verilator).
+    Sim {
+        #[command(subcommand)]
+        what: SimCmd,
+    },
+    /// Benchmarks that print side-by-side ratios.
+    Bench {
+        #[command(subcommand)]
+        what: BenchCmd,
+    },
+}
+
+#[derive(Subcommand)]
+enum SimCmd {
+    /// Simulate one configured component on tensors from a JSON file.
+    Component {
+        /// Component name.
+        name: String,
+        /// Parameter override KEY=VALUE (repeatable).
+        #[arg(short, long = "param", value_name = "KEY=VALUE")]
+        params: Vec<String>,
+        /// Input tensors: {"<tensor>": {"shape": [...], "raw": [...]}}.
+        #[arg(long)]
+        inputs: PathBuf,
+        /// Output tensors (same form plus width, frac_width, signed).
+        #[arg(long)]
+        output: PathBuf,
+        /// Which model computes the outputs.
+        #[arg(long, value_enum, default_value_t = Engine::Golden)]
+        engine: Engine,
+        /// VCD file of the Verilator run.
+        #[arg(long, value_name = "FILE")]
+        waves: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum BenchCmd {
+    /// Rust-driven Verilator vs a hand-written C++ main loop on the same linear model,
+    /// and golden-model MAC throughput.
+    Cosim {
+        /// Simulated cycles per measurement.
+        #[arg(long, default_value_t = 200_000)]
+        cycles: u64,
+        /// Repetitions (the median is reported).
+        #[arg(long, default_value_t = 5)]
+        reps: usize,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum Engine {
+    Golden,
+    Verilator,
+}
+
+/// An error caused by the user's input (exit code 2).
+#[derive(Debug)]
+struct UserError(String);
+impl std::fmt::Display for UserError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+impl std::error::Error for UserError {}
+
+fn user<E: std::fmt::Display>(e: E) -> anyhow::Error {
+    anyhow!(UserError(e.to_string()))
+}
+
+/// A check that ran and failed (exit code 1).
+#[derive(Debug)]
+struct CheckFailed(String);
+impl std::fmt::Display for CheckFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+impl std::error::Error for CheckFailed {}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            if e.downcast_ref::<CheckFailed>().is_some() { ExitCode::from(1) } else { ExitCode::from(2) }
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
+    match cli.cmd {
+        Cmd::Components { name } => list_components(name.as_deref()),
+        Cmd::Emit { component, params, output, top, inputs } => emit(&component, &params, &output, top, inputs),
+        Cmd::Test { components, configs, seed, vectors, waves, jobs } => {
+            test(&components, configs, seed, vectors, waves, jobs)
+        }
+        Cmd::Sim { what: SimCmd::Component { name, params, inputs, output, engine, waves } } => {
+            sim_component(&name, &params, &inputs, &output, engine, waves)
+        }
+        Cmd::Bench { what: BenchCmd::Cosim { cycles, reps } } => bench::cosim(cycles, reps),
+    }
+}
+
+fn configure(name: &str, params: &[String]) -> Result<Box<dyn Instance>> {
+    let c = components::find(name).map_err(user)?;
+    let p = generator::Params::parse(name, c.params(), params).map_err(user)?;
+    c.elaborate(&p).map_err(user)
+}
+
+fn list_components(only: Option<&str>) -> Result<()> {
+    let list: Vec<_> = match only {
+        Some(n) => vec![components::find(n).map_err(user)?],
+        None => components::all().to_vec(),
+    };
+    for c in list {
+        println!("{:<12} {}", c.name(), c.summary());
+        for s in c.params() {
+            println!("    {:<18} default {:<8} {}; {}", s.name, s.display_value(s.default), s.doc, s.rule());
+        }
+        println!();
+    }
+    Ok(())
+}
+
+fn emit(component: &str, params: &[String], output: &std::path::Path, top: Option<String>, inputs: Option<PathBuf>) -> Result<()> {
+    let inst = configure(component, params)?;
+    let top = top.unwrap_or_else(|| format!("{component}_top"));
+    if !is_identifier(&top) {
+        return Err(user(format!("--top {top:?}: must be a SystemVerilog identifier ([A-Za-z_][A-Za-z0-9_]*)")));
+    }
+    let tensors = match inputs {
+        Some(p) => Some(tensors::read(&p, &*inst).map_err(user)?),
+        None => None,
+    };
+    let files = generator::emit::render(&*inst, &top, tensors.as_ref()).map_err(user)?;
+    let written = generator::emit::write_dir(&files, output)?;
+    for p in written {
+        println!("wrote {}", p.display());
+    }
+    Ok(())
+}
+
+fn is_identifier(s: &str) -> bool {
+    let mut ch = s.chars();
+    matches!(ch.next(), Some(c) if c.is_ascii_alphabetic() || c == '_') && ch.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+fn test(names: &[String], configs: usize, seed: u64, vectors: usize, waves: Option<PathBuf>, jobs: Option<usize>) -> Result<()> {
+    let comps: Vec<_> = if names.is_empty() {
+        components::all().to_vec()
+    } else {
+        names.iter().map(|n| components::find(n).map_err(user)).collect::<Result<_>>()?
+    };
+    let v = sim::Verilator::discover()?;
+    let mut opts = regress::Options { seed, random_configs: configs, vectors, waves, ..regress::Options::default() };
+    if let Some(j) = jobs {
+        opts.jobs = j.max(1);
+    }
+    println!("mase-hw test: {} component(s), {}, seed {seed}, {} job(s)", comps.len(), v.version(), opts.jobs);
+    let t = Instant::now();
+    let reports = regress::regress(&v, &comps, &opts, &|r| {
+        let status = if r.failures.is_empty() { "ok  " } else { "FAIL" };
+        println!(
+            "{status} {:<12} {:<9} {:>4} vectors {:>7} beats  build {:>5.1}s sim {:>5.2}s  {}",
+            r.component,
+            r.label,
+            r.vectors,
+            r.beats,
+            r.build_secs,
+            r.sim_secs,
+            r.params.join(" ")
+        );
+    });
+    println!();
+    print!("{}", regress::summary(&reports, t.elapsed().as_secs_f64()));
+    let failures: Vec<&String> = reports.iter().flat_map(|r| &r.failures).collect();
+    if failures.is_empty() {
+        return Ok(());
+    }
+    println!("\nfailures:");
+    for f in &failures {
+        println!("  {f}");
+    }
+    Err(anyhow!(CheckFailed(format!("{} failure(s); rerun with --seed {seed} to reproduce", failures.len()))))
+}
+
+fn sim_component(name: &str, params: &[String], inputs: &std::path::Path, output: &std::path::Path, engine: Engine, waves: Option<PathBuf>) -> Result<()> {
+    let inst = configure(name, params)?;
+    let ins = tensors::read(inputs, &*inst).map_err(user)?;
+    inst.check_inputs(&ins).map_err(user)?;
+    let golden = inst.golden(&ins).map_err(user)?;
+    let result = match engine {
+        Engine::Golden => golden,
+        Engine::Verilator => {
+            let v = sim::Verilator::discover()?;
+            let dut = Dut::build(&v, &*inst, waves.is_some()).map_err(|e| anyhow!(e))?;
+            let out = dut.run(&ins, &golden, Stall::None, 1, waves.as_deref()).map_err(|e| anyhow!(e))?;
+            for e in &out.errors {
+                eprintln!("warning: {e}");
+            }
+            let mut result = generator::TensorMap::new();
+            for s in inst.streams().iter().filter(|s| s.direction == generator::sv::Dir::Output) {
+                let g = &golden[&s.tensor];
+                let raw = generator::tensor::from_beats(&out.observed[&s.name]);
+                if raw.len() != g.raw.len() {
+                    bail!(CheckFailed(format!("{}: Verilator produced {} of {} elements", s.name, raw.len(), g.raw.len())));
+                }
+                result.insert(s.tensor.clone(), generator::Tensor::new(g.shape.clone(), raw, g.format));
+            }
+            let agree = result == golden;
+            eprintln!(
+                "verilator: {} cycles, latency {:?}, {} beats; {} the golden model",
+                out.cycles,
+                out.latency,
+                out.beats_compared,
+                if agree { "matches" } else { "DIFFERS from" }
+            );
+            result
+        }
+    };
+    tensors::write(output, &result).with_context(|| format!("writing {}", output.display()))?;
+    println!("wrote {}", output.display());
+    Ok(())
+}

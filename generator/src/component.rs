@@ -1,0 +1,359 @@
+//! The component abstraction: a [`Component`] declares parameters and configurations to
+//! test; elaborating it with validated [`Params`] yields an [`Instance`] that knows its
+//! streams, memories, timing, golden model and how to wrap its hand-written SV module
+//! in a flat top. Everything downstream (emission, co-simulation, the CLI) works from an
+//! `Instance` and its [`Signature`], never by parsing SystemVerilog.
+
+use std::collections::BTreeMap;
+
+use golden::Format;
+use serde::Serialize;
+
+use crate::error::GenError;
+use crate::params::{ParamSpec, Params};
+use crate::rng::Rng;
+use crate::sv::{Dir, SvInstance, SvModule, SvPort, SvValue};
+use crate::tensor::{Beat, Dim, Tensor, TensorMap};
+
+/// A component kind in the registry.
+pub trait Component: Sync {
+    /// Registry name (`cast`, `linear`, …), also the stem of every file of the component.
+    fn name(&self) -> &'static str;
+    /// One line for `mase-hw components`.
+    fn summary(&self) -> &'static str;
+    /// Declared parameters with defaults and ranges.
+    fn params(&self) -> &'static [ParamSpec];
+    /// Checks the rules between parameters and builds the instance.
+    fn elaborate(&self, params: &Params) -> Result<Box<dyn Instance>, GenError>;
+    /// Corner configurations (as overrides of the defaults) the regression always runs.
+    fn corners(&self) -> Vec<Vec<(&'static str, i64)>>;
+    /// A random legal configuration (as overrides of the defaults).
+    fn random(&self, rng: &mut Rng) -> Vec<(&'static str, i64)>;
+
+    /// Defaults overridden by `overrides`, elaborated.
+    fn configure(&self, overrides: &[(&str, i64)]) -> Result<Box<dyn Instance>, GenError> {
+        self.elaborate(&Params::with(self.name(), self.params(), overrides)?)
+    }
+}
+
+/// How a stream of the flat top reaches the hand-written module.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CoreBinding {
+    /// The module has ports `<name>`, `<name>_valid`, `<name>_ready`.
+    Direct,
+    /// The module bundles N streams as `<base>[N-1:0][W-1:0]`, `<base>_valid[N-1:0]`, …;
+    /// this stream is element `index` of `count`.
+    Bundle { base: &'static str, index: usize, count: usize },
+}
+
+/// A valid/ready stream of the top.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct StreamDef {
+    pub name: String,
+    pub direction: Dir,
+    pub lanes: usize,
+    pub lane_width: u32,
+    pub frac_width: i32,
+    pub signed: bool,
+    /// The tensor this stream carries (beats in block order unless the component says otherwise).
+    pub tensor: String,
+    #[serde(skip)]
+    pub binding: CoreBinding,
+}
+
+impl StreamDef {
+    pub fn new(name: &str, direction: Dir, lanes: usize, format: Format, tensor: &str) -> Self {
+        StreamDef {
+            name: name.to_string(),
+            direction,
+            lanes,
+            lane_width: format.width(),
+            frac_width: format.frac(),
+            signed: format.is_signed(),
+            tensor: tensor.to_string(),
+            binding: CoreBinding::Direct,
+        }
+    }
+
+    pub fn bundled(mut self, base: &'static str, index: usize, count: usize) -> Self {
+        self.binding = CoreBinding::Bundle { base, index, count };
+        self
+    }
+
+    pub fn format(&self) -> Format {
+        match Format::new(self.lane_width, self.frac_width, self.signed) {
+            Ok(f) => f,
+            Err(e) => unreachable!("stream {} has an invalid format: {e}", self.name),
+        }
+    }
+
+    pub fn data_width(&self) -> u32 {
+        self.lanes as u32 * self.lane_width
+    }
+}
+
+/// A ROM whose contents come from a tensor and are written to a `.mem` file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct MemDef {
+    /// The tensor stored.
+    pub tensor: String,
+    /// The SV parameter of the module that names the file.
+    pub param: String,
+    /// File name (relative to the emitted directory).
+    pub file: String,
+    /// Words in the file and bits per word.
+    pub depth: usize,
+    pub word_width: u32,
+}
+
+/// Shape and format of a tensor the instance consumes or produces.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TensorDef {
+    pub name: String,
+    pub direction: Dir,
+    pub shape: Vec<Dim>,
+    #[serde(serialize_with = "ser_format")]
+    pub format: Format,
+}
+
+fn ser_format<S: serde::Serializer>(f: &Format, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&f.to_string())
+}
+
+/// Timing facts of an instance, as promised in its signature.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Timing {
+    /// Cycles from the handshake of the first input beat to the handshake of the first
+    /// output beat with no stalls (from reset release for components without inputs).
+    pub latency: u64,
+    /// Cycles between accepted beats of the named stream in steady state.
+    pub initiation_interval: u64,
+    /// The stream the initiation interval counts.
+    pub ii_stream: String,
+}
+
+/// The machine-readable description of an emitted top: what the stitcher and the
+/// test harness read instead of parsing SystemVerilog.
+#[derive(Clone, Debug, Serialize)]
+pub struct Signature {
+    pub component: String,
+    pub module: String,
+    pub top: String,
+    pub parameters: BTreeMap<String, String>,
+    pub clock: String,
+    pub reset: String,
+    pub ports: Vec<PortSig>,
+    pub streams: Vec<StreamDef>,
+    pub tensors: Vec<TensorDef>,
+    pub memories: Vec<MemDef>,
+    pub timing: Timing,
+    /// Combinational paths between handshake signals, as (from, to) port names.
+    pub combinational_paths: Vec<(String, String)>,
+    /// Resource-relevant counts (multipliers, memory bits, …).
+    pub resources: BTreeMap<String, u64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PortSig {
+    pub name: String,
+    pub direction: Dir,
+    pub width: u32,
+}
+
+/// A validated configuration of a component.
+pub trait Instance: Send + Sync {
+    fn component(&self) -> &'static dyn Component;
+    fn params(&self) -> &Params;
+    /// The hand-written module the top instantiates.
+    fn module(&self) -> &'static str;
+    /// Library modules needed, dependencies first, the module itself last.
+    fn library(&self) -> Vec<&'static str>;
+    /// Parameters passed to the module, in declaration order.
+    fn sv_params(&self, mem_dir: &str) -> Vec<(String, SvValue)>;
+    fn streams(&self) -> Vec<StreamDef>;
+    fn memories(&self) -> Vec<MemDef> {
+        Vec::new()
+    }
+    fn tensors(&self) -> Vec<TensorDef>;
+    fn timing(&self) -> Timing;
+    fn combinational_paths(&self) -> Vec<(String, String)>;
+    fn resources(&self) -> BTreeMap<String, u64> {
+        BTreeMap::new()
+    }
+    /// Extra connections of module inputs that are not part of any stream (tie-offs).
+    fn tie_offs(&self) -> Vec<(String, String)> {
+        Vec::new()
+    }
+    /// Module outputs that are not part of any stream, with their widths. The top
+    /// connects each to a wire `unused_<port>` (Verilator's default unused pattern).
+    fn unused_outputs(&self) -> Vec<(String, u32)> {
+        Vec::new()
+    }
+
+    /// Random input tensors with `batch` as every free dimension.
+    fn random_inputs(&self, rng: &mut Rng, batch: usize) -> TensorMap {
+        self.tensors()
+            .iter()
+            .filter(|t| t.direction == Dir::Input)
+            .map(|t| {
+                let shape: Vec<usize> = t
+                    .shape
+                    .iter()
+                    .map(|d| match *d {
+                        Dim::Fixed(n) => n,
+                        Dim::Batch => batch,
+                        Dim::Multiple(m) => m,
+                    })
+                    .collect();
+                let raw = (0..Tensor::numel(&shape)).map(|_| rng.raw_in(t.format)).collect();
+                (t.name.clone(), Tensor::new(shape, raw, t.format))
+            })
+            .collect()
+    }
+
+    /// The golden model: output tensors from input tensors (already checked).
+    fn golden(&self, inputs: &TensorMap) -> Result<TensorMap, GenError>;
+
+    /// Beats of a stream for the given tensors (inputs and golden outputs). Default:
+    /// block order of the stream's tensor.
+    fn stream_beats(&self, stream: &StreamDef, tensors: &TensorMap) -> Result<Vec<Beat>, GenError> {
+        let name = self.component().name();
+        let t = crate::tensor::require(tensors, name, &stream.tensor, "stream data")?;
+        t.to_beats(name, &stream.tensor, stream.lanes)
+    }
+
+    /// Words of a memory, each word's lanes least significant first (as raw codes of the
+    /// tensor's format). Default: block order with `word_width / lane width` lanes.
+    fn memory_words(&self, mem: &MemDef, tensors: &TensorMap) -> Result<Vec<Beat>, GenError> {
+        let name = self.component().name();
+        let t = crate::tensor::require(tensors, name, &mem.tensor, "memory contents")?;
+        let lanes = (mem.word_width / t.format.width()) as usize;
+        t.to_beats(name, &mem.tensor, lanes)
+    }
+
+    /// Checks tensor names, shapes (free dimensions agree) and code ranges of the inputs.
+    fn check_inputs(&self, inputs: &TensorMap) -> Result<(), GenError> {
+        let name = self.component().name();
+        let defs = self.tensors();
+        if let Some(extra) = inputs.keys().find(|k| !defs.iter().any(|d| d.direction == Dir::Input && &d.name == *k)) {
+            let known: Vec<&str> =
+                defs.iter().filter(|d| d.direction == Dir::Input).map(|d| d.name.as_str()).collect();
+            return Err(GenError::bad_tensor(name, extra, format!("not an input (inputs: {})", known.join(", "))));
+        }
+        let mut batch: Option<(usize, String)> = None;
+        for d in defs.iter().filter(|d| d.direction == Dir::Input) {
+            let want: Vec<String> = d.shape.iter().map(Dim::to_string).collect();
+            let t = crate::tensor::require(inputs, name, &d.name, &format!("shape [{}]", want.join(", ")))?;
+            t.check_shape(name, &d.name, &d.shape)?;
+            if t.format != d.format {
+                return Err(GenError::bad_tensor(name, &d.name, format!("format {} differs from {}", t.format, d.format)));
+            }
+            t.check_range(name, &d.name)?;
+            for (s, e) in t.shape.iter().zip(&d.shape) {
+                if *e == Dim::Batch {
+                    match &batch {
+                        None => batch = Some((*s, d.name.clone())),
+                        Some((b, other)) if b != s => {
+                            return Err(GenError::bad_tensor(
+                                name,
+                                &d.name,
+                                format!("free dimension {s} differs from {b} of `{other}`"),
+                            ));
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The flat top module: one port triple per stream; bundled streams are split out.
+    fn top(&self, top: &str, mem_dir: &str) -> SvModule {
+        let mut m = SvModule {
+            name: top.to_string(),
+            doc: vec![format!(
+                "{top}: {} ({}) with parameters fixed; generated by mase-hw.",
+                self.module(),
+                self.component().name()
+            )],
+            ..SvModule::default()
+        };
+        m.ports.push(SvPort { name: "clk".into(), dir: Dir::Input, width: 1 });
+        m.ports.push(SvPort { name: "rst".into(), dir: Dir::Input, width: 1 });
+        let mut conns: Vec<(String, String)> = vec![("clk".into(), "clk".into()), ("rst".into(), "rst".into())];
+        let mut bundles: BTreeMap<&'static str, (usize, u32, Dir)> = BTreeMap::new();
+        for s in self.streams() {
+            let (data_dir, ready_dir) = match s.direction {
+                Dir::Input => (Dir::Input, Dir::Output),
+                Dir::Output => (Dir::Output, Dir::Input),
+            };
+            m.ports.push(SvPort { name: s.name.clone(), dir: data_dir, width: s.data_width() });
+            m.ports.push(SvPort { name: format!("{}_valid", s.name), dir: data_dir, width: 1 });
+            m.ports.push(SvPort { name: format!("{}_ready", s.name), dir: ready_dir, width: 1 });
+            match s.binding {
+                CoreBinding::Direct => {
+                    for suffix in ["", "_valid", "_ready"] {
+                        conns.push((format!("{}{suffix}", s.name), format!("{}{suffix}", s.name)));
+                    }
+                }
+                CoreBinding::Bundle { base, index, count } => {
+                    bundles.insert(base, (count, s.data_width(), s.direction));
+                    let (to_core, name) = (s.direction == Dir::Input, &s.name);
+                    let pairs = [
+                        (format!("{base}[{index}]"), name.clone(), to_core),
+                        (format!("{base}_valid[{index}]"), format!("{name}_valid"), to_core),
+                        (format!("{base}_ready[{index}]"), format!("{name}_ready"), !to_core),
+                    ];
+                    for (core, flat, into_core) in pairs {
+                        m.assigns.push(if into_core { (core, flat) } else { (flat, core) });
+                    }
+                }
+            }
+        }
+        for (base, (count, width, _)) in &bundles {
+            m.wires.push((base.to_string(), format!("[{}:0][{}:0] ", count - 1, width - 1)));
+            m.wires.push((format!("{base}_valid"), format!("[{}:0] ", count - 1)));
+            m.wires.push((format!("{base}_ready"), format!("[{}:0] ", count - 1)));
+            for suffix in ["", "_valid", "_ready"] {
+                conns.push((format!("{base}{suffix}"), format!("{base}{suffix}")));
+            }
+        }
+        conns.extend(self.tie_offs());
+        for (port, width) in self.unused_outputs() {
+            m.wires.push((format!("unused_{port}"), crate::sv::range(width)));
+            conns.push((port.clone(), format!("unused_{port}")));
+        }
+        m.instances.push(SvInstance {
+            module: self.module().to_string(),
+            name: "u_core".into(),
+            params: self.sv_params(mem_dir),
+            conns,
+        });
+        m
+    }
+
+    /// The signature of the flat top named `top`.
+    fn signature(&self, top: &str) -> Signature {
+        let c = self.component();
+        Signature {
+            component: c.name().to_string(),
+            module: self.module().to_string(),
+            top: top.to_string(),
+            parameters: c
+                .params()
+                .iter()
+                .map(|s| (s.name.to_string(), s.display_value(self.params().get(s.name))))
+                .collect(),
+            clock: "clk".into(),
+            reset: "rst (synchronous, active high)".into(),
+            ports: self.top(top, "").ports.into_iter().map(|p| PortSig { name: p.name, direction: p.dir, width: p.width }).collect(),
+            streams: self.streams(),
+            tensors: self.tensors(),
+            memories: self.memories(),
+            timing: self.timing(),
+            combinational_paths: self.combinational_paths(),
+            resources: self.resources(),
+        }
+    }
+}

@@ -1,0 +1,78 @@
+//! Helpers shared by the component descriptors: reading a fixed-point format out of
+//! `<PREFIX>_WIDTH` / `<PREFIX>_FRAC_WIDTH` / `<PREFIX>_SIGNED` parameters, drawing
+//! random formats, and passing parameters through to SystemVerilog.
+
+use golden::Format;
+
+use crate::error::GenError;
+use crate::params::Params;
+use crate::rng::Rng;
+use crate::sv::SvValue;
+
+/// The format described by the `<prefix>_*` parameters (signed when `<prefix>_SIGNED`
+/// is not declared).
+pub fn format_of(component: &str, p: &Params, prefix: &str) -> Result<Format, GenError> {
+    let width = p.get_u32(&format!("{prefix}_WIDTH"));
+    let frac_name = format!("{prefix}_FRAC_WIDTH");
+    let frac = if p.has(&frac_name) { p.get_i32(&frac_name) } else { 0 };
+    let signed_name = format!("{prefix}_SIGNED");
+    let signed = !p.has(&signed_name) || p.get_bool(&signed_name);
+    Format::new(width, frac, signed).map_err(|source| GenError::Fixed { component: component.to_string(), source })
+}
+
+/// A random (width, frac, signed) with width in `1..=max_width`, favouring small and
+/// odd widths, frac from below zero to beyond the width.
+pub fn pick_format(rng: &mut Rng, max_width: i64) -> (i64, i64, i64) {
+    let width = match rng.below(4) {
+        0 => rng.range(1, 4.min(max_width)),
+        1 => rng.range(1, max_width),
+        _ => rng.range(2, 20.min(max_width)),
+    };
+    let frac = rng.range(-(width / 2), width + 4);
+    (width, frac, rng.range(0, 1))
+}
+
+/// `(NAME, value)` pairs for the named parameters, in the given order.
+pub fn sv_int_params<'a>(p: &Params, names: impl IntoIterator<Item = &'a str>) -> Vec<(String, SvValue)> {
+    names.into_iter().map(|n| (n.to_string(), SvValue::Int(p.get(n)))).collect()
+}
+
+/// Integer ceil(log2 n) as used for SystemVerilog `$clog2` (0 for n <= 1).
+pub fn clog2(n: usize) -> u32 {
+    golden::fixed::clog2(n as u64)
+}
+
+/// An error for a rule between parameters.
+pub fn rule(component: &str, param: &str, p: &Params, text: impl Into<String>) -> GenError {
+    GenError::bad_param(component, param, p.get(param), text)
+}
+
+/// Parameters of the data-moving primitives: lanes of raw bits.
+pub const WIDTH: crate::params::ParamSpec = crate::params::ParamSpec::int("WIDTH", 1, 64, 16, "lane width (bits)");
+pub const PARALLELISM: crate::params::ParamSpec =
+    crate::params::ParamSpec::int("PARALLELISM", 1, 64, 4, "lanes per beat");
+
+/// The lane format of data-moving primitives: raw unsigned bits.
+pub fn bits_format(p: &Params) -> Format {
+    match Format::unsigned(p.get_u32("WIDTH"), 0) {
+        Ok(f) => f,
+        Err(e) => unreachable!("WIDTH is range-checked: {e}"),
+    }
+}
+
+/// Corner lane shapes shared by the data-moving primitives.
+pub fn bits_corners() -> Vec<Vec<(&'static str, i64)>> {
+    vec![
+        vec![],
+        vec![("WIDTH", 1), ("PARALLELISM", 1)],
+        vec![("WIDTH", 7), ("PARALLELISM", 3)],
+        vec![("WIDTH", 13), ("PARALLELISM", 1)],
+        vec![("WIDTH", 64), ("PARALLELISM", 4)],
+        vec![("WIDTH", 16), ("PARALLELISM", 16)],
+    ]
+}
+
+/// A random lane shape for the data-moving primitives.
+pub fn bits_random(rng: &mut Rng) -> Vec<(&'static str, i64)> {
+    vec![("WIDTH", rng.range(1, 40)), ("PARALLELISM", rng.range(1, 9))]
+}

@@ -1,0 +1,41 @@
+//! The component registry: every component mase-hw can emit, test and simulate, one
+//! module per component named by its stem.
+
+pub mod accumulator;
+pub mod adder_tree;
+pub mod cast;
+mod common;
+pub mod dot_product;
+pub mod fifo;
+pub mod fork;
+pub mod join;
+pub mod linear;
+pub mod skid_buffer;
+pub mod weight_rom;
+
+use crate::component::Component;
+use crate::error::GenError;
+
+/// All components, in the order `mase-hw components` lists them.
+pub fn all() -> &'static [&'static dyn Component] {
+    &[
+        &skid_buffer::SkidBuffer,
+        &fifo::Fifo,
+        &fork::Fork,
+        &join::Join,
+        &weight_rom::WeightRom,
+        &cast::Cast,
+        &adder_tree::AdderTree,
+        &dot_product::DotProduct,
+        &accumulator::Accumulator,
+        &linear::Linear,
+    ]
+}
+
+/// The component named `name`.
+pub fn find(name: &str) -> Result<&'static dyn Component, GenError> {
+    all().iter().copied().find(|c| c.name() == name).ok_or_else(|| GenError::UnknownComponent {
+        name: name.to_string(),
+        known: all().iter().map(|c| c.name()).collect::<Vec<_>>().join(", "),
+    })
+}

@@ -1,0 +1,108 @@
+//! Descriptor of `skid_buffer` (`mh_skid_buffer`): a two-entry register slice that
+//! registers valid, data and ready, cutting every combinational path between its sides.
+
+use std::collections::BTreeMap;
+
+use golden::Format;
+
+use super::common::{bits_corners, bits_format, bits_random, PARALLELISM, WIDTH};
+use crate::component::{Component, Instance, StreamDef, TensorDef, Timing};
+use crate::error::GenError;
+use crate::params::{ParamSpec, Params};
+use crate::rng::Rng;
+use crate::sv::{Dir, SvValue};
+use crate::tensor::{Dim, TensorMap};
+
+pub struct SkidBuffer;
+
+const PARAMS: &[ParamSpec] = &[WIDTH, PARALLELISM];
+
+impl Component for SkidBuffer {
+    fn name(&self) -> &'static str {
+        "skid_buffer"
+    }
+    fn summary(&self) -> &'static str {
+        "register slice: registers valid, data and ready (cuts all paths), II 1"
+    }
+    fn params(&self) -> &'static [ParamSpec] {
+        PARAMS
+    }
+    fn elaborate(&self, p: &Params) -> Result<Box<dyn Instance>, GenError> {
+        Ok(Box::new(Passthrough::new(p, &SkidBuffer, "mh_skid_buffer", Vec::new())))
+    }
+    fn corners(&self) -> Vec<Vec<(&'static str, i64)>> {
+        bits_corners()
+    }
+    fn random(&self, rng: &mut Rng) -> Vec<(&'static str, i64)> {
+        bits_random(rng)
+    }
+}
+
+/// A one-input, one-output component that delivers its input unchanged (skid buffer,
+/// FIFO): the golden model is the identity.
+pub(super) struct Passthrough {
+    pub params: Params,
+    pub component: &'static dyn Component,
+    pub module: &'static str,
+    pub format: Format,
+    pub lanes: usize,
+    /// Extra SV parameters after DATA_WIDTH.
+    pub extra: Vec<(String, SvValue)>,
+}
+
+impl Passthrough {
+    pub fn new(p: &Params, component: &'static dyn Component, module: &'static str, extra: Vec<(String, SvValue)>) -> Self {
+        Passthrough { params: p.clone(), component, module, format: bits_format(p), lanes: p.get_usize("PARALLELISM"), extra }
+    }
+    fn data_width(&self) -> u64 {
+        self.lanes as u64 * u64::from(self.format.width())
+    }
+}
+
+impl Instance for Passthrough {
+    fn component(&self) -> &'static dyn Component {
+        self.component
+    }
+    fn params(&self) -> &Params {
+        &self.params
+    }
+    fn module(&self) -> &'static str {
+        self.module
+    }
+    fn library(&self) -> Vec<&'static str> {
+        vec![self.module]
+    }
+    fn sv_params(&self, _mem_dir: &str) -> Vec<(String, SvValue)> {
+        let mut v = vec![("DATA_WIDTH".to_string(), SvValue::Int(self.data_width() as i64))];
+        v.extend(self.extra.iter().cloned());
+        v
+    }
+    fn streams(&self) -> Vec<StreamDef> {
+        vec![
+            StreamDef::new("data_in", Dir::Input, self.lanes, self.format, "data_in"),
+            StreamDef::new("data_out", Dir::Output, self.lanes, self.format, "data_out"),
+        ]
+    }
+    fn tensors(&self) -> Vec<TensorDef> {
+        let shape = vec![Dim::Batch, Dim::Multiple(self.lanes)];
+        vec![
+            TensorDef { name: "data_in".into(), direction: Dir::Input, shape: shape.clone(), format: self.format },
+            TensorDef { name: "data_out".into(), direction: Dir::Output, shape, format: self.format },
+        ]
+    }
+    fn timing(&self) -> Timing {
+        let latency = if self.module == "mh_fifo" { super::fifo::LATENCY } else { 1 };
+        Timing { latency, initiation_interval: 1, ii_stream: "data_in".into() }
+    }
+    fn combinational_paths(&self) -> Vec<(String, String)> {
+        Vec::new()
+    }
+    fn resources(&self) -> BTreeMap<String, u64> {
+        let entries = if self.module == "mh_fifo" { self.params.get("DEPTH") as u64 } else { 2 };
+        BTreeMap::from([("memory_bits".to_string(), entries * self.data_width())])
+    }
+    fn golden(&self, inputs: &TensorMap) -> Result<TensorMap, GenError> {
+        let x = crate::tensor::require(inputs, self.component.name(), "data_in", "input")?;
+        Ok(TensorMap::from([("data_out".to_string(), x.clone())]))
+    }
+}

@@ -1,0 +1,112 @@
+//! Emission of one configured component as a self-contained directory: the library
+//! modules it needs, the generated flat top, `.mem` files for its ROMs, the signature
+//! and a file list. Files are rendered in memory first and written only when everything
+//! rendered, into a temporary directory that is then moved into place, so an error
+//! never leaves half-written output.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use crate::component::Instance;
+use crate::error::GenError;
+use crate::tensor::TensorMap;
+
+/// Relative path → contents, in path order.
+pub type FileSet = BTreeMap<String, String>;
+
+/// The SystemVerilog of `inst` with top module `top`: files, and the order a tool
+/// reads them in (waivers, dependencies, top last). ROM paths in the top are `mem_dir`
+/// + file name (empty `mem_dir`: relative to the directory the simulator runs in).
+pub fn sources(inst: &dyn Instance, top: &str, mem_dir: &str) -> (FileSet, Vec<String>) {
+    let mut files = FileSet::new();
+    let mut order: Vec<String> = Vec::new();
+    for module in inst.library() {
+        let text = crate::library::source(module);
+        let file = format!("{module}.sv");
+        if !files.contains_key(&file) {
+            files.insert(file.clone(), text.to_string());
+            order.push(file);
+        }
+    }
+    let top_file = format!("{top}.sv");
+    files.insert(top_file.clone(), inst.top(top, mem_dir).print());
+    order.push(top_file);
+    files.insert("lint.vlt".into(), crate::library::LINT_WAIVERS.to_string());
+    order.insert(0, "lint.vlt".into());
+    (files, order)
+}
+
+/// The `.mem` files of `inst`'s ROMs, from `tensors` (checked against the instance).
+pub fn memory_files(inst: &dyn Instance, tensors: Option<&TensorMap>) -> Result<FileSet, GenError> {
+    let name = inst.component().name();
+    let mut files = FileSet::new();
+    for mem in inst.memories() {
+        let tensors = tensors.ok_or_else(|| GenError::MissingTensor {
+            component: name.to_string(),
+            tensor: mem.tensor.clone(),
+            what: format!("contents of ROM `{}` (pass --inputs with this tensor)", mem.file),
+        })?;
+        let t = crate::tensor::require(tensors, name, &mem.tensor, "ROM contents")?;
+        if let Some(def) = inst.tensors().iter().find(|d| d.name == mem.tensor) {
+            t.check_shape(name, &mem.tensor, &def.shape)?;
+            if t.format != def.format {
+                return Err(GenError::bad_tensor(name, &mem.tensor, format!("format {} differs from {}", t.format, def.format)));
+            }
+        }
+        t.check_range(name, &mem.tensor)?;
+        let fmt = t.format;
+        let words = inst.memory_words(&mem, tensors)?;
+        let mut text = String::new();
+        for w in &words {
+            text.push_str(&crate::bits::hex(&crate::bits::pack(w, fmt), mem.word_width));
+            text.push('\n');
+        }
+        files.insert(mem.file.clone(), text);
+    }
+    Ok(files)
+}
+
+/// Renders every file of `inst` with top module `top`: sources, ROM files, the
+/// signature and `filelist.f`.
+pub fn render(inst: &dyn Instance, top: &str, tensors: Option<&TensorMap>) -> Result<FileSet, GenError> {
+    let (mut files, order) = sources(inst, top, "");
+    files.extend(memory_files(inst, tensors)?);
+    let sig = inst.signature(top);
+    let json = serde_json::to_string_pretty(&sig).unwrap_or_default() + "\n";
+    files.insert(format!("{top}.signature.json"), json);
+    let mut filelist = String::new();
+    for f in &order {
+        filelist.push_str(f);
+        filelist.push('\n');
+    }
+    files.insert("filelist.f".into(), filelist);
+    Ok(files)
+}
+
+/// Writes `files` into `dir` (created if missing) via a temporary sibling directory.
+pub fn write_dir(files: &FileSet, dir: &Path) -> Result<Vec<PathBuf>, GenError> {
+    let io = |p: &Path, source| GenError::Io { path: p.display().to_string(), source };
+    let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    fs::create_dir_all(parent).map_err(|e| io(parent, e))?;
+    let stem = dir.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "out".into());
+    let tmp = parent.join(format!(".{stem}.tmp-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&tmp);
+    fs::create_dir_all(&tmp).map_err(|e| io(&tmp, e))?;
+    let result = (|| {
+        for (name, text) in files {
+            let p = tmp.join(name);
+            fs::write(&p, text).map_err(|e| io(&p, e))?;
+        }
+        fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
+        let mut written = Vec::new();
+        for name in files.keys() {
+            let (from, to) = (tmp.join(name), dir.join(name));
+            fs::rename(&from, &to).map_err(|e| io(&to, e))?;
+            written.push(to);
+        }
+        Ok(written)
+    })();
+    let _ = fs::remove_dir_all(&tmp);
+    result
+}

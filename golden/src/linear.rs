@@ -1,0 +1,407 @@
+//! Model of `mh_linear`: `Y = X·Wᵀ + b` with exact products and sums and one output cast.
+//!
+//! For `X [rows, in_size]`, `W [out_size, in_size]` and `b [out_size]` (row-major flat
+//! slices of raw values), each output is
+//! `Y[r][o] = cast(sum_i X[r][i]*W[o][i] << (F - Fi - Fw) + b[o] << (F - Fb))` from the
+//! exact accumulator format of [`accumulator_format`] to the output format, with the
+//! layer's rounding and overflow modes: products and sums never round, the bias is
+//! aligned by an exact left shift, and rounding happens exactly once. The output is in
+//! row-major order (`r` outer, `o` inner); the hardware's block order, ping-pong
+//! buffering and weight streaming are the generator's concern, not this model's.
+//! [`linear_f64`] gives the same layer on dequantised values in floating point, as the
+//! accuracy reference for choosing formats.
+
+use crate::fixed::{
+    FixedError, Format, Overflow, Rounding, add_format, cast, mul_format, tree_format,
+};
+
+/// The formats and modes of one linear layer. `mh_linear` supports signed formats
+/// only; the model is exact for unsigned ones too.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct LinearFormats {
+    /// Format of `X`.
+    pub input: Format,
+    /// Format of `W`.
+    pub weight: Format,
+    /// Format of `b`, or `None` for a layer without bias.
+    pub bias: Option<Format>,
+    /// Format of `Y`.
+    pub output: Format,
+    /// Rounding of the output cast.
+    pub rounding: Rounding,
+    /// Overflow handling of the output cast.
+    pub overflow: Overflow,
+}
+
+/// The exact format of the accumulator (the value cast to the output), for `in_size`
+/// products per output.
+///
+/// With `Wi, Fi` (input), `Ww, Fw` (weight), `Wb, Fb` (bias), `N = in_size`:
+///
+/// - without bias: width `Wi + Ww + clog2(N)`, frac `Fi + Fw`;
+/// - with bias: frac `F = max(Fi + Fw, Fb)` and width
+///   `max(Wi + Ww + clog2(N) + (F - Fi - Fw), Wb + (F - Fb)) + 1`
+///   (the shifted product sum and the shifted bias, plus one bit for their sum).
+///
+/// These are the formulas for all-signed formats, the case `mh_linear` implements. In
+/// general the format is `add_format(tree_format(mul_format(input, weight), N), bias)`
+/// (see [`crate::fixed::add_format`] for mixed signedness).
+///
+/// # Errors
+/// [`FixedError::ZeroSize`] if `in_size` is 0; [`FixedError::WidthOverflow`] or
+/// [`FixedError::FracOverflow`] if the accumulator does not fit the limits of
+/// [`Format`].
+pub fn accumulator_format(f: &LinearFormats, in_size: usize) -> Result<Format, FixedError> {
+    let sum = product_sum_format(f, in_size)?;
+    match f.bias {
+        None => Ok(sum),
+        Some(b) => add_format(sum, b).map_err(rename),
+    }
+}
+
+/// Format of `sum_i x*w` before the bias is aligned and added.
+fn product_sum_format(f: &LinearFormats, in_size: usize) -> Result<Format, FixedError> {
+    if in_size == 0 {
+        return Err(FixedError::ZeroSize { what: "in_size" });
+    }
+    let product = mul_format(f.input, f.weight).map_err(rename)?;
+    tree_format(product, u64::try_from(in_size).unwrap_or(u64::MAX)).map_err(rename)
+}
+
+fn rename(e: FixedError) -> FixedError {
+    const WHAT: &str = "linear accumulator";
+    match e {
+        FixedError::WidthOverflow { width, signed, .. } => FixedError::WidthOverflow {
+            what: WHAT,
+            width,
+            signed,
+        },
+        FixedError::FracOverflow { frac, .. } => FixedError::FracOverflow { what: WHAT, frac },
+        other => other,
+    }
+}
+
+/// Checks shapes, bias presence and that every raw value lies in its format.
+fn validate(
+    x: &[i128],
+    rows: usize,
+    in_size: usize,
+    w: &[i128],
+    out_size: usize,
+    bias: Option<&[i128]>,
+    f: &LinearFormats,
+) -> Result<(), FixedError> {
+    if in_size == 0 {
+        return Err(FixedError::ZeroSize { what: "in_size" });
+    }
+    if out_size == 0 {
+        return Err(FixedError::ZeroSize { what: "out_size" });
+    }
+    let check_len = |what: &'static str, data: &[i128], a: usize, b: usize| {
+        let expected = a.checked_mul(b).ok_or(FixedError::SizeOverflow { what })?;
+        if data.len() == expected {
+            Ok(())
+        } else {
+            Err(FixedError::LengthMismatch {
+                what,
+                expected,
+                actual: data.len(),
+            })
+        }
+    };
+    let check_range = |what: &'static str, data: &[i128], format: Format| match data
+        .iter()
+        .find(|&&v| !format.contains(v))
+    {
+        Some(&raw) => Err(FixedError::RawOutOfRange { what, raw, format }),
+        None => Ok(()),
+    };
+    check_len("x", x, rows, in_size)?;
+    check_len("w", w, out_size, in_size)?;
+    check_range("x", x, f.input)?;
+    check_range("w", w, f.weight)?;
+    match (f.bias, bias) {
+        (None, None) => Ok(()),
+        (Some(bf), Some(b)) => {
+            check_len("bias", b, out_size, 1)?;
+            check_range("bias", b, bf)
+        }
+        (format, data) => Err(FixedError::BiasMismatch {
+            format_given: format.is_some(),
+            data_given: data.is_some(),
+        }),
+    }
+}
+
+fn dot_i128(x: &[i128], w: &[i128]) -> i128 {
+    x.iter()
+        .zip(w)
+        .fold(0i128, |acc, (&a, &b)| acc.wrapping_add(a.wrapping_mul(b)))
+}
+
+/// Used when every partial sum fits `i64`; the narrowing casts are then lossless.
+fn dot_i64(x: &[i128], w: &[i128]) -> i128 {
+    i128::from(x.iter().zip(w).fold(0i64, |acc, (&a, &b)| {
+        acc.wrapping_add((a as i64).wrapping_mul(b as i64))
+    }))
+}
+
+/// Bit-exact `mh_linear`: `Y[r][o]` for `r < rows`, `o < out_size`, row-major.
+///
+/// `x` is `[rows, in_size]`, `w` is `[out_size, in_size]` (PyTorch's layout), `bias` is
+/// `[out_size]` and must be given exactly when `f.bias` is. The sum is formed exactly in
+/// [`accumulator_format`] and cast once to `f.output` with `f.rounding`/`f.overflow`.
+///
+/// # Errors
+/// [`FixedError::ZeroSize`] for `in_size == 0` or `out_size == 0`;
+/// [`FixedError::LengthMismatch`]/[`FixedError::SizeOverflow`] for slices that do not
+/// match the shape; [`FixedError::BiasMismatch`]; [`FixedError::RawOutOfRange`] for a
+/// value outside its format; the errors of [`accumulator_format`].
+pub fn linear(
+    x: &[i128],
+    rows: usize,
+    in_size: usize,
+    w: &[i128],
+    out_size: usize,
+    bias: Option<&[i128]>,
+    f: &LinearFormats,
+) -> Result<Vec<i128>, FixedError> {
+    validate(x, rows, in_size, w, out_size, bias, f)?;
+    let sum_format = product_sum_format(f, in_size)?;
+    let acc_format = accumulator_format(f, in_size)?;
+    // Both shifts are below the accumulator width (<= 128), and the shifted values
+    // fit it, so the wrapping operations below are exact.
+    let product_shift = (acc_format.frac() - sum_format.frac()).unsigned_abs();
+    let bias_shift = f
+        .bias
+        .map_or(0, |b| (acc_format.frac() - b.frac()).unsigned_abs());
+    let narrow = sum_format.min_raw() >= i128::from(i64::MIN)
+        && sum_format.max_raw() <= i128::from(i64::MAX);
+    let dot: fn(&[i128], &[i128]) -> i128 = if narrow { dot_i64 } else { dot_i128 };
+
+    let mut out = Vec::with_capacity(rows.saturating_mul(out_size));
+    for x_row in x.chunks_exact(in_size) {
+        for (o, w_row) in w.chunks_exact(in_size).enumerate() {
+            let mut acc = dot(x_row, w_row).wrapping_shl(product_shift);
+            if let Some(b) = bias.and_then(|b| b.get(o)) {
+                acc = acc.wrapping_add(b.wrapping_shl(bias_shift));
+            }
+            out.push(cast(acc, acc_format, f.output, f.rounding, f.overflow));
+        }
+    }
+    Ok(out)
+}
+
+/// The same layer in `f64` on the dequantised values (`raw / 2^frac` of every input,
+/// weight and bias), before any output quantisation: the accuracy reference. Takes the
+/// same arguments, and checks them the same way, as [`linear`].
+///
+/// # Errors
+/// As [`linear`], except that the accumulator format is not computed, so its width
+/// limits do not apply.
+pub fn linear_f64(
+    x: &[i128],
+    rows: usize,
+    in_size: usize,
+    w: &[i128],
+    out_size: usize,
+    bias: Option<&[i128]>,
+    f: &LinearFormats,
+) -> Result<Vec<f64>, FixedError> {
+    validate(x, rows, in_size, w, out_size, bias, f)?;
+    let xs: Vec<f64> = x.iter().map(|&v| f.input.to_f64(v)).collect();
+    let ws: Vec<f64> = w.iter().map(|&v| f.weight.to_f64(v)).collect();
+    let bs: Option<Vec<f64>> = f
+        .bias
+        .zip(bias)
+        .map(|(bf, b)| b.iter().map(|&v| bf.to_f64(v)).collect());
+    let mut out = Vec::with_capacity(rows.saturating_mul(out_size));
+    for x_row in xs.chunks_exact(in_size) {
+        for (o, w_row) in ws.chunks_exact(in_size).enumerate() {
+            let dot: f64 = x_row.iter().zip(w_row).map(|(a, b)| a * b).sum();
+            let b = bs.as_ref().and_then(|b| b.get(o)).copied().unwrap_or(0.0);
+            out.push(dot + b);
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(width: u32, frac: i32) -> Format {
+        Format::signed(width, frac).unwrap()
+    }
+
+    fn formats(bias: Option<Format>) -> LinearFormats {
+        LinearFormats {
+            input: s(8, 4),
+            weight: s(8, 6),
+            bias,
+            output: s(8, 4),
+            rounding: Rounding::Rnd,
+            overflow: Overflow::Sat,
+        }
+    }
+
+    #[test]
+    fn accumulator_format_formula() {
+        // No bias: Wi + Ww + clog2(N), Fi + Fw.
+        let f = formats(None);
+        assert_eq!(accumulator_format(&f, 5).unwrap(), s(19, 10));
+        // Bias with a smaller frac: F = 10, max(19, 12 + 10 - 3) + 1 = 20.
+        assert_eq!(
+            accumulator_format(&formats(Some(s(12, 3))), 5).unwrap(),
+            s(20, 10)
+        );
+        // Bias with a larger frac: F = 14, max(19 + 4, 8 + 0) + 1 = 24.
+        assert_eq!(
+            accumulator_format(&formats(Some(s(8, 14))), 5).unwrap(),
+            s(24, 14)
+        );
+        // Wide bias dominates: max(16 + 0, 30 + 0) + 1.
+        assert_eq!(
+            accumulator_format(&formats(Some(s(30, 10))), 1).unwrap(),
+            s(31, 10)
+        );
+        assert_eq!(
+            accumulator_format(&f, 0),
+            Err(FixedError::ZeroSize { what: "in_size" })
+        );
+        let mut wide = f;
+        wide.input = s(100, 0);
+        wide.weight = s(28, 0);
+        assert!(matches!(
+            accumulator_format(&wide, 2),
+            Err(FixedError::WidthOverflow {
+                what: "linear accumulator",
+                width: 129,
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn small_layer_by_hand() {
+        // x = [1.0, -0.5], [0.25, 2.0]; w = [[0.5, 1.0], [-1.0, 0.25], [127/64, 0.0]].
+        let x = [16, -8, 4, 32];
+        let w = [32, 64, -64, 16, 127, 0];
+        let b = [8, -8, 0]; // s12.3: 1.0, -1.0, 0.0
+        let f = formats(Some(s(12, 3)));
+        let y = linear(&x, 2, 2, &w, 3, Some(&b), &f).unwrap();
+        // Row 0: 0.5 - 0.5 + 1 = 1.0; -1 - 0.125 - 1 = -2.125; 127/64 = 1.984375 -> RND to 1/16.
+        // Row 1: 0.125 + 2 + 1 = 3.125; -0.25 + 0.5 - 1 = -0.75; 0.25*127/64 = 0.49609375.
+        assert_eq!(y, vec![16, -34, 32, 50, -12, 8]);
+        let yf = linear_f64(&x, 2, 2, &w, 3, Some(&b), &f).unwrap();
+        assert_eq!(yf, vec![1.0, -2.125, 1.984375, 3.125, -0.75, 0.49609375]);
+        for (q, r) in y.iter().zip(&yf) {
+            assert!((f.output.to_f64(*q) - r).abs() <= 1.0 / 32.0);
+        }
+    }
+
+    #[test]
+    fn output_cast_saturates_and_rounds_once() {
+        let mut f = formats(None);
+        f.output = s(4, 0);
+        // 127/16 * 127/64 * 4 = 63.0 -> saturates to 7 (SAT) or wraps.
+        let x = [127; 4];
+        let w = [127; 4];
+        assert_eq!(linear(&x, 1, 4, &w, 1, None, &f).unwrap(), vec![7]);
+        f.overflow = Overflow::Wrap;
+        // 64516 / 1024 = 63.00390625 -> 63 -> low 4 bits of 63 = -1.
+        assert_eq!(linear(&x, 1, 4, &w, 1, None, &f).unwrap(), vec![-1]);
+        // Two half-LSB products: rounding each (RND) would give 2, rounding the sum once
+        // gives 1.
+        f.overflow = Overflow::Sat;
+        let x = [8, 8]; // 0.5, 0.5
+        let w = [64, 64]; // 1.0, 1.0
+        assert_eq!(linear(&x, 1, 2, &w, 1, None, &f).unwrap(), vec![1]);
+    }
+
+    #[test]
+    fn wide_accumulator_uses_i128_path() {
+        let mut f = formats(None);
+        f.input = s(40, 0);
+        f.weight = s(40, 0);
+        f.output = s(96, 0);
+        let big = (1i128 << 39) - 1;
+        let x = vec![-(1i128 << 39); 3];
+        let w = vec![big; 3];
+        let y = linear(&x, 1, 3, &w, 1, None, &f).unwrap();
+        assert_eq!(y, vec![-3 * (1i128 << 39) * big]);
+    }
+
+    #[test]
+    fn rejects_bad_arguments() {
+        let f = formats(None);
+        let fb = formats(Some(s(8, 0)));
+        assert_eq!(
+            linear(&[0; 3], 2, 2, &[0; 4], 2, None, &f),
+            Err(FixedError::LengthMismatch {
+                what: "x",
+                expected: 4,
+                actual: 3
+            })
+        );
+        assert_eq!(
+            linear(&[0; 4], 2, 2, &[0; 5], 2, None, &f),
+            Err(FixedError::LengthMismatch {
+                what: "w",
+                expected: 4,
+                actual: 5
+            })
+        );
+        assert_eq!(
+            linear(&[0; 4], 2, 2, &[0; 4], 2, Some(&[0; 2]), &f),
+            Err(FixedError::BiasMismatch {
+                format_given: false,
+                data_given: true
+            })
+        );
+        assert_eq!(
+            linear(&[0; 4], 2, 2, &[0; 4], 2, None, &fb),
+            Err(FixedError::BiasMismatch {
+                format_given: true,
+                data_given: false
+            })
+        );
+        assert_eq!(
+            linear(&[0; 4], 2, 2, &[0; 4], 2, Some(&[0; 3]), &fb),
+            Err(FixedError::LengthMismatch {
+                what: "bias",
+                expected: 2,
+                actual: 3
+            })
+        );
+        assert_eq!(
+            linear(&[0, 128, 0, 0], 2, 2, &[0; 4], 2, None, &f),
+            Err(FixedError::RawOutOfRange {
+                what: "x",
+                raw: 128,
+                format: s(8, 4)
+            })
+        );
+        assert_eq!(
+            linear(&[0; 4], 2, 2, &[0; 4], 2, Some(&[0, -129]), &fb),
+            Err(FixedError::RawOutOfRange {
+                what: "bias",
+                raw: -129,
+                format: s(8, 0)
+            })
+        );
+        assert_eq!(
+            linear(&[], usize::MAX, 2, &[0; 4], 2, None, &f),
+            Err(FixedError::SizeOverflow { what: "x" })
+        );
+        assert_eq!(
+            linear_f64(&[], 0, 0, &[], 1, None, &f),
+            Err(FixedError::ZeroSize { what: "in_size" })
+        );
+        assert_eq!(
+            linear(&[], 0, 1, &[], 0, None, &f),
+            Err(FixedError::ZeroSize { what: "out_size" })
+        );
+        assert_eq!(linear(&[], 0, 2, &[0; 4], 2, None, &f), Ok(vec![]));
+    }
+}

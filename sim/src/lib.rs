@@ -1,0 +1,14 @@
+//! Simulators for mase-hw designs. `verilator` finds the tool, builds a shared library
+//! per (sources, top, flags) through a small generated C++ wrapper and caches it;
+//! `model` loads such a library and exposes every port as a pointer Rust reads and
+//! writes directly, so a cycle costs two `eval` calls and no marshalling.
+//!
+//! This crate knows ports and bits only: streams, tensors and golden models are the
+//! business of `generator` and `testbenches`.
+
+pub mod model;
+pub mod tools;
+pub mod verilator;
+
+pub use model::{Library, Model, PortDecl, PortDir};
+pub use verilator::{BuildRequest, SimError, Verilator};

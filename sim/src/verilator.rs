@@ -1,0 +1,271 @@
+//! Building Verilator models as shared libraries. For each request the builder writes
+//! the sources and a generated C++ wrapper (`mh_new`, `mh_eval`, `mh_port`, trace
+//! calls) into a fresh directory, runs `verilator --cc --build`, links the static
+//! archives into `libmodel.so` and moves the directory into the cache under a key that
+//! hashes the sources, top, ports, flags and Verilator version. A cached key is
+//! reused without running Verilator; concurrent builders of one key both succeed (the
+//! second rename loses and its copy is dropped).
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write as _;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use sha2::{Digest, Sha256};
+
+use crate::model::{Library, PortDecl};
+use crate::tools;
+
+/// Why a simulator could not be built or run.
+#[derive(Debug, thiserror::Error)]
+pub enum SimError {
+    #[error(
+        "verilator not found (looked for .hwenv/shim/verilator and on PATH); run `make setup` (scripts/setup.sh)"
+    )]
+    NoVerilator,
+    #[error("{what} failed (exit {code:?}); log: {log}\n{tail}")]
+    Tool { what: String, code: Option<i32>, log: String, tail: String },
+    #[error("{path}: {source}")]
+    Io { path: String, source: std::io::Error },
+    #[error("loading {path}: {message}")]
+    Load { path: String, message: String },
+    #[error("port `{0}` is not a port of the model")]
+    NoPort(String),
+}
+
+fn io_err(p: &Path) -> impl FnOnce(std::io::Error) -> SimError + '_ {
+    move |source| SimError::Io { path: p.display().to_string(), source }
+}
+
+/// What to build: sources (name → text; passed to Verilator in `order`), the top
+/// module and its ports in the order the wrapper numbers them.
+pub struct BuildRequest<'a> {
+    pub top: &'a str,
+    pub files: &'a BTreeMap<String, String>,
+    pub order: &'a [String],
+    pub ports: &'a [PortDecl],
+    pub trace: bool,
+}
+
+/// A located Verilator installation and the cache it builds into.
+#[derive(Clone, Debug)]
+pub struct Verilator {
+    bin: PathBuf,
+    version: String,
+    cache: PathBuf,
+    jobs: usize,
+}
+
+/// Libraries built or loaded by this process, so one key is built and `dlopen`ed once.
+fn loaded() -> &'static Mutex<HashMap<String, Arc<OnceLock<Result<Arc<Library>, String>>>>> {
+    static LOADED: OnceLock<Mutex<HashMap<String, Arc<OnceLock<Result<Arc<Library>, String>>>>>> = OnceLock::new();
+    LOADED.get_or_init(Default::default)
+}
+
+impl Verilator {
+    /// Finds Verilator (the project shim first) and reads its version.
+    pub fn discover() -> Result<Self, SimError> {
+        let bin = tools::find_tool("verilator").ok_or(SimError::NoVerilator)?;
+        let out = Command::new(&bin)
+            .arg("--version")
+            .env("PATH", tools::child_path())
+            .output()
+            .map_err(|_| SimError::NoVerilator)?;
+        let version = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        if !out.status.success() || version.is_empty() {
+            return Err(SimError::NoVerilator);
+        }
+        Ok(Verilator { bin, version, cache: tools::cache_dir().join("verilator"), jobs: 1 })
+    }
+
+    /// Sets the make jobs used inside one build (default 1; run builds in parallel instead).
+    pub fn with_jobs(mut self, jobs: usize) -> Self {
+        self.jobs = jobs.max(1);
+        self
+    }
+
+    pub fn version(&self) -> &str {
+        &self.version
+    }
+
+    fn flags(&self, trace: bool) -> Vec<String> {
+        let mut f: Vec<String> = ["--cc", "--build", "-O3", "-Wall", "--x-assign", "fast", "--x-initial", "fast"]
+            .into_iter()
+            .map(String::from)
+            .collect();
+        f.push("--build-jobs".into());
+        f.push(self.jobs.to_string());
+        f.extend(["-CFLAGS".into(), "-fPIC -O2".into()]);
+        if trace {
+            f.push("--trace".into());
+        }
+        f
+    }
+
+    /// The cache key of a request.
+    pub fn key(&self, req: &BuildRequest<'_>) -> String {
+        let mut h = Sha256::new();
+        h.update(self.version.as_bytes());
+        for f in self.flags(req.trace) {
+            h.update(f.as_bytes());
+            h.update([0]);
+        }
+        h.update(req.top.as_bytes());
+        for name in req.order {
+            h.update(name.as_bytes());
+            h.update([0]);
+            h.update(req.files.get(name).map_or("", String::as_str).as_bytes());
+            h.update([0]);
+        }
+        for p in req.ports {
+            let _ = write!(HexSink(&mut h), "{}:{}:{:?};", p.name, p.width, p.dir);
+        }
+        h.update(WRAPPER_VERSION.as_bytes());
+        let digest = h.finalize();
+        digest.iter().take(10).fold(String::new(), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
+    }
+
+    /// Builds (or finds in the cache) and loads the model for `req`.
+    pub fn build(&self, req: &BuildRequest<'_>) -> Result<Arc<Library>, SimError> {
+        let key = format!("{}-{}", req.top, self.key(req));
+        let cell = {
+            let mut map = loaded().lock().unwrap_or_else(|e| e.into_inner());
+            map.entry(key.clone()).or_default().clone()
+        };
+        let result = cell.get_or_init(|| self.build_uncached(&key, req).map(Arc::new).map_err(|e| e.to_string()));
+        match result {
+            Ok(lib) => Ok(lib.clone()),
+            Err(message) => Err(SimError::Load { path: key, message: message.clone() }),
+        }
+    }
+
+    fn build_uncached(&self, key: &str, req: &BuildRequest<'_>) -> Result<Library, SimError> {
+        let dir = self.cache.join(key);
+        let so = dir.join("libmodel.so");
+        if !so.is_file() {
+            fs::create_dir_all(&self.cache).map_err(io_err(&self.cache))?;
+            static SERIAL: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+            let serial = SERIAL.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let tmp = self.cache.join(format!("{key}.tmp-{}-{serial}", std::process::id()));
+            let _ = fs::remove_dir_all(&tmp);
+            fs::create_dir_all(&tmp).map_err(io_err(&tmp))?;
+            self.compile(&tmp, req)?;
+            if fs::rename(&tmp, &dir).is_err() {
+                // Another builder won the race; its result is equivalent.
+                let _ = fs::remove_dir_all(&tmp);
+            }
+        }
+        Library::load(&so, req.ports.to_vec())
+    }
+
+    fn compile(&self, dir: &Path, req: &BuildRequest<'_>) -> Result<(), SimError> {
+        let src = dir.join("src");
+        fs::create_dir_all(&src).map_err(io_err(&src))?;
+        let mut args: Vec<String> = self.flags(req.trace);
+        args.extend(["--prefix".into(), "Vmodel".into(), "--top-module".into(), req.top.into()]);
+        args.extend(["-Mdir".into(), dir.join("obj").display().to_string()]);
+        for name in req.order {
+            let p = src.join(name);
+            fs::write(&p, req.files.get(name).map_or("", String::as_str)).map_err(io_err(&p))?;
+            args.push(p.display().to_string());
+        }
+        let wrapper = src.join("mh_wrapper.cpp");
+        fs::write(&wrapper, wrapper_cpp(req.ports, req.trace)).map_err(io_err(&wrapper))?;
+        args.push(wrapper.display().to_string());
+
+        let log = dir.join("build.log");
+        let mut cmd = Command::new(&self.bin);
+        cmd.args(&args).env("PATH", tools::child_path()).current_dir(dir);
+        if tools::find_tool("ccache").is_some() {
+            cmd.env("OBJCACHE", "ccache");
+        }
+        run_logged(cmd, &log, "verilator build")?;
+
+        let obj = dir.join("obj");
+        let mut link = Command::new("c++");
+        link.arg("-shared")
+            .arg("-o")
+            .arg(dir.join("libmodel.so"))
+            .arg("-Wl,--whole-archive")
+            .arg(obj.join("libVmodel.a"))
+            .arg(obj.join("libverilated.a"))
+            .arg("-Wl,--no-whole-archive")
+            .arg("-pthread")
+            .current_dir(dir);
+        run_logged(link, &dir.join("link.log"), "linking the model")
+    }
+}
+
+/// Bumped whenever the generated wrapper changes shape, so old cache entries are not reused.
+const WRAPPER_VERSION: &str = "mh-wrapper-2";
+
+struct HexSink<'a>(&'a mut Sha256);
+impl std::fmt::Write for HexSink<'_> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.0.update(s.as_bytes());
+        Ok(())
+    }
+}
+
+fn run_logged(mut cmd: Command, log: &Path, what: &str) -> Result<(), SimError> {
+    let out = cmd.output().map_err(|source| SimError::Io { path: what.to_string(), source })?;
+    let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
+    text.push_str(&String::from_utf8_lossy(&out.stderr));
+    let _ = fs::write(log, &text);
+    if out.status.success() {
+        return Ok(());
+    }
+    let tail: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    let tail = tail[tail.len().saturating_sub(30)..].join("\n");
+    Err(SimError::Tool { what: what.to_string(), code: out.status.code(), log: log.display().to_string(), tail })
+}
+
+/// The C++ wrapper: an opaque handle, eval, tracing, and one pointer per port.
+pub fn wrapper_cpp(ports: &[PortDecl], trace: bool) -> String {
+    let mut s = String::new();
+    s.push_str("// Generated by mase-hw: C entry points for a Verilator model.\n");
+    s.push_str("#include <cstdint>\n#include \"Vmodel.h\"\n#include \"verilated.h\"\n");
+    if trace {
+        s.push_str("#include \"verilated_vcd_c.h\"\n");
+    }
+    s.push_str("namespace {\nstruct Handle {\n    VerilatedContext ctx;\n    Vmodel* top = nullptr;\n");
+    if trace {
+        s.push_str("    VerilatedVcdC* vcd = nullptr;\n");
+    }
+    s.push_str("};\n}  // namespace\n\nextern \"C\" {\n");
+    s.push_str("void* mh_new() {\n    Handle* h = new Handle();\n");
+    if trace {
+        s.push_str("    h->ctx.traceEverOn(true);\n");
+    }
+    s.push_str("    h->top = new Vmodel{&h->ctx, \"top\"};\n    return h;\n}\n");
+    s.push_str("void mh_delete(void* p) {\n    Handle* h = static_cast<Handle*>(p);\n");
+    if trace {
+        s.push_str("    if (h->vcd) { h->vcd->close(); delete h->vcd; }\n");
+    }
+    s.push_str("    h->top->final();\n    delete h->top;\n    delete h;\n}\n");
+    s.push_str("void mh_eval(void* p) { static_cast<Handle*>(p)->top->eval(); }\n");
+    s.push_str("int mh_trace_open(void* p, const char* path) {\n");
+    if trace {
+        s.push_str("    Handle* h = static_cast<Handle*>(p);\n    h->vcd = new VerilatedVcdC;\n    h->top->trace(h->vcd, 99);\n    h->vcd->open(path);\n    return 1;\n");
+    } else {
+        s.push_str("    (void)p; (void)path;\n    return 0;\n");
+    }
+    s.push_str("}\nvoid mh_trace_dump(void* p, uint64_t t) {\n");
+    if trace {
+        s.push_str("    Handle* h = static_cast<Handle*>(p);\n    if (h->vcd) h->vcd->dump(t);\n");
+    } else {
+        s.push_str("    (void)p; (void)t;\n");
+    }
+    s.push_str("}\nvoid* mh_port(void* p, int i) {\n    Vmodel* t = static_cast<Handle*>(p)->top;\n    switch (i) {\n");
+    for (i, port) in ports.iter().enumerate() {
+        let expr = if port.width > 64 { format!("t->{}.data()", port.name) } else { format!("&t->{}", port.name) };
+        let _ = writeln!(s, "    case {i}: return static_cast<void*>({expr});");
+    }
+    s.push_str("    default: return nullptr;\n    }\n}\n}  // extern \"C\"\n");
+    s
+}

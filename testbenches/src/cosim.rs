@@ -1,0 +1,409 @@
+//! Co-simulation of one component instance in Verilator against its golden model.
+//!
+//! [`Dut`] builds (or loads from the cache) the Verilator model of an instance's
+//! generated top. [`Dut::run`] drives input streams and accepts output streams under a
+//! [`Stall`] pattern, one cycle at a time, checking the handshake rules on every output
+//! (a raised valid holds with the same data until taken) and comparing every output
+//! beat against the golden model as it arrives. It also measures latency and the beat
+//! interval on the signature's initiation-interval stream.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use generator::bits;
+use generator::component::{Instance, StreamDef};
+use generator::rng::Rng;
+use generator::sv::Dir;
+use generator::tensor::{Beat, TensorMap};
+use golden::Format;
+use sim::{BuildRequest, Library, PortDecl, PortDir, Verilator};
+
+/// Stall patterns crossed with every configuration.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Stall {
+    /// Inputs always offered, outputs always ready.
+    None,
+    /// Random idle cycles on inputs.
+    Idle,
+    /// Random backpressure on outputs.
+    Backpressure,
+    /// Both.
+    Both,
+}
+
+impl Stall {
+    pub const ALL: [Stall; 4] = [Stall::None, Stall::Idle, Stall::Backpressure, Stall::Both];
+
+    fn idle(self) -> bool {
+        matches!(self, Stall::Idle | Stall::Both)
+    }
+    fn backpressure(self) -> bool {
+        matches!(self, Stall::Backpressure | Stall::Both)
+    }
+}
+
+impl fmt::Display for Stall {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Stall::None => "none",
+            Stall::Idle => "idle",
+            Stall::Backpressure => "backpressure",
+            Stall::Both => "both",
+        })
+    }
+}
+
+/// Decides per cycle whether a side stalls: either random with a probability, or a
+/// fixed period such as 1,1,1,0 (which finds off-by-one bugs that random stalls miss).
+struct Pattern {
+    rng: Rng,
+    mode: u8,
+    prob: f64,
+    tick: u64,
+}
+
+impl Pattern {
+    fn new(active: bool, rng: &mut Rng) -> Pattern {
+        let mut rng = rng.fork(0x5741_4c4c);
+        let mode = if active { 1 + rng.below(3) as u8 } else { 0 };
+        let prob = [0.0, 0.5, 0.2, 0.0][mode as usize];
+        Pattern { rng, mode, prob, tick: 0 }
+    }
+
+    /// True when this side is blocked this cycle.
+    fn stalled(&mut self) -> bool {
+        self.tick += 1;
+        match self.mode {
+            0 => false,
+            3 => self.tick % 4 == 0,
+            _ => self.rng.chance(self.prob),
+        }
+    }
+}
+
+/// The first output beat that differed from the golden model.
+#[derive(Clone, Debug)]
+pub struct Mismatch {
+    pub stream: String,
+    pub beat: usize,
+    pub lane: usize,
+    pub cycle: u64,
+    pub expected: Beat,
+    pub got: Beat,
+}
+
+impl fmt::Display for Mismatch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "stream {} beat {} lane {} at cycle {}: expected {:?}, got {:?}",
+            self.stream, self.beat, self.lane, self.cycle, self.expected, self.got
+        )
+    }
+}
+
+/// Outcome of one run of one vector set.
+#[derive(Clone, Debug, Default)]
+pub struct RunOutcome {
+    pub cycles: u64,
+    pub beats_compared: u64,
+    pub mismatches: u64,
+    pub first_mismatch: Option<Mismatch>,
+    /// Handshake violations, timeouts, extra beats.
+    pub errors: Vec<String>,
+    /// Cycles from the first input handshake (or reset release) to the first output handshake.
+    pub latency: Option<u64>,
+    /// Mean cycles between handshakes on the initiation-interval stream.
+    pub interval: Option<f64>,
+    /// Output beats as observed, per stream.
+    pub observed: BTreeMap<String, Vec<Beat>>,
+}
+
+impl RunOutcome {
+    pub fn passed(&self) -> bool {
+        self.mismatches == 0 && self.errors.is_empty()
+    }
+}
+
+/// A component instance built as a Verilator model.
+pub struct Dut<'i> {
+    pub inst: &'i dyn Instance,
+    lib: Arc<Library>,
+    mem_dir: PathBuf,
+    streams: Vec<StreamDef>,
+}
+
+/// Port declarations of an instance's generated top.
+pub fn ports_of(inst: &dyn Instance) -> Vec<PortDecl> {
+    inst.top("mh_dut", "")
+        .ports
+        .iter()
+        .map(|p| PortDecl {
+            name: p.name.clone(),
+            width: p.width,
+            dir: if p.dir == Dir::Input { PortDir::Input } else { PortDir::Output },
+        })
+        .collect()
+}
+
+impl<'i> Dut<'i> {
+    /// Builds the model of `inst` (cached). ROM files live in a directory keyed by the
+    /// component and its parameters, rewritten before each instantiation.
+    pub fn build(v: &Verilator, inst: &'i dyn Instance, trace: bool) -> Result<Dut<'i>, String> {
+        let tag = format!("{}-{:016x}", inst.component().name(), fnv(&inst.params().to_string()));
+        let mem_dir = sim::tools::cache_dir().join("mem").join(tag);
+        if !inst.memories().is_empty() {
+            fs::create_dir_all(&mem_dir).map_err(|e| format!("{}: {e}", mem_dir.display()))?;
+        }
+        let prefix = format!("{}/", mem_dir.display());
+        let (files, order) = generator::emit::sources(inst, "mh_dut", &prefix);
+        let ports = ports_of(inst);
+        let req = BuildRequest { top: "mh_dut", files: &files, order: &order, ports: &ports, trace };
+        let lib = v.build(&req).map_err(|e| e.to_string())?;
+        Ok(Dut { inst, lib, mem_dir, streams: inst.streams() })
+    }
+
+    /// Runs one vector set: `inputs` through the model under `stall`, compared with
+    /// `expected` (golden outputs). `waves` writes a VCD (the model must be built with trace).
+    pub fn run(&self, inputs: &TensorMap, expected: &TensorMap, stall: Stall, seed: u64, waves: Option<&Path>) -> Result<RunOutcome, String> {
+        let inst = self.inst;
+        let mut all = inputs.clone();
+        all.extend(expected.iter().map(|(k, v)| (k.clone(), v.clone())));
+        let lib = &*self.lib;
+        let idx = |name: &str| lib.port_index(name).map_err(|e| e.to_string());
+
+        // Stream state.
+        struct In {
+            name: String,
+            fires: Vec<u64>,
+            data: usize,
+            valid: usize,
+            ready: usize,
+            beats: Vec<Vec<u32>>,
+            pos: usize,
+            offering: bool,
+            pattern: Pattern,
+        }
+        struct Out {
+            name: String,
+            data: usize,
+            valid: usize,
+            ready: usize,
+            lanes: usize,
+            format: Format,
+            expected: Vec<Beat>,
+            got: Vec<Beat>,
+            pending: Option<Vec<u32>>,
+            pattern: Pattern,
+            fires: Vec<u64>,
+        }
+        let mut rng = Rng::new(seed);
+        let mut ins = Vec::new();
+        let mut outs = Vec::new();
+        for s in &self.streams {
+            let beats = inst.stream_beats(s, &all).map_err(|e| e.to_string())?;
+            let (data, valid, ready) = (idx(&s.name)?, idx(&format!("{}_valid", s.name))?, idx(&format!("{}_ready", s.name))?);
+            match s.direction {
+                Dir::Input => ins.push(In {
+                    name: s.name.clone(),
+                    fires: Vec::new(),
+                    data,
+                    valid,
+                    ready,
+                    beats: beats.iter().map(|b| bits::pack(b, s.format())).collect(),
+                    pos: 0,
+                    offering: false,
+                    pattern: Pattern::new(stall.idle(), &mut rng),
+                }),
+                Dir::Output => outs.push(Out {
+                    name: s.name.clone(),
+                    data,
+                    valid,
+                    ready,
+                    lanes: s.lanes,
+                    format: s.format(),
+                    expected: beats,
+                    got: Vec::new(),
+                    pending: None,
+                    pattern: Pattern::new(stall.backpressure(), &mut rng),
+                    fires: Vec::new(),
+                }),
+            }
+        }
+        let ii_stream = inst.timing().ii_stream;
+        let (clk, rst) = (idx("clk")?, idx("rst")?);
+
+        // Instantiate with the ROM files of these tensors in place.
+        let model_guard;
+        let mut model = {
+            let mems = generator::emit::memory_files(inst, Some(&all)).map_err(|e| e.to_string())?;
+            model_guard = if mems.is_empty() { None } else { Some(lib.init_lock.lock().unwrap_or_else(|e| e.into_inner())) };
+            for (name, text) in &mems {
+                let p = self.mem_dir.join(name);
+                fs::write(&p, text).map_err(|e| format!("{}: {e}", p.display()))?;
+            }
+            let mut m = lib.instantiate();
+            m.eval();
+            m
+        };
+        drop(model_guard);
+        if let Some(w) = waves {
+            if !model.trace_open(w) {
+                return Err("the model was built without tracing (use --waves)".into());
+            }
+        }
+
+        // Reset: three cycles with every valid and ready low.
+        model.set_u64(rst, 1);
+        for _ in 0..3 {
+            model.set_u64(clk, 0);
+            model.eval();
+            model.trace_step();
+            model.set_u64(clk, 1);
+            model.eval();
+            model.trace_step();
+        }
+        model.set_u64(rst, 0);
+
+        let total_in: usize = ins.iter().map(|i| i.beats.len()).sum();
+        let total_out: usize = outs.iter().map(|o| o.expected.len()).sum();
+        let limit = 2_000 + 40 * (total_in + total_out) as u64 * u64::from(inst.timing().initiation_interval.max(1));
+        let mut out = RunOutcome::default();
+        let mut first_in: Option<u64> = None;
+        let mut first_out: Option<u64> = None;
+        let mut words = Vec::new();
+        let mut cycle: u64 = 0;
+        let mut drain: u64 = 0;
+        loop {
+            for i in ins.iter_mut() {
+                if !i.offering && i.pos < i.beats.len() && !i.pattern.stalled() {
+                    i.offering = true;
+                    model.set_words(i.data, &i.beats[i.pos]);
+                }
+                model.set_u64(i.valid, u64::from(i.offering));
+            }
+            let done = outs.iter().all(|o| o.got.len() >= o.expected.len());
+            for o in outs.iter_mut() {
+                let r = done || !o.pattern.stalled();
+                model.set_u64(o.ready, u64::from(r));
+            }
+            model.set_u64(clk, 0);
+            model.eval();
+            model.trace_step();
+            for i in ins.iter_mut() {
+                if i.offering && model.get_u64(i.ready) == 1 {
+                    i.offering = false;
+                    i.pos += 1;
+                    first_in.get_or_insert(cycle);
+                    if i.name == ii_stream {
+                        i.fires.push(cycle);
+                    }
+                }
+            }
+            for o in outs.iter_mut() {
+                let valid = model.get_u64(o.valid) == 1;
+                if let Some(prev) = o.pending.take() {
+                    model.get_words(o.data, &mut words);
+                    if !valid {
+                        out.errors.push(format!("{}: valid dropped at cycle {cycle} before the beat was taken", o.name));
+                    } else if prev != words {
+                        out.errors.push(format!("{}: data changed at cycle {cycle} while valid and not taken", o.name));
+                    }
+                }
+                if !valid {
+                    continue;
+                }
+                model.get_words(o.data, &mut words);
+                if model.get_u64(o.ready) == 0 {
+                    o.pending = Some(words.clone());
+                    continue;
+                }
+                first_out.get_or_insert(cycle);
+                if o.name == ii_stream {
+                    o.fires.push(cycle);
+                }
+                let beat = bits::unpack(&words, o.lanes, o.format);
+                let n = o.got.len();
+                match o.expected.get(n) {
+                    None => out.errors.push(format!("{}: extra beat {n} at cycle {cycle}: {beat:?}", o.name)),
+                    Some(exp) => {
+                        out.beats_compared += 1;
+                        if *exp != beat {
+                            out.mismatches += 1;
+                            if out.first_mismatch.is_none() {
+                                let lane = exp.iter().zip(&beat).position(|(a, b)| a != b).unwrap_or(0);
+                                out.first_mismatch = Some(Mismatch {
+                                    stream: o.name.clone(),
+                                    beat: n,
+                                    lane,
+                                    cycle,
+                                    expected: exp.clone(),
+                                    got: beat.clone(),
+                                });
+                            }
+                        }
+                    }
+                }
+                o.got.push(beat);
+            }
+            model.set_u64(clk, 1);
+            model.eval();
+            model.trace_step();
+            cycle += 1;
+            if outs.iter().all(|o| o.got.len() >= o.expected.len()) {
+                // Keep clocking a little with ready high to catch extra beats.
+                drain += 1;
+                if drain > 16 {
+                    break;
+                }
+            }
+            if cycle > limit {
+                for o in &outs {
+                    if o.got.len() < o.expected.len() {
+                        out.errors.push(format!(
+                            "{}: timeout after {cycle} cycles with {} of {} beats",
+                            o.name,
+                            o.got.len(),
+                            o.expected.len()
+                        ));
+                    }
+                }
+                for (k, i) in ins.iter().enumerate() {
+                    if i.pos < i.beats.len() {
+                        out.errors.push(format!("input stream {k}: {} of {} beats accepted", i.pos, i.beats.len()));
+                    }
+                }
+                break;
+            }
+        }
+        for i in &ins {
+            if i.pos < i.beats.len() && out.errors.is_empty() {
+                out.errors.push(format!("outputs complete but only {} of {} input beats were accepted", i.pos, i.beats.len()));
+            }
+        }
+        out.cycles = cycle;
+        out.latency = match (first_in, first_out) {
+            (Some(a), Some(b)) => Some(b.saturating_sub(a)),
+            (None, Some(b)) if ins.is_empty() => Some(b),
+            _ => None,
+        };
+        let fires = outs
+            .iter()
+            .find(|o| o.name == ii_stream)
+            .map(|o| &o.fires)
+            .or_else(|| ins.iter().find(|i| i.name == ii_stream).map(|i| &i.fires));
+        if let Some(f) = fires.filter(|f| f.len() >= 2) {
+            out.interval = Some((f[f.len() - 1] - f[0]) as f64 / (f.len() - 1) as f64);
+        }
+        out.observed = outs.into_iter().map(|o| (o.name, o.got)).collect();
+        Ok(out)
+    }
+}
+
+/// FNV-1a, for short stable tags.
+fn fnv(s: &str) -> u64 {
+    s.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+}

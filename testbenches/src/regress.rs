@@ -1,0 +1,244 @@
+//! The Verilator regression: every component over its corner configurations plus
+//! seeded random ones, each crossed with the four stall patterns, each run compared
+//! beat by beat with the golden model. Configurations run on a small thread pool (the
+//! Verilator build dominates and parallelises across configurations).
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::Instant;
+
+use generator::component::Component;
+use generator::rng::Rng;
+use generator::tensor::Tensor;
+use sim::Verilator;
+
+use crate::cosim::{Dut, Stall};
+
+/// Options of a regression run.
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub seed: u64,
+    /// Random configurations per component, on top of the corners.
+    pub random_configs: usize,
+    /// Vector sets per stall pattern.
+    pub vectors: usize,
+    /// Write VCDs into this directory (builds models with tracing).
+    pub waves: Option<PathBuf>,
+    /// Worker threads.
+    pub jobs: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            seed: 1,
+            random_configs: 2,
+            vectors: 2,
+            waves: None,
+            jobs: std::thread::available_parallelism().map_or(2, |n| n.get()),
+        }
+    }
+}
+
+/// Result of one configuration (all stall patterns and vector sets).
+#[derive(Clone, Debug)]
+pub struct ConfigReport {
+    pub component: &'static str,
+    pub label: String,
+    pub params: Vec<String>,
+    pub seed: u64,
+    pub vectors: u64,
+    pub beats: u64,
+    pub mismatches: u64,
+    pub failures: Vec<String>,
+    pub build_secs: f64,
+    pub sim_secs: f64,
+    pub latency: Option<u64>,
+}
+
+/// Corner configurations then `n` random ones, labelled.
+pub fn configs(c: &dyn Component, seed: u64, n: usize) -> Vec<(String, Vec<(&'static str, i64)>)> {
+    let mut v: Vec<(String, Vec<(&'static str, i64)>)> =
+        c.corners().into_iter().enumerate().map(|(i, o)| (format!("corner{i}"), o)).collect();
+    let mut rng = Rng::new(seed ^ fnv(c.name()));
+    let mut made = 0;
+    let mut tries = 0;
+    while made < n && tries < 50 * n.max(1) {
+        tries += 1;
+        let o = c.random(&mut rng);
+        if c.configure(&o).is_ok() {
+            v.push((format!("random{made}"), o));
+            made += 1;
+        }
+    }
+    v
+}
+
+/// Runs one configuration.
+pub fn run_config(v: &Verilator, c: &'static dyn Component, label: &str, overrides: &[(&'static str, i64)], opts: &Options) -> ConfigReport {
+    let seed = opts.seed ^ fnv(c.name()).rotate_left(17) ^ fnv(label);
+    let mut r = ConfigReport {
+        component: c.name(),
+        label: label.to_string(),
+        params: overrides.iter().map(|(k, v)| format!("{k}={v}")).collect(),
+        seed,
+        vectors: 0,
+        beats: 0,
+        mismatches: 0,
+        failures: Vec::new(),
+        build_secs: 0.0,
+        sim_secs: 0.0,
+        latency: None,
+    };
+    let inst = match c.configure(overrides) {
+        Ok(i) => i,
+        Err(e) => {
+            r.failures.push(format!("elaboration: {e}"));
+            return r;
+        }
+    };
+    r.params = inst.params().display(c.params());
+    let where_ = format!("{} [{}] {}", c.name(), label, r.params.join(" "));
+    let t0 = Instant::now();
+    let dut = match Dut::build(v, &*inst, opts.waves.is_some()) {
+        Ok(d) => d,
+        Err(e) => {
+            r.failures.push(format!("{where_}: build failed: {e}"));
+            return r;
+        }
+    };
+    r.build_secs = t0.elapsed().as_secs_f64();
+    let t1 = Instant::now();
+    let timing = inst.timing();
+    let mut rng = Rng::new(seed);
+    let probe = inst.random_inputs(&mut rng.fork(0), 1);
+    let elements_per_row: usize = probe.values().map(|t: &Tensor| t.raw.len()).sum::<usize>().max(1);
+    for stall in Stall::ALL {
+        for vec_i in 0..opts.vectors {
+            let run_seed = rng.next_u64();
+            let batch = (600 / elements_per_row).clamp(3, 48) + vec_i;
+            let inputs = inst.random_inputs(&mut Rng::new(run_seed), batch);
+            let expected = match inst.check_inputs(&inputs).and_then(|()| inst.golden(&inputs)) {
+                Ok(e) => e,
+                Err(e) => {
+                    r.failures.push(format!("{where_}: golden model: {e}"));
+                    continue;
+                }
+            };
+            let waves = opts.waves.as_ref().map(|d| d.join(format!("{}-{label}-{stall}-{vec_i}.vcd", c.name())));
+            if let Some(d) = &opts.waves {
+                let _ = std::fs::create_dir_all(d);
+            }
+            let out = match dut.run(&inputs, &expected, stall, run_seed, waves.as_deref()) {
+                Ok(o) => o,
+                Err(e) => {
+                    r.failures.push(format!("{where_} stall={stall} seed={run_seed}: {e}"));
+                    continue;
+                }
+            };
+            r.vectors += 1;
+            r.beats += out.beats_compared;
+            r.mismatches += out.mismatches;
+            let ctx = format!("{where_} stall={stall} vector seed={run_seed}");
+            if let Some(m) = &out.first_mismatch {
+                r.failures.push(format!("{ctx}: {} mismatching beats; first: {m}", out.mismatches));
+            }
+            for e in &out.errors {
+                r.failures.push(format!("{ctx}: {e}"));
+            }
+            if stall == Stall::None && vec_i == 0 && out.passed() {
+                r.latency = out.latency;
+                if out.latency != Some(timing.latency) {
+                    r.failures.push(format!("{ctx}: measured latency {:?}, signature says {}", out.latency, timing.latency));
+                }
+                if let Some(iv) = out.interval {
+                    if iv > timing.initiation_interval as f64 + 0.5 {
+                        r.failures.push(format!(
+                            "{ctx}: measured {iv:.2} cycles per beat on {}, signature says II {}",
+                            timing.ii_stream, timing.initiation_interval
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    r.sim_secs = t1.elapsed().as_secs_f64();
+    r
+}
+
+/// Runs every configuration of every component on `opts.jobs` threads, reporting each
+/// finished configuration to `progress`.
+pub fn regress(v: &Verilator, comps: &[&'static dyn Component], opts: &Options, progress: &(dyn Fn(&ConfigReport) + Sync)) -> Vec<ConfigReport> {
+    let mut work: Vec<(&'static dyn Component, String, Vec<(&'static str, i64)>)> = Vec::new();
+    for &c in comps {
+        for (label, o) in configs(c, opts.seed, opts.random_configs) {
+            work.push((c, label, o));
+        }
+    }
+    let total = work.len();
+    let queue = Mutex::new(work.into_iter().enumerate());
+    let results = Mutex::new(Vec::with_capacity(total));
+    std::thread::scope(|s| {
+        for _ in 0..opts.jobs.max(1) {
+            s.spawn(|| {
+                loop {
+                    let next = queue.lock().unwrap_or_else(|e| e.into_inner()).next();
+                    let Some((i, (c, label, o))) = next else { break };
+                    let rep = run_config(v, c, &label, &o, opts);
+                    progress(&rep);
+                    results.lock().unwrap_or_else(|e| e.into_inner()).push((i, rep));
+                }
+            });
+        }
+    });
+    let mut r = results.into_inner().unwrap_or_else(|e| e.into_inner());
+    r.sort_by_key(|(i, _)| *i);
+    r.into_iter().map(|(_, rep)| rep).collect()
+}
+
+/// The summary table: one row per component and a total.
+pub fn summary(reports: &[ConfigReport], wall_secs: f64) -> String {
+    let mut comps: Vec<&'static str> = Vec::new();
+    for r in reports {
+        if !comps.contains(&r.component) {
+            comps.push(r.component);
+        }
+    }
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "{:<14} {:>7} {:>8} {:>10} {:>10} {:>8} {:>9} {:>9}",
+        "component", "configs", "vectors", "beats", "mismatches", "failed", "build s", "sim s"
+    );
+    let mut tot = (0usize, 0u64, 0u64, 0u64, 0usize, 0.0f64, 0.0f64);
+    for c in comps {
+        let rs: Vec<&ConfigReport> = reports.iter().filter(|r| r.component == c).collect();
+        let row = (
+            rs.len(),
+            rs.iter().map(|r| r.vectors).sum::<u64>(),
+            rs.iter().map(|r| r.beats).sum::<u64>(),
+            rs.iter().map(|r| r.mismatches).sum::<u64>(),
+            rs.iter().filter(|r| !r.failures.is_empty()).count(),
+            rs.iter().map(|r| r.build_secs).sum::<f64>(),
+            rs.iter().map(|r| r.sim_secs).sum::<f64>(),
+        );
+        let _ = writeln!(
+            s,
+            "{:<14} {:>7} {:>8} {:>10} {:>10} {:>8} {:>9.1} {:>9.1}",
+            c, row.0, row.1, row.2, row.3, row.4, row.5, row.6
+        );
+        tot = (tot.0 + row.0, tot.1 + row.1, tot.2 + row.2, tot.3 + row.3, tot.4 + row.4, tot.5 + row.5, tot.6 + row.6);
+    }
+    let _ = writeln!(
+        s,
+        "{:<14} {:>7} {:>8} {:>10} {:>10} {:>8} {:>9.1} {:>9.1}",
+        "total", tot.0, tot.1, tot.2, tot.3, tot.4, tot.5, tot.6
+    );
+    let _ = writeln!(s, "wall time {wall_secs:.1} s");
+    s
+}
+
+fn fnv(s: &str) -> u64 {
+    s.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+}
