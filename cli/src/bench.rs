@@ -1,5 +1,199 @@
-//! `mase-hw bench cosim`.
+//! `mase-hw bench cosim`: measures, in one run and side by side, the co-simulation
+//! harness (Rust driving the Verilator model through the generated FFI, comparing every
+//! beat with the golden model) against a hand-written C++ main loop that drives the
+//! same Verilator model with the same beats, plus the golden model's MAC throughput.
+//! Reports medians over repetitions and the ratio, since the machine is noisy.
+
+use std::fmt::Write as _;
+use std::fs;
+use std::process::Command;
+use std::time::Instant;
+
 use anyhow::{bail, Result};
-pub fn cosim(_cycles: u64, _reps: usize) -> Result<()> {
-    bail!("not yet")
+use generator::bits;
+use generator::component::Instance;
+use generator::rng::Rng;
+use testbenches::cosim::{Dut, Stall};
+
+/// The benchmarked configuration: a 16-lane (IN_PARALLELISM) linear layer, 16-bit.
+const LINEAR: &[&str] = &[
+    "IN_WIDTH=16",
+    "IN_FRAC_WIDTH=8",
+    "WEIGHT_WIDTH=16",
+    "WEIGHT_FRAC_WIDTH=8",
+    "BIAS_WIDTH=16",
+    "BIAS_FRAC_WIDTH=8",
+    "OUT_WIDTH=16",
+    "OUT_FRAC_WIDTH=8",
+    "IN_SIZE=64",
+    "OUT_SIZE=16",
+    "IN_PARALLELISM=16",
+    "OUT_PARALLELISM=4",
+    "WEIGHTS_FROM_ROM=1",
+];
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+pub fn cosim(cycles: u64, reps: usize) -> Result<()> {
+    let reps = reps.max(1);
+    let params: Vec<String> = LINEAR.iter().map(|s| s.to_string()).collect();
+    let c = generator::components::find("linear")?;
+    let inst = c.elaborate(&generator::Params::parse("linear", c.params(), &params)?)?;
+    let v = sim::Verilator::discover()?;
+    let dut = Dut::build(&v, &*inst, false).map_err(|e| anyhow::anyhow!(e))?;
+
+    // Enough rows for about `cycles` cycles: one row takes KB*JB cycles.
+    let kb = 64 / 16;
+    let jb = 16 / 4;
+    let rows = (cycles as usize / (kb * jb)).max(1);
+    let inputs = inst.random_inputs(&mut Rng::new(7), rows);
+    let expected = inst.golden(&inputs)?;
+
+    // Rust harness.
+    let mut rust_rates = Vec::new();
+    let mut sim_cycles = 0;
+    for _ in 0..reps {
+        let t = Instant::now();
+        let out = dut.run(&inputs, &expected, Stall::None, 1, None).map_err(|e| anyhow::anyhow!(e))?;
+        let secs = t.elapsed().as_secs_f64();
+        if !out.passed() {
+            bail!("the benchmark run did not match the golden model: {:?} {:?}", out.first_mismatch, out.errors);
+        }
+        sim_cycles = out.cycles;
+        rust_rates.push(out.cycles as f64 / secs);
+    }
+
+    // Hand-written C++ loop over the same model and beats.
+    let mut cpp_rates = cpp_loop(&v, &*inst, &inputs, &expected, reps)?;
+
+    // Golden model MAC/s on a larger layer.
+    let (gin, gout, grows) = (512usize, 512usize, 64usize);
+    let big = c.elaborate(&generator::Params::parse(
+        "linear",
+        c.params(),
+        &[format!("IN_SIZE={gin}"), format!("OUT_SIZE={gout}"), "IN_PARALLELISM=16".into(), "OUT_PARALLELISM=4".into()],
+    )?)?;
+    let gin_t = big.random_inputs(&mut Rng::new(3), grows);
+    let mut golden_rates = Vec::new();
+    for _ in 0..reps {
+        let t = Instant::now();
+        let y = big.golden(&gin_t)?;
+        let secs = t.elapsed().as_secs_f64();
+        std::hint::black_box(y);
+        golden_rates.push((grows * gin * gout) as f64 / secs);
+    }
+
+    let (r, cpp, g) = (median(&mut rust_rates), median(&mut cpp_rates), median(&mut golden_rates));
+    println!("bench cosim: linear {} ({} rows, {} simulated cycles, median of {reps})", LINEAR.join(" "), rows, sim_cycles);
+    println!("  {:<44} {:>14.0} cycles/s", "Rust harness (FFI, per-beat golden compare)", r);
+    println!("  {:<44} {:>14.0} cycles/s", "hand-written C++ Verilator main loop", cpp);
+    println!("  {:<44} {:>14.3}", "ratio Rust / C++ (target >= 0.8)", r / cpp);
+    println!("  {:<44} {:>14.3e} MAC/s ({grows}x{gin} by {gout}x{gin})", "golden model linear", g);
+    Ok(())
+}
+
+/// Builds and runs a C++ main loop over the same Verilator model; returns cycles/s per rep.
+fn cpp_loop(v: &sim::Verilator, inst: &dyn Instance, inputs: &generator::TensorMap, expected: &generator::TensorMap, reps: usize) -> Result<Vec<f64>> {
+    let streams = inst.streams();
+    let (sin, sout) = (&streams[0], &streams[streams.len() - 1]);
+    let in_beats = inst.stream_beats(sin, inputs)?;
+    let out_beats = inst.stream_beats(sout, expected)?;
+    let in_words: Vec<Vec<u32>> = in_beats.iter().map(|b| bits::pack(b, sin.format())).collect();
+    let out_words: Vec<Vec<u32>> = out_beats.iter().map(|b| bits::pack(b, sout.format())).collect();
+    let (wi, wo) = (in_words[0].len(), out_words[0].len());
+
+    // The model's build directory (same cache key as the harness's build).
+    let lib = Dut::build(v, inst, false).map_err(|e| anyhow::anyhow!(e))?;
+    let dir = lib.library_dir().to_path_buf();
+    let bench = dir.join("bench");
+    fs::create_dir_all(&bench)?;
+    let data = |words: &[Vec<u32>]| words.iter().flatten().flat_map(|w| w.to_le_bytes()).collect::<Vec<u8>>();
+    fs::write(bench.join("in.bin"), data(&in_words))?;
+    fs::write(bench.join("out.bin"), data(&out_words))?;
+
+    let mut src = String::new();
+    let _ = write!(
+        src,
+        r#"// Hand-written Verilator main loop used as the speed reference of `mase-hw bench cosim`.
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <vector>
+#include "Vmodel.h"
+#include "verilated.h"
+static std::vector<uint32_t> load(const char* p) {{
+    std::vector<uint32_t> v; FILE* f = std::fopen(p, "rb"); if (!f) return v;
+    uint32_t w; while (std::fread(&w, 4, 1, f) == 1) v.push_back(w); std::fclose(f); return v;
+}}
+int main(int argc, char** argv) {{
+    const int WI = {wi}, WO = {wo};
+    std::vector<uint32_t> in = load(argv[1]), exp = load(argv[2]);
+    int reps = argc > 3 ? std::atoi(argv[3]) : 1;
+    size_t nin = in.size() / WI, nout = exp.size() / WO;
+    for (int r = 0; r < reps; ++r) {{
+        VerilatedContext ctx;
+        Vmodel* t = new Vmodel{{&ctx, "top"}};
+        t->rst = 1;
+        for (int i = 0; i < 3; ++i) {{ t->clk = 0; t->eval(); t->clk = 1; t->eval(); }}
+        t->rst = 0;
+        size_t pos = 0, got = 0, bad = 0; uint64_t cycles = 0;
+        uint32_t* din = reinterpret_cast<uint32_t*>({din});
+        const uint32_t* dout = reinterpret_cast<const uint32_t*>({dout});
+        auto t0 = std::chrono::steady_clock::now();
+        while (got < nout) {{
+            if (pos < nin) {{ std::memcpy(din, &in[pos * WI], 4 * WI); t->data_in_valid = 1; }} else t->data_in_valid = 0;
+            t->data_out_ready = 1;
+            t->clk = 0; t->eval();
+            if (t->data_in_valid && t->data_in_ready) ++pos;
+            if (t->data_out_valid) {{ if (std::memcmp(dout, &exp[got * WO], 4 * WO) != 0) ++bad; ++got; }}
+            t->clk = 1; t->eval();
+            ++cycles;
+        }}
+        double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        std::printf("%llu %.9f %zu\n", (unsigned long long)cycles, s, bad);
+        t->final(); delete t;
+    }}
+    return 0;
+}}
+"#,
+        din = if sin.data_width() > 64 { "t->data_in.data()" } else { "&t->data_in" },
+        dout = if sout.data_width() > 64 { "t->data_out.data()" } else { "&t->data_out" },
+    );
+    fs::write(bench.join("main.cpp"), src)?;
+    let root = v.root()?.display().to_string();
+    let obj = dir.join("obj");
+    let status = Command::new("c++")
+        .args(["-O2", "-std=gnu++17", "-o"])
+        .arg(bench.join("main"))
+        .arg(bench.join("main.cpp"))
+        .arg(format!("-I{}", obj.display()))
+        .arg(format!("-I{root}/include"))
+        .arg(format!("-I{root}/include/vltstd"))
+        .arg(obj.join("mh_all.o"))
+        .arg(v.runtime(false)?)
+        .arg("-pthread")
+        .status()?;
+    if !status.success() {
+        bail!("compiling the C++ reference loop failed");
+    }
+    let out = Command::new(bench.join("main")).arg(bench.join("in.bin")).arg(bench.join("out.bin")).arg(reps.to_string()).output()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut rates = Vec::new();
+    for line in text.lines() {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        if f.len() == 3 {
+            if f[2] != "0" {
+                bail!("the C++ loop saw {} mismatching beats", f[2]);
+            }
+            rates.push(f[0].parse::<f64>()? / f[1].parse::<f64>()?);
+        }
+    }
+    if rates.is_empty() {
+        bail!("the C++ loop printed nothing: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    Ok(rates)
 }

@@ -89,8 +89,17 @@ enum SimCmd {
         #[arg(short, long = "param", value_name = "KEY=VALUE")]
         params: Vec<String>,
         /// Input tensors: {"<tensor>": {"shape": [...], "raw": [...]}}.
-        #[arg(long)]
-        inputs: PathBuf,
+        #[arg(long, required_unless_present = "random", conflicts_with = "random")]
+        inputs: Option<PathBuf>,
+        /// Instead of --inputs: seeded random inputs with this many rows (the free dimension).
+        #[arg(long, value_name = "ROWS")]
+        random: Option<usize>,
+        /// Seed of --random.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Also write the inputs used to this file (useful with --random).
+        #[arg(long, value_name = "FILE")]
+        save_inputs: Option<PathBuf>,
         /// Output tensors (same form plus width, frac_width, signed).
         #[arg(long)]
         output: PathBuf,
@@ -165,8 +174,17 @@ fn run(cli: Cli) -> Result<()> {
         Cmd::Test { components, configs, seed, vectors, waves, jobs } => {
             test(&components, configs, seed, vectors, waves, jobs)
         }
-        Cmd::Sim { what: SimCmd::Component { name, params, inputs, output, engine, waves } } => {
-            sim_component(&name, &params, &inputs, &output, engine, waves)
+        Cmd::Sim { what: SimCmd::Component { name, params, inputs, random, seed, save_inputs, output, engine, waves } } => {
+            let inst = configure(&name, &params)?;
+            let ins = match (inputs, random) {
+                (Some(p), _) => tensors::read(&p, &*inst).map_err(user)?,
+                (None, Some(rows)) if rows >= 1 => inst.random_inputs(&mut generator::rng::Rng::new(seed), rows),
+                _ => return Err(user("--random: ROWS must be at least 1")),
+            };
+            if let Some(p) = save_inputs {
+                tensors::write(&p, &ins).with_context(|| format!("writing {}", p.display()))?;
+            }
+            sim_component(&*inst, &ins, &output, engine, waves)
         }
         Cmd::Bench { what: BenchCmd::Cosim { cycles, reps } } => bench::cosim(cycles, reps),
     }
@@ -255,17 +273,16 @@ fn test(names: &[String], configs: usize, seed: u64, vectors: usize, waves: Opti
     Err(anyhow!(CheckFailed(format!("{} failure(s); rerun with --seed {seed} to reproduce", failures.len()))))
 }
 
-fn sim_component(name: &str, params: &[String], inputs: &std::path::Path, output: &std::path::Path, engine: Engine, waves: Option<PathBuf>) -> Result<()> {
-    let inst = configure(name, params)?;
-    let ins = tensors::read(inputs, &*inst).map_err(user)?;
-    inst.check_inputs(&ins).map_err(user)?;
-    let golden = inst.golden(&ins).map_err(user)?;
+fn sim_component(inst: &dyn Instance, ins: &generator::TensorMap, output: &std::path::Path, engine: Engine, waves: Option<PathBuf>) -> Result<()> {
+    inst.check_inputs(ins).map_err(user)?;
+    let golden = inst.golden(ins).map_err(user)?;
+    let mut differs = None;
     let result = match engine {
         Engine::Golden => golden,
         Engine::Verilator => {
             let v = sim::Verilator::discover()?;
-            let dut = Dut::build(&v, &*inst, waves.is_some()).map_err(|e| anyhow!(e))?;
-            let out = dut.run(&ins, &golden, Stall::None, 1, waves.as_deref()).map_err(|e| anyhow!(e))?;
+            let dut = Dut::build(&v, inst, waves.is_some()).map_err(|e| anyhow!(e))?;
+            let out = dut.run(ins, &golden, Stall::None, 1, waves.as_deref()).map_err(|e| anyhow!(e))?;
             for e in &out.errors {
                 eprintln!("warning: {e}");
             }
@@ -278,7 +295,13 @@ fn sim_component(name: &str, params: &[String], inputs: &std::path::Path, output
                 }
                 result.insert(s.tensor.clone(), generator::Tensor::new(g.shape.clone(), raw, g.format));
             }
-            let agree = result == golden;
+            let agree = result == golden && out.errors.is_empty();
+            if !agree {
+                differs = Some(match &out.first_mismatch {
+                    Some(m) => format!("Verilator differs from the golden model: {m}"),
+                    None => format!("Verilator run had errors: {}", out.errors.join("; ")),
+                });
+            }
             eprintln!(
                 "verilator: {} cycles, latency {:?}, {} beats; {} the golden model",
                 out.cycles,
@@ -291,5 +314,8 @@ fn sim_component(name: &str, params: &[String], inputs: &std::path::Path, output
     };
     tensors::write(output, &result).with_context(|| format!("writing {}", output.display()))?;
     println!("wrote {}", output.display());
-    Ok(())
+    match differs {
+        Some(d) => Err(anyhow!(CheckFailed(d))),
+        None => Ok(()),
+    }
 }

@@ -18,19 +18,31 @@
 // word j*KB + k of the weight ROM (`$readmemh` WEIGHT_MEM_FILE) and bias word j
 // of the bias ROM (BIAS_MEM_FILE). WEIGHTS_FROM_ROM = 0: the `weight` stream
 // sends the same sequence again for every row and the `bias` stream sends
-// b[j*Po +: Po] once per output block per row.
+// b[j*Po +: Po] once per output block per row. ROM files: one word per line,
+// hex, most significant digit first, no address markers; KB * JB words of
+// OUT_PARALLELISM * IN_PARALLELISM * WEIGHT_WIDTH bits, JB words of
+// OUT_PARALLELISM * BIAS_WIDTH bits. A relative path resolves against the
+// simulator's or synthesis tool's working directory; an empty name leaves
+// the ROM unloaded (for lint only).
 //
 // Microarchitecture: a ping-pong row buffer (2 x KB words) takes the next
 // row while the current one is computed; computation of a row may start as
 // soon as its first beat is stored. Issue logic sends one weight block a
-// cycle into a non-stalling pipeline: buffer/ROM read (1), multipliers (1),
-// adder tree over IN_PARALLELISM (clog2(IN_PARALLELISM)), accumulator over
-// KB blocks (1), cast (1), then an output FIFO (mh_fifo, OUT_FIFO_DEPTH beats).
-// The last block of an output beat issues only while a FIFO slot is free
-// for it (credit counter), so the pipeline never has to stop; a full FIFO
-// stalls issue, not the pipeline. With HAS_BIAS and the bias stream, bias
-// beats wait in a small mh_fifo and the first block of an output beat issues
-// only when one is stored and unclaimed.
+// cycle into a non-stalling pipeline: row buffer / weight ROM read or weight
+// beat register (1), OUT_PARALLELISM x IN_PARALLELISM multipliers (1), one
+// adder tree per output lane (clog2(IN_PARALLELISM) register levels,
+// mh_linear_adder_tree), accumulator over the KB blocks (1), cast register
+// (1), then an output FIFO (mh_fifo, DEPTH = OUT_FIFO_DEPTH). The last block
+// of an output beat issues only while a credit says a FIFO entry is free
+// for it, so the pipeline never stops: backpressure on `data_out` stops
+// issue, never a pipeline stage, and no ready path runs through the pipeline.
+// Credits count only the FIFO's DEPTH memory entries (not its output
+// register), a safe bound for any FIFO that holds at least DEPTH beats.
+// With HAS_BIAS and the bias stream, bias beats wait in a small mh_fifo; the
+// first block of an output beat issues only when a stored bias beat is not
+// yet claimed by an earlier one, and pops it when it reaches the accumulator.
+// With the bias ROM, word j is read into a register the cycle before block
+// (j, 0) reaches the accumulator.
 //
 // Does not: reorder rows, check that sizes divide (the generator validates
 // IN_SIZE % IN_PARALLELISM == 0 and OUT_SIZE % OUT_PARALLELISM == 0), round
@@ -42,10 +54,14 @@
 //
 // Timing: II 1 on weight blocks; a row every KB * JB cycles when fed and not
 // backpressured, rows back to back without a bubble. Latency from the
-// handshake of a row's first data_in beat to its first data_out beat (input
-// fed every cycle, weights available, no backpressure):
-// KB + clog2(IN_PARALLELISM) + 6 cycles (KB + 4 + clog2(IN_PARALLELISM) to
-// the FIFO, 2 through it).
+// handshake of a row's first data_in beat to its first data_out beat, for a
+// row that finds the module idle (input fed every cycle, weights available,
+// no backpressure): KB + clog2(IN_PARALLELISM) + 6 cycles (block (0, KB-1)
+// issues KB cycles after that handshake, 4 + clog2(IN_PARALLELISM) more to
+// the FIFO input, 2 through mh_fifo). The second output beat of a row needs
+// the whole row stored. Buffering: up to 2 input rows and OUT_FIFO_DEPTH
+// output beats; with `data_out` blocked, `data_in_ready` falls once both
+// row banks are full.
 // Combinational ready paths: none. `data_in_ready`, `weight_ready` and
 // `bias_ready` are functions of registers only (not of any valid or of
 // `data_out_ready`); `data_out_valid` and `data_out` come from the FIFO's
@@ -110,7 +126,8 @@ module mh_linear #(
   localparam int PW = IN_WIDTH + WEIGHT_WIDTH;     // exact product width
   localparam int TREE_LEVELS = $clog2(IN_PARALLELISM);
   localparam int TW = PW + TREE_LEVELS;            // adder tree sum width
-  // Accumulator width (the golden model's formula).
+  // Accumulator width (the golden model's formula): holds the product sum
+  // over IN_SIZE and the aligned bias, and their sum, exactly.
   localparam int SUM_W  = PW + $clog2(IN_SIZE) + PROD_SHIFT;
   localparam int BIAS_W = (HAS_BIAS != 0) ? BIAS_WIDTH + BIAS_SHIFT : 0;
   localparam int ACC_WIDTH = ((SUM_W > BIAS_W) ? SUM_W : BIAS_W) + ((HAS_BIAS != 0) ? 1 : 0);
@@ -123,7 +140,9 @@ module mh_linear #(
   // Cycles from issuing a beat's last block to its credit returning when the
   // FIFO is drained every cycle: T stages, accumulator, cast, FIFO, counter.
   localparam int CREDIT_LOOP = T + 2 + FIFO_LATENCY + 1;
-  // Output FIFO: enough beats that credits never stall issue without backpressure.
+  // Output FIFO memory entries: max(2, ceil(CREDIT_LOOP / KB)), the fewest
+  // whose credits never stall issue without backpressure (one last block
+  // every KB cycles, each holding its credit CREDIT_LOOP cycles).
   localparam int OUT_FIFO_DEPTH = ((CREDIT_LOOP + KB - 1) / KB > 2)
                                   ? (CREDIT_LOOP + KB - 1) / KB : 2;
   localparam int CREDIT_W = $clog2(OUT_FIFO_DEPTH + 1);
@@ -250,7 +269,7 @@ module mh_linear #(
 
     initial begin
       if (WEIGHT_MEM_FILE != "") begin
-        $readmemh(WEIGHT_MEM_FILE, rom);
+        $readmemh(WEIGHT_MEM_FILE, rom, 0, DEPTH - 1);
       end
     end
 
@@ -323,7 +342,7 @@ module mh_linear #(
 
       initial begin
         if (BIAS_MEM_FILE != "") begin
-          $readmemh(BIAS_MEM_FILE, rom);
+          $readmemh(BIAS_MEM_FILE, rom, 0, JB - 1);
         end
       end
 
@@ -359,10 +378,11 @@ module mh_linear #(
       // block reaches stage T. A first block issues only if a stored beat is
       // not yet claimed by an earlier first block. A beat is claimed >= 1
       // cycle after its push and popped T >= 2 cycles after its claim, so it
-      // has passed the FIFO (latency FIFO_LATENCY) by then.
-      // FIFO memory entries: a beat's slot is busy from its claim until its
-      // successor is pushed and counted, T + 1 cycles, one first block every
-      // KB cycles; fewer stalls issue with the bias stream always valid.
+      // is at the FIFO head (latency FIFO_LATENCY) by then.
+      // FIFO memory entries: max(2, ceil((T + 1) / KB)), the fewest that keep
+      // II 1 with the bias stream always valid (claims every KB cycles, a
+      // slot comes back T + 1 cycles after its claim; measured, one fewer
+      // stalls issue when KB = 1).
       localparam int DEPTH = ((T + KB) / KB > 2) ? (T + KB) / KB : 2;
       // Claim counter width: mh_fifo holds up to DEPTH + 1 beats.
       localparam int CW    = $clog2(DEPTH + 2);
@@ -400,7 +420,7 @@ module mh_linear #(
     end
   end
 
-  // --------------------------------- stages 2..T+2: multiply, sum, accumulate, cast
+  // ------------------------ stages 2..T, accumulator, cast: per output lane o
 
   logic                             acc_done_q;  // accumulators hold finished sums
   logic                             out_valid_q; // out_q holds a beat for the FIFO

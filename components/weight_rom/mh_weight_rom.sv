@@ -56,7 +56,7 @@ module mh_weight_rom #(
 
   if (MEM_FILE != "") begin : gen_mem_file
     initial begin
-      $readmemh(MEM_FILE, mem);
+      $readmemh(MEM_FILE, mem, 0, DEPTH - 1);
     end
   end else begin : gen_mem_zero
     initial begin

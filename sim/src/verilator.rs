@@ -55,7 +55,6 @@ pub struct Verilator {
     bin: PathBuf,
     version: String,
     cache: PathBuf,
-    jobs: usize,
 }
 
 /// Libraries built or loaded by this process, so one key is built and `dlopen`ed once.
@@ -77,13 +76,7 @@ impl Verilator {
         if !out.status.success() || version.is_empty() {
             return Err(SimError::NoVerilator);
         }
-        Ok(Verilator { bin, version, cache: tools::cache_dir().join("verilator"), jobs: 1 })
-    }
-
-    /// Sets the make jobs used inside one build (default 1; run builds in parallel instead).
-    pub fn with_jobs(mut self, jobs: usize) -> Self {
-        self.jobs = jobs.max(1);
-        self
+        Ok(Verilator { bin, version, cache: tools::cache_dir().join("verilator") })
     }
 
     pub fn version(&self) -> &str {
@@ -91,24 +84,117 @@ impl Verilator {
     }
 
     fn flags(&self, trace: bool) -> Vec<String> {
-        let mut f: Vec<String> = ["--cc", "--build", "-O3", "-Wall", "--x-assign", "fast", "--x-initial", "fast"]
+        let mut f: Vec<String> = ["--cc", "-O3", "-Wall", "--x-assign", "fast", "--x-initial", "fast"]
             .into_iter()
             .map(String::from)
             .collect();
-        f.push("--build-jobs".into());
-        f.push(self.jobs.to_string());
-        f.extend(["-CFLAGS".into(), "-fPIC -O2".into()]);
         if trace {
             f.push("--trace".into());
         }
         f
     }
 
+    /// C++ flags for the model and the runtime; the defines mirror `verilated.mk`.
+    fn cxx_flags(&self, trace: bool) -> Result<Vec<String>, SimError> {
+        let root = self.root()?;
+        let t = u8::from(trace);
+        Ok(vec![
+            "-O2".into(),
+            "-fPIC".into(),
+            "-std=gnu++17".into(),
+            format!("-I{}/include", root.display()),
+            format!("-I{}/include/vltstd", root.display()),
+            "-DVERILATOR=1".into(),
+            "-DVM_COVERAGE=0".into(),
+            "-DVM_SC=0".into(),
+            "-DVM_TIMING=0".into(),
+            format!("-DVM_TRACE={t}"),
+            "-DVM_TRACE_FST=0".into(),
+            format!("-DVM_TRACE_VCD={t}"),
+            "-DVM_TRACE_SAIF=0".into(),
+        ])
+    }
+
+    /// `VERILATOR_ROOT` as the tool reports it.
+    pub fn root(&self) -> Result<PathBuf, SimError> {
+        static ROOT: OnceLock<Option<PathBuf>> = OnceLock::new();
+        let bin = self.bin.clone();
+        ROOT.get_or_init(|| {
+            let out = Command::new(&bin).args(["--getenv", "VERILATOR_ROOT"]).env("PATH", tools::child_path()).output().ok()?;
+            let s = String::from_utf8_lossy(&out.stdout).trim().to_string();
+            (!s.is_empty()).then(|| PathBuf::from(s))
+        })
+        .clone()
+        .ok_or(SimError::NoVerilator)
+    }
+
+    /// The Verilator runtime (`verilated.cpp` & co.) compiled once per version and
+    /// trace setting, shared by every model: `<cache>/runtime-<key>/libverilated.a`.
+    pub fn runtime(&self, trace: bool) -> Result<PathBuf, SimError> {
+        let flags = self.cxx_flags(trace)?;
+        let mut h = Sha256::new();
+        h.update(self.version.as_bytes());
+        h.update(flags.join(" ").as_bytes());
+        let key: String = h.finalize().iter().take(8).map(|b| format!("{b:02x}")).collect();
+        let dir = self.cache.join(format!("runtime-{key}"));
+        let lib = dir.join("libverilated.a");
+        if lib.is_file() {
+            return Ok(lib);
+        }
+        static LOCK: Mutex<()> = Mutex::new(());
+        let _guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
+        if lib.is_file() {
+            return Ok(lib);
+        }
+        let tmp = self.fresh_tmp(&format!("runtime-{key}"))?;
+        let root = self.root()?;
+        let mut units = vec!["verilated.cpp", "verilated_threads.cpp"];
+        if trace {
+            units.push("verilated_vcd_c.cpp");
+        }
+        let mut objs = Vec::new();
+        for u in units {
+            let o = tmp.join(u.replace(".cpp", ".o"));
+            let mut cmd = self.cxx();
+            cmd.args(&flags).arg("-c").arg(root.join("include").join(u)).arg("-o").arg(&o);
+            run_logged(cmd, &tmp.join("build.log"), "compiling the Verilator runtime")?;
+            objs.push(o);
+        }
+        let mut ar = Command::new("ar");
+        ar.arg("rcs").arg(tmp.join("libverilated.a")).args(&objs);
+        run_logged(ar, &tmp.join("ar.log"), "archiving the Verilator runtime")?;
+        if fs::rename(&tmp, &dir).is_err() {
+            let _ = fs::remove_dir_all(&tmp);
+        }
+        Ok(lib)
+    }
+
+    /// `c++`, through ccache when it is installed.
+    fn cxx(&self) -> Command {
+        match tools::find_tool("ccache") {
+            Some(cc) => {
+                let mut c = Command::new(cc);
+                c.arg("c++");
+                c
+            }
+            None => Command::new("c++"),
+        }
+    }
+
+    fn fresh_tmp(&self, stem: &str) -> Result<PathBuf, SimError> {
+        static SERIAL: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let serial = SERIAL.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let tmp = self.cache.join(format!("{stem}.tmp-{}-{serial}", std::process::id()));
+        let _ = fs::remove_dir_all(&tmp);
+        fs::create_dir_all(&tmp).map_err(io_err(&tmp))?;
+        Ok(tmp)
+    }
+
     /// The cache key of a request.
     pub fn key(&self, req: &BuildRequest<'_>) -> String {
         let mut h = Sha256::new();
         h.update(self.version.as_bytes());
-        for f in self.flags(req.trace) {
+        for f in self.flags(req.trace).into_iter().chain(self.cxx_flags(req.trace).unwrap_or_default()) {
             h.update(f.as_bytes());
             h.update([0]);
         }
@@ -149,11 +235,7 @@ impl Verilator {
         let so = dir.join("libmodel.so");
         if !so.is_file() {
             fs::create_dir_all(&self.cache).map_err(io_err(&self.cache))?;
-            static SERIAL: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-            let serial = SERIAL.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let tmp = self.cache.join(format!("{key}.tmp-{}-{serial}", std::process::id()));
-            let _ = fs::remove_dir_all(&tmp);
-            fs::create_dir_all(&tmp).map_err(io_err(&tmp))?;
+            let tmp = self.fresh_tmp(key)?;
             self.compile(&tmp, req)?;
             if fs::rename(&tmp, &dir).is_err() {
                 // Another builder won the race; its result is equivalent.
@@ -163,46 +245,52 @@ impl Verilator {
         Library::load(&so, req.ports.to_vec())
     }
 
+    /// Verilates into `dir/obj`, compiles the model and the wrapper as one translation
+    /// unit and links it with the shared runtime into `dir/libmodel.so`.
     fn compile(&self, dir: &Path, req: &BuildRequest<'_>) -> Result<(), SimError> {
+        let runtime = self.runtime(req.trace)?;
         let src = dir.join("src");
+        let obj = dir.join("obj");
         fs::create_dir_all(&src).map_err(io_err(&src))?;
         let mut args: Vec<String> = self.flags(req.trace);
         args.extend(["--prefix".into(), "Vmodel".into(), "--top-module".into(), req.top.into()]);
-        args.extend(["-Mdir".into(), dir.join("obj").display().to_string()]);
+        args.extend(["-Mdir".into(), obj.display().to_string()]);
         for name in req.order {
             let p = src.join(name);
             fs::write(&p, req.files.get(name).map_or("", String::as_str)).map_err(io_err(&p))?;
             args.push(p.display().to_string());
         }
-        let wrapper = src.join("mh_wrapper.cpp");
-        fs::write(&wrapper, wrapper_cpp(req.ports, req.trace)).map_err(io_err(&wrapper))?;
-        args.push(wrapper.display().to_string());
-
         let log = dir.join("build.log");
         let mut cmd = Command::new(&self.bin);
         cmd.args(&args).env("PATH", tools::child_path()).current_dir(dir);
-        if tools::find_tool("ccache").is_some() {
-            cmd.env("OBJCACHE", "ccache");
-        }
-        run_logged(cmd, &log, "verilator build")?;
+        run_logged(cmd, &log, "verilator")?;
 
-        let obj = dir.join("obj");
+        // One translation unit: every generated .cpp (as Verilator's own __ALL.cpp does) and the wrapper.
+        let mut units: Vec<String> = fs::read_dir(&obj)
+            .map_err(io_err(&obj))?
+            .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+            .filter(|n| n.starts_with("Vmodel") && n.ends_with(".cpp"))
+            .collect();
+        units.sort();
+        let mut all = String::new();
+        for u in &units {
+            let _ = writeln!(all, "#include \"{u}\"");
+        }
+        all.push_str(&wrapper_cpp(req.ports, req.trace));
+        let unit = obj.join("mh_all.cpp");
+        fs::write(&unit, all).map_err(io_err(&unit))?;
+        let mut cc = self.cxx();
+        cc.args(self.cxx_flags(req.trace)?).arg(format!("-I{}", obj.display())).arg("-c").arg(&unit).arg("-o").arg(obj.join("mh_all.o"));
+        run_logged(cc, &dir.join("compile.log"), "compiling the model")?;
+
         let mut link = Command::new("c++");
-        link.arg("-shared")
-            .arg("-o")
-            .arg(dir.join("libmodel.so"))
-            .arg("-Wl,--whole-archive")
-            .arg(obj.join("libVmodel.a"))
-            .arg(obj.join("libverilated.a"))
-            .arg("-Wl,--no-whole-archive")
-            .arg("-pthread")
-            .current_dir(dir);
+        link.arg("-shared").arg("-o").arg(dir.join("libmodel.so")).arg(obj.join("mh_all.o")).arg(&runtime).arg("-pthread");
         run_logged(link, &dir.join("link.log"), "linking the model")
     }
 }
 
 /// Bumped whenever the generated wrapper changes shape, so old cache entries are not reused.
-const WRAPPER_VERSION: &str = "mh-wrapper-2";
+const WRAPPER_VERSION: &str = "mh-wrapper-3";
 
 struct HexSink<'a>(&'a mut Sha256);
 impl std::fmt::Write for HexSink<'_> {

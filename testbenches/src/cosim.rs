@@ -166,6 +166,11 @@ impl<'i> Dut<'i> {
         Ok(Dut { inst, lib, mem_dir, streams: inst.streams() })
     }
 
+    /// The directory of the built model (sources, objects, `libmodel.so`).
+    pub fn library_dir(&self) -> &Path {
+        self.lib.path().parent().unwrap_or(Path::new("."))
+    }
+
     /// Runs one vector set: `inputs` through the model under `stall`, compared with
     /// `expected` (golden outputs). `waves` writes a VCD (the model must be built with trace).
     pub fn run(&self, inputs: &TensorMap, expected: &TensorMap, stall: Stall, seed: u64, waves: Option<&Path>) -> Result<RunOutcome, String> {
