@@ -44,11 +44,10 @@ pub fn read(path: &Path, inst: &dyn Instance) -> Result<TensorMap, String> {
         }
         let f = def.format;
         for (field, want) in [("width", Value::from(f.width())), ("frac_width", Value::from(f.frac())), ("signed", Value::from(f.is_signed()))] {
-            if let Some(got) = t.get(field) {
-                if *got != want {
+            if let Some(got) = t.get(field)
+                && *got != want {
                     return Err(format!("{}: {got} differs from the component's {want}", at(field)));
                 }
-            }
         }
         out.insert(name.clone(), Tensor::new(shape, raw, f));
     }

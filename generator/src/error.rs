@@ -12,6 +12,8 @@ pub enum GenError {
     UnknownParam { component: String, param: String, known: String },
     #[error("{component}: parameter {param}={value}: {rule}")]
     BadParam { component: String, param: String, value: String, rule: String },
+    #[error("{component}: `{text}`: parameters are written KEY=VALUE")]
+    ParamSyntax { component: String, text: String },
     #[error("{component}: missing tensor `{tensor}` ({what})")]
     MissingTensor { component: String, tensor: String, what: String },
     #[error("{component}: tensor `{tensor}`: {rule}")]

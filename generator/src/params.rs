@@ -118,9 +118,9 @@ impl Params {
     pub fn parse(component: &str, specs: &[ParamSpec], assignments: &[String]) -> Result<Self, GenError> {
         let mut p = Params::defaults(specs);
         for a in assignments {
-            let (key, value) = a.split_once('=').ok_or_else(|| {
-                GenError::bad_param(component, a, "", "parameters are written KEY=VALUE")
-            })?;
+            let (key, value) = a
+                .split_once('=')
+                .ok_or_else(|| GenError::ParamSyntax { component: component.to_string(), text: a.clone() })?;
             let spec = find_spec(component, specs, key.trim())?;
             p.values.insert(spec.name, spec.parse(component, value)?);
         }

@@ -33,7 +33,7 @@ impl Dim {
         match self {
             Dim::Fixed(n) => size == n,
             Dim::Batch => size >= 1,
-            Dim::Multiple(m) => size >= 1 && m > 0 && size % m == 0,
+            Dim::Multiple(m) => size >= 1 && m > 0 && size.is_multiple_of(m),
         }
     }
 }

@@ -173,7 +173,7 @@ impl Model<'_> {
         for (i, d) in dst.iter_mut().enumerate() {
             *d = words.get(i).copied().unwrap_or(0);
         }
-        if w % 32 != 0 {
+        if !w.is_multiple_of(32) {
             dst[n - 1] &= (1u32 << (w % 32)) - 1;
         }
     }

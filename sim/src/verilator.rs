@@ -57,9 +57,12 @@ pub struct Verilator {
     cache: PathBuf,
 }
 
+/// A build shared by every thread that asks for the same key.
+type BuildCell = Arc<OnceLock<Result<Arc<Library>, String>>>;
+
 /// Libraries built or loaded by this process, so one key is built and `dlopen`ed once.
-fn loaded() -> &'static Mutex<HashMap<String, Arc<OnceLock<Result<Arc<Library>, String>>>>> {
-    static LOADED: OnceLock<Mutex<HashMap<String, Arc<OnceLock<Result<Arc<Library>, String>>>>>> = OnceLock::new();
+fn loaded() -> &'static Mutex<HashMap<String, BuildCell>> {
+    static LOADED: OnceLock<Mutex<HashMap<String, BuildCell>>> = OnceLock::new();
     LOADED.get_or_init(Default::default)
 }
 
@@ -101,6 +104,9 @@ impl Verilator {
         Ok(vec![
             "-O2".into(),
             "-fPIC".into(),
+            // Calls inside the model resolve directly, as in a static executable.
+            "-fvisibility=hidden".into(),
+            "-fno-semantic-interposition".into(),
             "-std=gnu++17".into(),
             format!("-I{}/include", root.display()),
             format!("-I{}/include/vltstd", root.display()),
@@ -284,13 +290,13 @@ impl Verilator {
         run_logged(cc, &dir.join("compile.log"), "compiling the model")?;
 
         let mut link = Command::new("c++");
-        link.arg("-shared").arg("-o").arg(dir.join("libmodel.so")).arg(obj.join("mh_all.o")).arg(&runtime).arg("-pthread");
+        link.arg("-shared").arg("-Wl,-Bsymbolic").arg("-o").arg(dir.join("libmodel.so")).arg(obj.join("mh_all.o")).arg(&runtime).arg("-pthread");
         run_logged(link, &dir.join("link.log"), "linking the model")
     }
 }
 
 /// Bumped whenever the generated wrapper changes shape, so old cache entries are not reused.
-const WRAPPER_VERSION: &str = "mh-wrapper-3";
+const WRAPPER_VERSION: &str = "mh-wrapper-4";
 
 struct HexSink<'a>(&'a mut Sha256);
 impl std::fmt::Write for HexSink<'_> {
@@ -325,35 +331,35 @@ pub fn wrapper_cpp(ports: &[PortDecl], trace: bool) -> String {
     if trace {
         s.push_str("    VerilatedVcdC* vcd = nullptr;\n");
     }
-    s.push_str("};\n}  // namespace\n\nextern \"C\" {\n");
-    s.push_str("void* mh_new() {\n    Handle* h = new Handle();\n");
+    s.push_str("};\n}  // namespace\n\n#define MH_API extern \"C\" __attribute__((visibility(\"default\")))\n");
+    s.push_str("MH_API void* mh_new() {\n    Handle* h = new Handle();\n");
     if trace {
         s.push_str("    h->ctx.traceEverOn(true);\n");
     }
     s.push_str("    h->top = new Vmodel{&h->ctx, \"top\"};\n    return h;\n}\n");
-    s.push_str("void mh_delete(void* p) {\n    Handle* h = static_cast<Handle*>(p);\n");
+    s.push_str("MH_API void mh_delete(void* p) {\n    Handle* h = static_cast<Handle*>(p);\n");
     if trace {
         s.push_str("    if (h->vcd) { h->vcd->close(); delete h->vcd; }\n");
     }
     s.push_str("    h->top->final();\n    delete h->top;\n    delete h;\n}\n");
-    s.push_str("void mh_eval(void* p) { static_cast<Handle*>(p)->top->eval(); }\n");
-    s.push_str("int mh_trace_open(void* p, const char* path) {\n");
+    s.push_str("MH_API void mh_eval(void* p) { static_cast<Handle*>(p)->top->eval(); }\n");
+    s.push_str("MH_API int mh_trace_open(void* p, const char* path) {\n");
     if trace {
         s.push_str("    Handle* h = static_cast<Handle*>(p);\n    h->vcd = new VerilatedVcdC;\n    h->top->trace(h->vcd, 99);\n    h->vcd->open(path);\n    return 1;\n");
     } else {
         s.push_str("    (void)p; (void)path;\n    return 0;\n");
     }
-    s.push_str("}\nvoid mh_trace_dump(void* p, uint64_t t) {\n");
+    s.push_str("}\nMH_API void mh_trace_dump(void* p, uint64_t t) {\n");
     if trace {
         s.push_str("    Handle* h = static_cast<Handle*>(p);\n    if (h->vcd) h->vcd->dump(t);\n");
     } else {
         s.push_str("    (void)p; (void)t;\n");
     }
-    s.push_str("}\nvoid* mh_port(void* p, int i) {\n    Vmodel* t = static_cast<Handle*>(p)->top;\n    switch (i) {\n");
+    s.push_str("}\nMH_API void* mh_port(void* p, int i) {\n    Vmodel* t = static_cast<Handle*>(p)->top;\n    switch (i) {\n");
     for (i, port) in ports.iter().enumerate() {
         let expr = if port.width > 64 { format!("t->{}.data()", port.name) } else { format!("&t->{}", port.name) };
         let _ = writeln!(s, "    case {i}: return static_cast<void*>({expr});");
     }
-    s.push_str("    default: return nullptr;\n    }\n}\n}  // extern \"C\"\n");
+    s.push_str("    default: return nullptr;\n    }\n}\n");
     s
 }

@@ -78,7 +78,7 @@ impl Pattern {
         self.tick += 1;
         match self.mode {
             0 => false,
-            3 => self.tick % 4 == 0,
+            3 => self.tick.is_multiple_of(4),
             _ => self.rng.chance(self.prob),
         }
     }
@@ -118,6 +118,8 @@ pub struct RunOutcome {
     pub latency: Option<u64>,
     /// Mean cycles between handshakes on the initiation-interval stream.
     pub interval: Option<f64>,
+    /// Wall time of the cycle loop alone (after building stimulus and instantiating).
+    pub loop_secs: f64,
     /// Output beats as observed, per stream.
     pub observed: BTreeMap<String, Vec<Beat>>,
 }
@@ -200,11 +202,17 @@ impl<'i> Dut<'i> {
             lanes: usize,
             format: Format,
             expected: Vec<Beat>,
-            got: Vec<Beat>,
+            /// Expected beats packed as the port holds them, compared word for word.
+            expected_words: Vec<Vec<u32>>,
+            /// Observed beats, packed, concatenated.
+            got_words: Vec<u32>,
+            got: usize,
+            is_ii: bool,
             pending: Option<Vec<u32>>,
             pattern: Pattern,
             fires: Vec<u64>,
         }
+        let ii_stream = inst.timing().ii_stream;
         let mut rng = Rng::new(seed);
         let mut ins = Vec::new();
         let mut outs = Vec::new();
@@ -230,15 +238,17 @@ impl<'i> Dut<'i> {
                     ready,
                     lanes: s.lanes,
                     format: s.format(),
+                    expected_words: beats.iter().map(|b| bits::pack(b, s.format())).collect(),
                     expected: beats,
-                    got: Vec::new(),
+                    got_words: Vec::new(),
+                    got: 0,
+                    is_ii: s.name == ii_stream,
                     pending: None,
                     pattern: Pattern::new(stall.backpressure(), &mut rng),
                     fires: Vec::new(),
                 }),
             }
         }
-        let ii_stream = inst.timing().ii_stream;
         let (clk, rst) = (idx("clk")?, idx("rst")?);
 
         // Instantiate with the ROM files of these tensors in place.
@@ -255,11 +265,10 @@ impl<'i> Dut<'i> {
             m
         };
         drop(model_guard);
-        if let Some(w) = waves {
-            if !model.trace_open(w) {
+        if let Some(w) = waves
+            && !model.trace_open(w) {
                 return Err("the model was built without tracing (use --waves)".into());
             }
-        }
 
         // Reset: three cycles with every valid and ready low.
         model.set_u64(rst, 1);
@@ -275,13 +284,14 @@ impl<'i> Dut<'i> {
 
         let total_in: usize = ins.iter().map(|i| i.beats.len()).sum();
         let total_out: usize = outs.iter().map(|o| o.expected.len()).sum();
-        let limit = 2_000 + 40 * (total_in + total_out) as u64 * u64::from(inst.timing().initiation_interval.max(1));
+        let limit = 2_000 + 40 * (total_in + total_out) as u64 * inst.timing().initiation_interval.max(1);
         let mut out = RunOutcome::default();
         let mut first_in: Option<u64> = None;
         let mut first_out: Option<u64> = None;
         let mut words = Vec::new();
         let mut cycle: u64 = 0;
         let mut drain: u64 = 0;
+        let started = std::time::Instant::now();
         loop {
             for i in ins.iter_mut() {
                 if !i.offering && i.pos < i.beats.len() && !i.pattern.stalled() {
@@ -290,9 +300,11 @@ impl<'i> Dut<'i> {
                 }
                 model.set_u64(i.valid, u64::from(i.offering));
             }
-            let done = outs.iter().all(|o| o.got.len() >= o.expected.len());
+            // Once every expected beat arrived, hold ready high to catch extra beats; a
+            // source without inputs (a ROM) streams forever, so it is held off instead.
+            let done = outs.iter().all(|o| o.got >= o.expected.len());
             for o in outs.iter_mut() {
-                let r = done || !o.pattern.stalled();
+                let r = if done { !ins.is_empty() } else { !o.pattern.stalled() };
                 model.set_u64(o.ready, u64::from(r));
             }
             model.set_u64(clk, 0);
@@ -327,18 +339,23 @@ impl<'i> Dut<'i> {
                     continue;
                 }
                 first_out.get_or_insert(cycle);
-                if o.name == ii_stream {
+                if o.is_ii {
                     o.fires.push(cycle);
                 }
-                let beat = bits::unpack(&words, o.lanes, o.format);
-                let n = o.got.len();
-                match o.expected.get(n) {
-                    None => out.errors.push(format!("{}: extra beat {n} at cycle {cycle}: {beat:?}", o.name)),
+                let n = o.got;
+                match o.expected_words.get(n) {
+                    None => out.errors.push(format!(
+                        "{}: extra beat {n} at cycle {cycle}: {:?}",
+                        o.name,
+                        bits::unpack(&words, o.lanes, o.format)
+                    )),
                     Some(exp) => {
                         out.beats_compared += 1;
-                        if *exp != beat {
+                        if *exp != words {
                             out.mismatches += 1;
                             if out.first_mismatch.is_none() {
+                                let beat = bits::unpack(&words, o.lanes, o.format);
+                                let exp = &o.expected[n];
                                 let lane = exp.iter().zip(&beat).position(|(a, b)| a != b).unwrap_or(0);
                                 out.first_mismatch = Some(Mismatch {
                                     stream: o.name.clone(),
@@ -346,19 +363,20 @@ impl<'i> Dut<'i> {
                                     lane,
                                     cycle,
                                     expected: exp.clone(),
-                                    got: beat.clone(),
+                                    got: beat,
                                 });
                             }
                         }
                     }
                 }
-                o.got.push(beat);
+                o.got_words.extend_from_slice(&words);
+                o.got += 1;
             }
             model.set_u64(clk, 1);
             model.eval();
             model.trace_step();
             cycle += 1;
-            if outs.iter().all(|o| o.got.len() >= o.expected.len()) {
+            if outs.iter().all(|o| o.got >= o.expected.len()) {
                 // Keep clocking a little with ready high to catch extra beats.
                 drain += 1;
                 if drain > 16 {
@@ -367,11 +385,11 @@ impl<'i> Dut<'i> {
             }
             if cycle > limit {
                 for o in &outs {
-                    if o.got.len() < o.expected.len() {
+                    if o.got < o.expected.len() {
                         out.errors.push(format!(
                             "{}: timeout after {cycle} cycles with {} of {} beats",
                             o.name,
-                            o.got.len(),
+                            o.got,
                             o.expected.len()
                         ));
                     }
@@ -389,6 +407,12 @@ impl<'i> Dut<'i> {
                 out.errors.push(format!("outputs complete but only {} of {} input beats were accepted", i.pos, i.beats.len()));
             }
         }
+        out.loop_secs = started.elapsed().as_secs_f64();
+        if out.errors.len() > 8 {
+            let more = out.errors.len() - 8;
+            out.errors.truncate(8);
+            out.errors.push(format!("... and {more} more"));
+        }
         out.cycles = cycle;
         out.latency = match (first_in, first_out) {
             (Some(a), Some(b)) => Some(b.saturating_sub(a)),
@@ -403,7 +427,14 @@ impl<'i> Dut<'i> {
         if let Some(f) = fires.filter(|f| f.len() >= 2) {
             out.interval = Some((f[f.len() - 1] - f[0]) as f64 / (f.len() - 1) as f64);
         }
-        out.observed = outs.into_iter().map(|o| (o.name, o.got)).collect();
+        out.observed = outs
+            .into_iter()
+            .map(|o| {
+                let per = bits::words_for(o.format.width() * o.lanes as u32);
+                let beats = o.got_words.chunks(per).map(|w| bits::unpack(w, o.lanes, o.format)).collect();
+                (o.name, beats)
+            })
+            .collect();
         Ok(out)
     }
 }

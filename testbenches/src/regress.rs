@@ -112,8 +112,9 @@ pub fn run_config(v: &Verilator, c: &'static dyn Component, label: &str, overrid
     let t1 = Instant::now();
     let timing = inst.timing();
     let mut rng = Rng::new(seed);
-    let probe = inst.random_inputs(&mut rng.fork(0), 1);
-    let elements_per_row: usize = probe.values().map(|t: &Tensor| t.raw.len()).sum::<usize>().max(1);
+    // Elements that grow with the batch (fixed tensors such as weights do not count).
+    let count = |batch| inst.random_inputs(&mut Rng::new(0), batch).values().map(|t: &Tensor| t.raw.len()).sum::<usize>();
+    let elements_per_row = (count(2) - count(1)).max(1);
     for stall in Stall::ALL {
         for vec_i in 0..opts.vectors {
             let run_seed = rng.next_u64();
@@ -152,14 +153,13 @@ pub fn run_config(v: &Verilator, c: &'static dyn Component, label: &str, overrid
                 if out.latency != Some(timing.latency) {
                     r.failures.push(format!("{ctx}: measured latency {:?}, signature says {}", out.latency, timing.latency));
                 }
-                if let Some(iv) = out.interval {
-                    if iv > timing.initiation_interval as f64 + 0.5 {
+                if let Some(iv) = out.interval
+                    && iv > timing.initiation_interval as f64 + 0.5 {
                         r.failures.push(format!(
                             "{ctx}: measured {iv:.2} cycles per beat on {}, signature says II {}",
                             timing.ii_stream, timing.initiation_interval
                         ));
                     }
-                }
             }
         }
     }
@@ -170,7 +170,8 @@ pub fn run_config(v: &Verilator, c: &'static dyn Component, label: &str, overrid
 /// Runs every configuration of every component on `opts.jobs` threads, reporting each
 /// finished configuration to `progress`.
 pub fn regress(v: &Verilator, comps: &[&'static dyn Component], opts: &Options, progress: &(dyn Fn(&ConfigReport) + Sync)) -> Vec<ConfigReport> {
-    let mut work: Vec<(&'static dyn Component, String, Vec<(&'static str, i64)>)> = Vec::new();
+    type Work = (&'static dyn Component, String, Vec<(&'static str, i64)>);
+    let mut work: Vec<Work> = Vec::new();
     for &c in comps {
         for (label, o) in configs(c, opts.seed, opts.random_configs) {
             work.push((c, label, o));

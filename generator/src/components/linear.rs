@@ -77,8 +77,9 @@ impl Component for Linear {
             rounding: p.rounding("ROUNDING"),
             overflow: p.overflow("OVERFLOW"),
         };
-        let acc = golden::linear::accumulator_format(&formats, in_size)
-            .map_err(|source| GenError::Fixed { component: n.to_string(), source })?;
+        let acc = golden::linear::accumulator_format(&formats, in_size).map_err(|e| {
+            rule(n, "IN_WIDTH", p, format!("with WEIGHT_WIDTH, IN_SIZE and the bias alignment: {e}"))
+        })?;
         Ok(Box::new(LinearInstance {
             params: p.clone(),
             formats,

@@ -17,7 +17,7 @@ use crate::tensor::{Dim, Tensor, TensorMap};
 pub struct WeightRom;
 
 /// Cycles from reset release to the first word on `data_out`.
-pub const LATENCY: u64 = 2;
+pub const LATENCY: u64 = 1;
 
 const PARAMS: &[ParamSpec] = &[
     WIDTH,
