@@ -9,7 +9,7 @@ use std::fs;
 use std::process::Command;
 use std::time::Instant;
 
-use anyhow::{bail, Result};
+use anyhow::{Result, bail};
 use generator::bits;
 use generator::component::Instance;
 use generator::rng::Rng;
@@ -52,32 +52,45 @@ pub fn cosim(cycles: u64, reps: usize) -> Result<()> {
     let inputs = inst.random_inputs(&mut Rng::new(7), rows);
     let expected = inst.golden(&inputs)?;
 
-    // Rust harness.
+    // Hand-written C++ loop over the same model and beats, run alternately with the
+    // Rust harness so both see the same machine noise.
+    let cpp = CppLoop::build(&v, &*inst, &inputs, &expected)?;
+    let mut cpp_rates = Vec::new();
+
     let mut rust_rates = Vec::new();
     let mut rust_total_rates = Vec::new();
     let mut sim_cycles = 0;
     for _ in 0..reps {
         let t = Instant::now();
-        let out = dut.run(&inputs, &expected, Stall::None, 1, None).map_err(|e| anyhow::anyhow!(e))?;
+        let out = dut
+            .run(&inputs, &expected, Stall::None, 1, None)
+            .map_err(|e| anyhow::anyhow!(e))?;
         // The cycle loop only, as for the C++ loop (stimulus packing and file I/O excluded on both sides).
         let secs = out.loop_secs;
         if !out.passed() {
-            bail!("the benchmark run did not match the golden model: {:?} {:?}", out.first_mismatch, out.errors);
+            bail!(
+                "the benchmark run did not match the golden model: {:?} {:?}",
+                out.first_mismatch,
+                out.errors
+            );
         }
         sim_cycles = out.cycles;
         rust_rates.push(out.cycles as f64 / secs);
         rust_total_rates.push(out.cycles as f64 / t.elapsed().as_secs_f64());
+        cpp_rates.push(cpp.run_once()?);
     }
-
-    // Hand-written C++ loop over the same model and beats.
-    let mut cpp_rates = cpp_loop(&v, &*inst, &inputs, &expected, reps)?;
 
     // Golden model MAC/s on a larger layer.
     let (gin, gout, grows) = (512usize, 512usize, 64usize);
     let big = c.elaborate(&generator::Params::parse(
         "linear",
         c.params(),
-        &[format!("IN_SIZE={gin}"), format!("OUT_SIZE={gout}"), "IN_PARALLELISM=16".into(), "OUT_PARALLELISM=4".into()],
+        &[
+            format!("IN_SIZE={gin}"),
+            format!("OUT_SIZE={gout}"),
+            "IN_PARALLELISM=16".into(),
+            "OUT_PARALLELISM=4".into(),
+        ],
     )?)?;
     let gin_t = big.random_inputs(&mut Rng::new(3), grows);
     let mut golden_rates = Vec::new();
@@ -89,45 +102,90 @@ pub fn cosim(cycles: u64, reps: usize) -> Result<()> {
         golden_rates.push((grows * gin * gout) as f64 / secs);
     }
 
-    let (r, cpp, g) = (median(&mut rust_rates), median(&mut cpp_rates), median(&mut golden_rates));
-    println!("bench cosim: linear {} ({} rows, {} simulated cycles, median of {reps})", LINEAR.join(" "), rows, sim_cycles);
-    println!("  {:<44} {:>14.0} cycles/s", "Rust harness (FFI, per-beat golden compare)", r);
-    println!("  {:<44} {:>14.0} cycles/s", "hand-written C++ Verilator main loop", cpp);
+    let (r, cpp, g) = (
+        median(&mut rust_rates),
+        median(&mut cpp_rates),
+        median(&mut golden_rates),
+    );
+    println!(
+        "bench cosim: linear {} ({} rows, {} simulated cycles, median of {reps})",
+        LINEAR.join(" "),
+        rows,
+        sim_cycles
+    );
+    println!(
+        "  {:<44} {:>14.0} cycles/s",
+        "Rust harness (FFI, per-beat golden compare)", r
+    );
+    println!(
+        "  {:<44} {:>14.0} cycles/s",
+        "hand-written C++ Verilator main loop", cpp
+    );
     println!(
         "  {:<44} {:>14.0} cycles/s",
         "Rust harness incl. stimulus packing, ROM I/O",
         median(&mut rust_total_rates)
     );
-    println!("  {:<44} {:>14.3}", "ratio Rust / C++ (target >= 0.8)", r / cpp);
-    println!("  {:<44} {:>14.3e} MAC/s ({grows}x{gin} by {gout}x{gin})", "golden model linear", g);
+    println!(
+        "  {:<44} {:>14.3}",
+        "ratio Rust / C++ (target >= 0.8)",
+        r / cpp
+    );
+    println!(
+        "  {:<44} {:>14.3e} MAC/s ({grows}x{gin} by {gout}x{gin})",
+        "golden model linear", g
+    );
     Ok(())
 }
 
-/// Builds and runs a C++ main loop over the same Verilator model; returns cycles/s per rep.
-fn cpp_loop(v: &sim::Verilator, inst: &dyn Instance, inputs: &generator::TensorMap, expected: &generator::TensorMap, reps: usize) -> Result<Vec<f64>> {
-    let streams = inst.streams();
-    let (sin, sout) = (&streams[0], &streams[streams.len() - 1]);
-    let in_beats = inst.stream_beats(sin, inputs)?;
-    let mut all = inputs.clone();
-    all.extend(expected.iter().map(|(k, v)| (k.clone(), v.clone())));
-    let out_beats = inst.stream_beats(sout, &all)?;
-    let in_words: Vec<Vec<u32>> = in_beats.iter().map(|b| bits::pack(b, sin.format())).collect();
-    let out_words: Vec<Vec<u32>> = out_beats.iter().map(|b| bits::pack(b, sout.format())).collect();
-    let (wi, wo) = (in_words[0].len(), out_words[0].len());
+/// A compiled C++ main loop over the same Verilator model and beats.
+struct CppLoop {
+    dir: std::path::PathBuf,
+}
 
-    // The model's build directory (same cache key as the harness's build).
-    let lib = Dut::build(v, inst, false).map_err(|e| anyhow::anyhow!(e))?;
-    let dir = lib.library_dir().to_path_buf();
-    let bench = dir.join("bench");
-    fs::create_dir_all(&bench)?;
-    let data = |words: &[Vec<u32>]| words.iter().flatten().flat_map(|w| w.to_le_bytes()).collect::<Vec<u8>>();
-    fs::write(bench.join("in.bin"), data(&in_words))?;
-    fs::write(bench.join("out.bin"), data(&out_words))?;
+impl CppLoop {
+    /// Writes the beats and compiles the loop against the model's objects.
+    fn build(
+        v: &sim::Verilator,
+        inst: &dyn Instance,
+        inputs: &generator::TensorMap,
+        expected: &generator::TensorMap,
+    ) -> Result<CppLoop> {
+        let streams = inst.streams();
+        let (sin, sout) = (&streams[0], &streams[streams.len() - 1]);
+        let in_beats = inst.stream_beats(sin, inputs)?;
+        let mut all = inputs.clone();
+        all.extend(expected.iter().map(|(k, v)| (k.clone(), v.clone())));
+        let out_beats = inst.stream_beats(sout, &all)?;
+        let in_words: Vec<Vec<u32>> = in_beats
+            .iter()
+            .map(|b| bits::pack(b, sin.format()))
+            .collect();
+        let out_words: Vec<Vec<u32>> = out_beats
+            .iter()
+            .map(|b| bits::pack(b, sout.format()))
+            .collect();
+        let (wi, wo) = (in_words[0].len(), out_words[0].len());
 
-    let mut src = String::new();
-    let _ = write!(
-        src,
-        r#"// Hand-written Verilator main loop used as the speed reference of `mase-hw bench cosim`.
+        // The model's build directory (same cache key as the harness's build).
+        let lib = Dut::build(v, inst, false).map_err(|e| anyhow::anyhow!(e))?;
+        let dir = lib.library_dir().to_path_buf();
+        let bench = dir.join("bench");
+        fs::create_dir_all(&bench)?;
+        let data = |words: &[Vec<u32>]| {
+            words
+                .iter()
+                .flatten()
+                .flat_map(|w| w.to_le_bytes())
+                .collect::<Vec<u8>>()
+        };
+        fs::write(bench.join("in.bin"), data(&in_words))?;
+        fs::write(bench.join("out.bin"), data(&out_words))?;
+
+        let mut src = String::new();
+        let _ = write!(
+            src,
+            r#"// Hand-written Verilator main loop used as the speed reference of `mase-hw bench cosim`.
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -170,40 +228,56 @@ int main(int argc, char** argv) {{
     return 0;
 }}
 "#,
-        din = if sin.data_width() > 64 { "t->data_in.data()" } else { "&t->data_in" },
-        dout = if sout.data_width() > 64 { "t->data_out.data()" } else { "&t->data_out" },
-    );
-    fs::write(bench.join("main.cpp"), src)?;
-    let root = v.root()?.display().to_string();
-    let obj = dir.join("obj");
-    let status = Command::new("c++")
-        .args(["-O2", "-std=gnu++17", "-o"])
-        .arg(bench.join("main"))
-        .arg(bench.join("main.cpp"))
-        .arg(format!("-I{}", obj.display()))
-        .arg(format!("-I{root}/include"))
-        .arg(format!("-I{root}/include/vltstd"))
-        .arg(obj.join("mh_all.o"))
-        .arg(v.runtime(false)?)
-        .arg("-pthread")
-        .status()?;
-    if !status.success() {
-        bail!("compiling the C++ reference loop failed");
-    }
-    let out = Command::new(bench.join("main")).arg(bench.join("in.bin")).arg(bench.join("out.bin")).arg(reps.to_string()).output()?;
-    let text = String::from_utf8_lossy(&out.stdout);
-    let mut rates = Vec::new();
-    for line in text.lines() {
-        let f: Vec<&str> = line.split_whitespace().collect();
-        if f.len() == 3 {
-            if f[2] != "0" {
-                bail!("the C++ loop saw {} mismatching beats", f[2]);
-            }
-            rates.push(f[0].parse::<f64>()? / f[1].parse::<f64>()?);
+            din = if sin.data_width() > 64 {
+                "t->data_in.data()"
+            } else {
+                "&t->data_in"
+            },
+            dout = if sout.data_width() > 64 {
+                "t->data_out.data()"
+            } else {
+                "&t->data_out"
+            },
+        );
+        fs::write(bench.join("main.cpp"), src)?;
+        let root = v.root()?.display().to_string();
+        let obj = dir.join("obj");
+        let status = Command::new("c++")
+            .args(["-O2", "-std=gnu++17", "-o"])
+            .arg(bench.join("main"))
+            .arg(bench.join("main.cpp"))
+            .arg(format!("-I{}", obj.display()))
+            .arg(format!("-I{root}/include"))
+            .arg(format!("-I{root}/include/vltstd"))
+            .arg(obj.join("mh_all.o"))
+            .arg(v.runtime(false)?)
+            .arg("-pthread")
+            .status()?;
+        if !status.success() {
+            bail!("compiling the C++ reference loop failed");
         }
+        Ok(CppLoop { dir: bench })
     }
-    if rates.is_empty() {
-        bail!("the C++ loop printed nothing: {}", String::from_utf8_lossy(&out.stderr));
+
+    /// One run; cycles per second of its loop.
+    fn run_once(&self) -> Result<f64> {
+        let d = &self.dir;
+        let out = Command::new(d.join("main"))
+            .arg(d.join("in.bin"))
+            .arg(d.join("out.bin"))
+            .arg("1")
+            .output()?;
+        let text = String::from_utf8_lossy(&out.stdout);
+        let f: Vec<&str> = text.split_whitespace().collect();
+        if f.len() != 3 {
+            bail!(
+                "the C++ loop printed {text:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        if f[2] != "0" {
+            bail!("the C++ loop saw {} mismatching beats", f[2]);
+        }
+        Ok(f[0].parse::<f64>()? / f[1].parse::<f64>()?)
     }
-    Ok(rates)
 }

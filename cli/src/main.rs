@@ -9,15 +9,19 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{Context, Result, anyhow, bail};
 use clap::{Parser, Subcommand, ValueEnum};
-use generator::components;
 use generator::component::Instance;
+use generator::components;
 use testbenches::cosim::{Dut, Stall};
 use testbenches::regress;
 
 #[derive(Parser)]
-#[command(name = "mase-hw", version, about = "Streaming dataflow hardware generator and simulator for ML inference on FPGAs")]
+#[command(
+    name = "mase-hw",
+    version,
+    about = "Streaming dataflow hardware generator and simulator for ML inference on FPGAs"
+)]
 struct Cli {
     #[command(subcommand)]
     cmd: Cmd,
@@ -162,7 +166,11 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
-            if e.downcast_ref::<CheckFailed>().is_some() { ExitCode::from(1) } else { ExitCode::from(2) }
+            if e.downcast_ref::<CheckFailed>().is_some() {
+                ExitCode::from(1)
+            } else {
+                ExitCode::from(2)
+            }
         }
     }
 }
@@ -170,15 +178,41 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<()> {
     match cli.cmd {
         Cmd::Components { name } => list_components(name.as_deref()),
-        Cmd::Emit { component, params, output, top, inputs } => emit(&component, &params, &output, top, inputs),
-        Cmd::Test { components, configs, seed, vectors, waves, jobs } => {
-            test(&components, configs, seed, vectors, waves, jobs)
-        }
-        Cmd::Sim { what: SimCmd::Component { name, params, inputs, random, seed, save_inputs, output, engine, waves } } => {
+        Cmd::Emit {
+            component,
+            params,
+            output,
+            top,
+            inputs,
+        } => emit(&component, &params, &output, top, inputs),
+        Cmd::Test {
+            components,
+            configs,
+            seed,
+            vectors,
+            waves,
+            jobs,
+        } => test(&components, configs, seed, vectors, waves, jobs),
+        Cmd::Sim {
+            what:
+                SimCmd::Component {
+                    name,
+                    params,
+                    inputs,
+                    random,
+                    seed,
+                    save_inputs,
+                    output,
+                    engine,
+                    waves,
+                },
+        } => {
             let inst = configure(&name, &params)?;
             let ins = match (inputs, random) {
                 (Some(p), _) => tensors::read(&p, &*inst).map_err(user)?,
-                (None, Some(rows)) if rows >= 1 => inst.random_inputs(&mut generator::rng::Rng::new(seed), rows),
+                (None, Some(rows)) if rows >= 1 => {
+                    inst.random_inputs(&mut generator::rng::Rng::new(seed), rows)
+                }
                 _ => return Err(user("--random: ROWS must be at least 1")),
             };
             if let Some(p) = save_inputs {
@@ -186,7 +220,9 @@ fn run(cli: Cli) -> Result<()> {
             }
             sim_component(&*inst, &ins, &output, engine, waves)
         }
-        Cmd::Bench { what: BenchCmd::Cosim { cycles, reps } } => bench::cosim(cycles, reps),
+        Cmd::Bench {
+            what: BenchCmd::Cosim { cycles, reps },
+        } => bench::cosim(cycles, reps),
     }
 }
 
@@ -204,18 +240,32 @@ fn list_components(only: Option<&str>) -> Result<()> {
     for c in list {
         println!("{:<12} {}", c.name(), c.summary());
         for s in c.params() {
-            println!("    {:<18} default {:<8} {}; {}", s.name, s.display_value(s.default), s.doc, s.rule());
+            println!(
+                "    {:<18} default {:<8} {}; {}",
+                s.name,
+                s.display_value(s.default),
+                s.doc,
+                s.rule()
+            );
         }
         println!();
     }
     Ok(())
 }
 
-fn emit(component: &str, params: &[String], output: &std::path::Path, top: Option<String>, inputs: Option<PathBuf>) -> Result<()> {
+fn emit(
+    component: &str,
+    params: &[String],
+    output: &std::path::Path,
+    top: Option<String>,
+    inputs: Option<PathBuf>,
+) -> Result<()> {
     let inst = configure(component, params)?;
     let top = top.unwrap_or_else(|| format!("{component}_top"));
     if !is_identifier(&top) {
-        return Err(user(format!("--top {top:?}: must be a SystemVerilog identifier ([A-Za-z_][A-Za-z0-9_]*)")));
+        return Err(user(format!(
+            "--top {top:?}: must be a SystemVerilog identifier ([A-Za-z_][A-Za-z0-9_]*)"
+        )));
     }
     let tensors = match inputs {
         Some(p) => Some(tensors::read(&p, &*inst).map_err(user)?),
@@ -231,24 +281,50 @@ fn emit(component: &str, params: &[String], output: &std::path::Path, top: Optio
 
 fn is_identifier(s: &str) -> bool {
     let mut ch = s.chars();
-    matches!(ch.next(), Some(c) if c.is_ascii_alphabetic() || c == '_') && ch.all(|c| c.is_ascii_alphanumeric() || c == '_')
+    matches!(ch.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && ch.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-fn test(names: &[String], configs: usize, seed: u64, vectors: usize, waves: Option<PathBuf>, jobs: Option<usize>) -> Result<()> {
+fn test(
+    names: &[String],
+    configs: usize,
+    seed: u64,
+    vectors: usize,
+    waves: Option<PathBuf>,
+    jobs: Option<usize>,
+) -> Result<()> {
     let comps: Vec<_> = if names.is_empty() {
         components::all().to_vec()
     } else {
-        names.iter().map(|n| components::find(n).map_err(user)).collect::<Result<_>>()?
+        names
+            .iter()
+            .map(|n| components::find(n).map_err(user))
+            .collect::<Result<_>>()?
     };
     let v = sim::Verilator::discover()?;
-    let mut opts = regress::Options { seed, random_configs: configs, vectors, waves, ..regress::Options::default() };
+    let mut opts = regress::Options {
+        seed,
+        random_configs: configs,
+        vectors,
+        waves,
+        ..regress::Options::default()
+    };
     if let Some(j) = jobs {
         opts.jobs = j.max(1);
     }
-    println!("mase-hw test: {} component(s), {}, seed {seed}, {} job(s)", comps.len(), v.version(), opts.jobs);
+    println!(
+        "mase-hw test: {} component(s), {}, seed {seed}, {} job(s)",
+        comps.len(),
+        v.version(),
+        opts.jobs
+    );
     let t = Instant::now();
     let reports = regress::regress(&v, &comps, &opts, &|r| {
-        let status = if r.failures.is_empty() { "ok  " } else { "FAIL" };
+        let status = if r.failures.is_empty() {
+            "ok  "
+        } else {
+            "FAIL"
+        };
         println!(
             "{status} {:<12} {:<9} {:>4} vectors {:>7} beats  build {:>5.1}s sim {:>5.2}s  {}",
             r.component,
@@ -270,10 +346,19 @@ fn test(names: &[String], configs: usize, seed: u64, vectors: usize, waves: Opti
     for f in &failures {
         println!("  {f}");
     }
-    Err(anyhow!(CheckFailed(format!("{} failure(s); rerun with --seed {seed} to reproduce", failures.len()))))
+    Err(anyhow!(CheckFailed(format!(
+        "{} failure(s); rerun with --seed {seed} to reproduce",
+        failures.len()
+    ))))
 }
 
-fn sim_component(inst: &dyn Instance, ins: &generator::TensorMap, output: &std::path::Path, engine: Engine, waves: Option<PathBuf>) -> Result<()> {
+fn sim_component(
+    inst: &dyn Instance,
+    ins: &generator::TensorMap,
+    output: &std::path::Path,
+    engine: Engine,
+    waves: Option<PathBuf>,
+) -> Result<()> {
     inst.check_inputs(ins).map_err(user)?;
     let golden = inst.golden(ins).map_err(user)?;
     let mut differs = None;
@@ -282,18 +367,32 @@ fn sim_component(inst: &dyn Instance, ins: &generator::TensorMap, output: &std::
         Engine::Verilator => {
             let v = sim::Verilator::discover()?;
             let dut = Dut::build(&v, inst, waves.is_some()).map_err(|e| anyhow!(e))?;
-            let out = dut.run(ins, &golden, Stall::None, 1, waves.as_deref()).map_err(|e| anyhow!(e))?;
+            let out = dut
+                .run(ins, &golden, Stall::None, 1, waves.as_deref())
+                .map_err(|e| anyhow!(e))?;
             for e in &out.errors {
                 eprintln!("warning: {e}");
             }
             let mut result = generator::TensorMap::new();
-            for s in inst.streams().iter().filter(|s| s.direction == generator::sv::Dir::Output) {
+            for s in inst
+                .streams()
+                .iter()
+                .filter(|s| s.direction == generator::sv::Dir::Output)
+            {
                 let g = &golden[&s.tensor];
                 let raw = generator::tensor::from_beats(&out.observed[&s.name]);
                 if raw.len() != g.raw.len() {
-                    bail!(CheckFailed(format!("{}: Verilator produced {} of {} elements", s.name, raw.len(), g.raw.len())));
+                    bail!(CheckFailed(format!(
+                        "{}: Verilator produced {} of {} elements",
+                        s.name,
+                        raw.len(),
+                        g.raw.len()
+                    )));
                 }
-                result.insert(s.tensor.clone(), generator::Tensor::new(g.shape.clone(), raw, g.format));
+                result.insert(
+                    s.tensor.clone(),
+                    generator::Tensor::new(g.shape.clone(), raw, g.format),
+                );
             }
             let agree = result == golden && out.errors.is_empty();
             if !agree {

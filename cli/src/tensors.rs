@@ -7,29 +7,49 @@ use std::path::Path;
 
 use generator::component::Instance;
 use generator::{Tensor, TensorMap};
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value, json};
 
 /// Reads the tensors of `path` for `inst`; every error names the file, tensor and field.
 pub fn read(path: &Path, inst: &dyn Instance) -> Result<TensorMap, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let v: Value = serde_json::from_str(&text).map_err(|e| format!("{}: invalid JSON: {e}", path.display()))?;
-    let obj = v.as_object().ok_or_else(|| format!("{}: top level must be an object of tensors", path.display()))?;
+    let v: Value = serde_json::from_str(&text)
+        .map_err(|e| format!("{}: invalid JSON: {e}", path.display()))?;
+    let obj = v
+        .as_object()
+        .ok_or_else(|| format!("{}: top level must be an object of tensors", path.display()))?;
     let defs = inst.tensors();
     let mut out = TensorMap::new();
     for (name, t) in obj {
         let at = |field: &str| format!("{}: tensor `{name}` field `{field}`", path.display());
-        let def = defs.iter().find(|d| &d.name == name && d.direction == generator::sv::Dir::Input).ok_or_else(|| {
-            let known: Vec<&str> =
-                defs.iter().filter(|d| d.direction == generator::sv::Dir::Input).map(|d| d.name.as_str()).collect();
-            format!("{}: `{name}` is not an input of {} (inputs: {})", path.display(), inst.component().name(), known.join(", "))
-        })?;
-        let t = t.as_object().ok_or_else(|| format!("{}: tensor `{name}` must be an object", path.display()))?;
+        let def = defs
+            .iter()
+            .find(|d| &d.name == name && d.direction == generator::sv::Dir::Input)
+            .ok_or_else(|| {
+                let known: Vec<&str> = defs
+                    .iter()
+                    .filter(|d| d.direction == generator::sv::Dir::Input)
+                    .map(|d| d.name.as_str())
+                    .collect();
+                format!(
+                    "{}: `{name}` is not an input of {} (inputs: {})",
+                    path.display(),
+                    inst.component().name(),
+                    known.join(", ")
+                )
+            })?;
+        let t = t
+            .as_object()
+            .ok_or_else(|| format!("{}: tensor `{name}` must be an object", path.display()))?;
         let shape: Vec<usize> = t
             .get("shape")
             .and_then(Value::as_array)
             .ok_or_else(|| format!("{}: missing or not an array of sizes", at("shape")))?
             .iter()
-            .map(|d| d.as_u64().map(|d| d as usize).ok_or_else(|| format!("{}: sizes must be non-negative integers", at("shape"))))
+            .map(|d| {
+                d.as_u64()
+                    .map(|d| d as usize)
+                    .ok_or_else(|| format!("{}: sizes must be non-negative integers", at("shape")))
+            })
             .collect::<Result<_, _>>()?;
         let raw: Vec<i128> = t
             .get("raw")
@@ -37,17 +57,32 @@ pub fn read(path: &Path, inst: &dyn Instance) -> Result<TensorMap, String> {
             .ok_or_else(|| format!("{}: missing or not an array of integers", at("raw")))?
             .iter()
             .enumerate()
-            .map(|(i, x)| parse_int(x).ok_or_else(|| format!("{}: element {i} is not an integer", at("raw"))))
+            .map(|(i, x)| {
+                parse_int(x).ok_or_else(|| format!("{}: element {i} is not an integer", at("raw")))
+            })
             .collect::<Result<_, _>>()?;
         if raw.len() != Tensor::numel(&shape) {
-            return Err(format!("{}: {} elements, but shape {shape:?} has {}", at("raw"), raw.len(), Tensor::numel(&shape)));
+            return Err(format!(
+                "{}: {} elements, but shape {shape:?} has {}",
+                at("raw"),
+                raw.len(),
+                Tensor::numel(&shape)
+            ));
         }
         let f = def.format;
-        for (field, want) in [("width", Value::from(f.width())), ("frac_width", Value::from(f.frac())), ("signed", Value::from(f.is_signed()))] {
+        for (field, want) in [
+            ("width", Value::from(f.width())),
+            ("frac_width", Value::from(f.frac())),
+            ("signed", Value::from(f.is_signed())),
+        ] {
             if let Some(got) = t.get(field)
-                && *got != want {
-                    return Err(format!("{}: {got} differs from the component's {want}", at(field)));
-                }
+                && *got != want
+            {
+                return Err(format!(
+                    "{}: {got} differs from the component's {want}",
+                    at(field)
+                ));
+            }
         }
         out.insert(name.clone(), Tensor::new(shape, raw, f));
     }
@@ -56,7 +91,10 @@ pub fn read(path: &Path, inst: &dyn Instance) -> Result<TensorMap, String> {
 
 fn parse_int(v: &Value) -> Option<i128> {
     match v {
-        Value::Number(n) => n.as_i64().map(i128::from).or_else(|| n.as_u64().map(i128::from)),
+        Value::Number(n) => n
+            .as_i64()
+            .map(i128::from)
+            .or_else(|| n.as_u64().map(i128::from)),
         Value::String(s) => s.trim().parse().ok(),
         _ => None,
     }

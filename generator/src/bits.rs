@@ -16,7 +16,11 @@ pub fn put(words: &mut [u32], lsb: u32, width: u32, value: u128) {
         let bit = lsb + done;
         let (w, off) = ((bit / 32) as usize, bit % 32);
         let take = (32 - off).min(width - done);
-        let mask = if take == 32 { u32::MAX } else { (1u32 << take) - 1 };
+        let mask = if take == 32 {
+            u32::MAX
+        } else {
+            (1u32 << take) - 1
+        };
         let chunk = ((value >> done) as u32) & mask;
         words[w] = (words[w] & !(mask << off)) | (chunk << off);
         done += take;
@@ -31,7 +35,11 @@ pub fn get(words: &[u32], lsb: u32, width: u32) -> u128 {
         let bit = lsb + done;
         let (w, off) = ((bit / 32) as usize, bit % 32);
         let take = (32 - off).min(width - done);
-        let mask = if take == 32 { u32::MAX } else { (1u32 << take) - 1 };
+        let mask = if take == 32 {
+            u32::MAX
+        } else {
+            (1u32 << take) - 1
+        };
         v |= u128::from((words[w] >> off) & mask) << done;
         done += take;
     }
@@ -51,7 +59,9 @@ pub fn pack(lanes: &[i128], format: Format) -> Vec<u32> {
 /// Unpacks `lanes` raw codes of `format` from words.
 pub fn unpack(words: &[u32], lanes: usize, format: Format) -> Vec<i128> {
     let w = format.width();
-    (0..lanes).map(|i| format.from_bits(get(words, i as u32 * w, w))).collect()
+    (0..lanes)
+        .map(|i| format.from_bits(get(words, i as u32 * w, w)))
+        .collect()
 }
 
 /// Hex text of the low `bits` bits of `words`, most significant digit first.

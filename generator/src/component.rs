@@ -43,7 +43,11 @@ pub enum CoreBinding {
     Direct,
     /// The module bundles N streams as `<base>[N-1:0][W-1:0]`, `<base>_valid[N-1:0]`, …;
     /// this stream is element `index` of `count`.
-    Bundle { base: &'static str, index: usize, count: usize },
+    Bundle {
+        base: &'static str,
+        index: usize,
+        count: usize,
+    },
 }
 
 /// A valid/ready stream of the top.
@@ -205,7 +209,9 @@ pub trait Instance: Send + Sync {
                         Dim::Multiple(m) => m,
                     })
                     .collect();
-                let raw = (0..Tensor::numel(&shape)).map(|_| rng.raw_in(t.format)).collect();
+                let raw = (0..Tensor::numel(&shape))
+                    .map(|_| rng.raw_in(t.format))
+                    .collect();
                 (t.name.clone(), Tensor::new(shape, raw, t.format))
             })
             .collect()
@@ -235,18 +241,38 @@ pub trait Instance: Send + Sync {
     fn check_inputs(&self, inputs: &TensorMap) -> Result<(), GenError> {
         let name = self.component().name();
         let defs = self.tensors();
-        if let Some(extra) = inputs.keys().find(|k| !defs.iter().any(|d| d.direction == Dir::Input && &d.name == *k)) {
-            let known: Vec<&str> =
-                defs.iter().filter(|d| d.direction == Dir::Input).map(|d| d.name.as_str()).collect();
-            return Err(GenError::bad_tensor(name, extra, format!("not an input (inputs: {})", known.join(", "))));
+        if let Some(extra) = inputs.keys().find(|k| {
+            !defs
+                .iter()
+                .any(|d| d.direction == Dir::Input && &d.name == *k)
+        }) {
+            let known: Vec<&str> = defs
+                .iter()
+                .filter(|d| d.direction == Dir::Input)
+                .map(|d| d.name.as_str())
+                .collect();
+            return Err(GenError::bad_tensor(
+                name,
+                extra,
+                format!("not an input (inputs: {})", known.join(", ")),
+            ));
         }
         let mut batch: Option<(usize, String)> = None;
         for d in defs.iter().filter(|d| d.direction == Dir::Input) {
             let want: Vec<String> = d.shape.iter().map(Dim::to_string).collect();
-            let t = crate::tensor::require(inputs, name, &d.name, &format!("shape [{}]", want.join(", ")))?;
+            let t = crate::tensor::require(
+                inputs,
+                name,
+                &d.name,
+                &format!("shape [{}]", want.join(", ")),
+            )?;
             t.check_shape(name, &d.name, &d.shape)?;
             if t.format != d.format {
-                return Err(GenError::bad_tensor(name, &d.name, format!("format {} differs from {}", t.format, d.format)));
+                return Err(GenError::bad_tensor(
+                    name,
+                    &d.name,
+                    format!("format {} differs from {}", t.format, d.format),
+                ));
             }
             t.check_range(name, &d.name)?;
             for (s, e) in t.shape.iter().zip(&d.shape) {
@@ -279,18 +305,39 @@ pub trait Instance: Send + Sync {
             )],
             ..SvModule::default()
         };
-        m.ports.push(SvPort { name: "clk".into(), dir: Dir::Input, width: 1 });
-        m.ports.push(SvPort { name: "rst".into(), dir: Dir::Input, width: 1 });
-        let mut conns: Vec<(String, String)> = vec![("clk".into(), "clk".into()), ("rst".into(), "rst".into())];
+        m.ports.push(SvPort {
+            name: "clk".into(),
+            dir: Dir::Input,
+            width: 1,
+        });
+        m.ports.push(SvPort {
+            name: "rst".into(),
+            dir: Dir::Input,
+            width: 1,
+        });
+        let mut conns: Vec<(String, String)> =
+            vec![("clk".into(), "clk".into()), ("rst".into(), "rst".into())];
         let mut bundles: BTreeMap<&'static str, (usize, u32, Dir)> = BTreeMap::new();
         for s in self.streams() {
             let (data_dir, ready_dir) = match s.direction {
                 Dir::Input => (Dir::Input, Dir::Output),
                 Dir::Output => (Dir::Output, Dir::Input),
             };
-            m.ports.push(SvPort { name: s.name.clone(), dir: data_dir, width: s.data_width() });
-            m.ports.push(SvPort { name: format!("{}_valid", s.name), dir: data_dir, width: 1 });
-            m.ports.push(SvPort { name: format!("{}_ready", s.name), dir: ready_dir, width: 1 });
+            m.ports.push(SvPort {
+                name: s.name.clone(),
+                dir: data_dir,
+                width: s.data_width(),
+            });
+            m.ports.push(SvPort {
+                name: format!("{}_valid", s.name),
+                dir: data_dir,
+                width: 1,
+            });
+            m.ports.push(SvPort {
+                name: format!("{}_ready", s.name),
+                dir: ready_dir,
+                width: 1,
+            });
             match s.binding {
                 CoreBinding::Direct => {
                     for suffix in ["", "_valid", "_ready"] {
@@ -302,26 +349,44 @@ pub trait Instance: Send + Sync {
                     let (to_core, name) = (s.direction == Dir::Input, &s.name);
                     let pairs = [
                         (format!("{base}[{index}]"), name.clone(), to_core),
-                        (format!("{base}_valid[{index}]"), format!("{name}_valid"), to_core),
-                        (format!("{base}_ready[{index}]"), format!("{name}_ready"), !to_core),
+                        (
+                            format!("{base}_valid[{index}]"),
+                            format!("{name}_valid"),
+                            to_core,
+                        ),
+                        (
+                            format!("{base}_ready[{index}]"),
+                            format!("{name}_ready"),
+                            !to_core,
+                        ),
                     ];
                     for (core, flat, into_core) in pairs {
-                        m.assigns.push(if into_core { (core, flat) } else { (flat, core) });
+                        m.assigns.push(if into_core {
+                            (core, flat)
+                        } else {
+                            (flat, core)
+                        });
                     }
                 }
             }
         }
         for (base, (count, width, _)) in &bundles {
-            m.wires.push((base.to_string(), format!("[{}:0][{}:0] ", count - 1, width - 1)));
-            m.wires.push((format!("{base}_valid"), format!("[{}:0] ", count - 1)));
-            m.wires.push((format!("{base}_ready"), format!("[{}:0] ", count - 1)));
+            m.wires.push((
+                base.to_string(),
+                format!("[{}:0][{}:0] ", count - 1, width - 1),
+            ));
+            m.wires
+                .push((format!("{base}_valid"), format!("[{}:0] ", count - 1)));
+            m.wires
+                .push((format!("{base}_ready"), format!("[{}:0] ", count - 1)));
             for suffix in ["", "_valid", "_ready"] {
                 conns.push((format!("{base}{suffix}"), format!("{base}{suffix}")));
             }
         }
         conns.extend(self.tie_offs());
         for (port, width) in self.unused_outputs() {
-            m.wires.push((format!("unused_{port}"), crate::sv::range(width)));
+            m.wires
+                .push((format!("unused_{port}"), crate::sv::range(width)));
             conns.push((port.clone(), format!("unused_{port}")));
         }
         m.instances.push(SvInstance {
@@ -343,11 +408,25 @@ pub trait Instance: Send + Sync {
             parameters: c
                 .params()
                 .iter()
-                .map(|s| (s.name.to_string(), s.display_value(self.params().get(s.name))))
+                .map(|s| {
+                    (
+                        s.name.to_string(),
+                        s.display_value(self.params().get(s.name)),
+                    )
+                })
                 .collect(),
             clock: "clk".into(),
             reset: "rst (synchronous, active high)".into(),
-            ports: self.top(top, "").ports.into_iter().map(|p| PortSig { name: p.name, direction: p.dir, width: p.width }).collect(),
+            ports: self
+                .top(top, "")
+                .ports
+                .into_iter()
+                .map(|p| PortSig {
+                    name: p.name,
+                    direction: p.dir,
+                    width: p.width,
+                })
+                .collect(),
             streams: self.streams(),
             tensors: self.tensors(),
             memories: self.memories(),

@@ -45,13 +45,20 @@ pub fn memory_files(inst: &dyn Instance, tensors: Option<&TensorMap>) -> Result<
         let tensors = tensors.ok_or_else(|| GenError::MissingTensor {
             component: name.to_string(),
             tensor: mem.tensor.clone(),
-            what: format!("contents of ROM `{}` (pass --inputs with this tensor)", mem.file),
+            what: format!(
+                "contents of ROM `{}` (pass --inputs with this tensor)",
+                mem.file
+            ),
         })?;
         let t = crate::tensor::require(tensors, name, &mem.tensor, "ROM contents")?;
         if let Some(def) = inst.tensors().iter().find(|d| d.name == mem.tensor) {
             t.check_shape(name, &mem.tensor, &def.shape)?;
             if t.format != def.format {
-                return Err(GenError::bad_tensor(name, &mem.tensor, format!("format {} differs from {}", t.format, def.format)));
+                return Err(GenError::bad_tensor(
+                    name,
+                    &mem.tensor,
+                    format!("format {} differs from {}", t.format, def.format),
+                ));
             }
         }
         t.check_range(name, &mem.tensor)?;
@@ -59,7 +66,10 @@ pub fn memory_files(inst: &dyn Instance, tensors: Option<&TensorMap>) -> Result<
         let words = inst.memory_words(&mem, tensors)?;
         let mut text = String::new();
         for w in &words {
-            text.push_str(&crate::bits::hex(&crate::bits::pack(w, fmt), mem.word_width));
+            text.push_str(&crate::bits::hex(
+                &crate::bits::pack(w, fmt),
+                mem.word_width,
+            ));
             text.push('\n');
         }
         files.insert(mem.file.clone(), text);
@@ -69,7 +79,11 @@ pub fn memory_files(inst: &dyn Instance, tensors: Option<&TensorMap>) -> Result<
 
 /// Renders every file of `inst` with top module `top`: sources, ROM files, the
 /// signature and `filelist.f`.
-pub fn render(inst: &dyn Instance, top: &str, tensors: Option<&TensorMap>) -> Result<FileSet, GenError> {
+pub fn render(
+    inst: &dyn Instance,
+    top: &str,
+    tensors: Option<&TensorMap>,
+) -> Result<FileSet, GenError> {
     let (mut files, order) = sources(inst, top, "");
     files.extend(memory_files(inst, tensors)?);
     let sig = inst.signature(top);
@@ -86,10 +100,19 @@ pub fn render(inst: &dyn Instance, top: &str, tensors: Option<&TensorMap>) -> Re
 
 /// Writes `files` into `dir` (created if missing) via a temporary sibling directory.
 pub fn write_dir(files: &FileSet, dir: &Path) -> Result<Vec<PathBuf>, GenError> {
-    let io = |p: &Path, source| GenError::Io { path: p.display().to_string(), source };
-    let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let io = |p: &Path, source| GenError::Io {
+        path: p.display().to_string(),
+        source,
+    };
+    let parent = dir
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     fs::create_dir_all(parent).map_err(|e| io(parent, e))?;
-    let stem = dir.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "out".into());
+    let stem = dir
+        .file_name()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "out".into());
     let tmp = parent.join(format!(".{stem}.tmp-{}", std::process::id()));
     let _ = fs::remove_dir_all(&tmp);
     fs::create_dir_all(&tmp).map_err(|e| io(&tmp, e))?;

@@ -4,18 +4,42 @@
 
 /// (module, source text) for every library module.
 pub const MODULES: &[(&str, &str)] = &[
-    ("mh_skid_buffer", include_str!("../../components/skid_buffer/mh_skid_buffer.sv")),
+    (
+        "mh_skid_buffer",
+        include_str!("../../components/skid_buffer/mh_skid_buffer.sv"),
+    ),
     ("mh_fifo", include_str!("../../components/fifo/mh_fifo.sv")),
     ("mh_fork", include_str!("../../components/fork/mh_fork.sv")),
     ("mh_join", include_str!("../../components/join/mh_join.sv")),
-    ("mh_weight_rom", include_str!("../../components/weight_rom/mh_weight_rom.sv")),
-    ("mh_cast_lane", include_str!("../../components/cast/mh_cast_lane.sv")),
+    (
+        "mh_weight_rom",
+        include_str!("../../components/weight_rom/mh_weight_rom.sv"),
+    ),
+    (
+        "mh_cast_lane",
+        include_str!("../../components/cast/mh_cast_lane.sv"),
+    ),
     ("mh_cast", include_str!("../../components/cast/mh_cast.sv")),
-    ("mh_adder_tree", include_str!("../../components/adder_tree/mh_adder_tree.sv")),
-    ("mh_dot_product", include_str!("../../components/dot_product/mh_dot_product.sv")),
-    ("mh_accumulator", include_str!("../../components/accumulator/mh_accumulator.sv")),
-    ("mh_linear_adder_tree", include_str!("../../components/linear/mh_linear_adder_tree.sv")),
-    ("mh_linear", include_str!("../../components/linear/mh_linear.sv")),
+    (
+        "mh_adder_tree",
+        include_str!("../../components/adder_tree/mh_adder_tree.sv"),
+    ),
+    (
+        "mh_dot_product",
+        include_str!("../../components/dot_product/mh_dot_product.sv"),
+    ),
+    (
+        "mh_accumulator",
+        include_str!("../../components/accumulator/mh_accumulator.sv"),
+    ),
+    (
+        "mh_linear_adder_tree",
+        include_str!("../../components/linear/mh_linear_adder_tree.sv"),
+    ),
+    (
+        "mh_linear",
+        include_str!("../../components/linear/mh_linear.sv"),
+    ),
 ];
 
 /// Verilator configuration with the library's lint waivers (each with its reason).
@@ -24,5 +48,8 @@ pub const LINT_WAIVERS: &str = include_str!("../../components/lint.vlt");
 /// The source of library module `module`. Every name a descriptor lists is in
 /// [`MODULES`]; the registry test checks it.
 pub fn source(module: &str) -> &'static str {
-    MODULES.iter().find(|(m, _)| *m == module).map_or("", |(_, t)| t)
+    MODULES
+        .iter()
+        .find(|(m, _)| *m == module)
+        .map_or("", |(_, t)| t)
 }

@@ -33,24 +33,54 @@ pub struct ParamSpec {
 }
 
 impl ParamSpec {
-    pub const fn int(name: &'static str, min: i64, max: i64, default: i64, doc: &'static str) -> Self {
-        ParamSpec { name, kind: ParamKind::Int { min, max }, default, doc }
+    pub const fn int(
+        name: &'static str,
+        min: i64,
+        max: i64,
+        default: i64,
+        doc: &'static str,
+    ) -> Self {
+        ParamSpec {
+            name,
+            kind: ParamKind::Int { min, max },
+            default,
+            doc,
+        }
     }
     pub const fn bool(name: &'static str, default: bool, doc: &'static str) -> Self {
-        ParamSpec { name, kind: ParamKind::Bool, default: default as i64, doc }
+        ParamSpec {
+            name,
+            kind: ParamKind::Bool,
+            default: default as i64,
+            doc,
+        }
     }
     pub const fn rounding(name: &'static str, doc: &'static str) -> Self {
-        ParamSpec { name, kind: ParamKind::Rounding, default: 2, doc }
+        ParamSpec {
+            name,
+            kind: ParamKind::Rounding,
+            default: 2,
+            doc,
+        }
     }
     pub const fn overflow(name: &'static str, doc: &'static str) -> Self {
-        ParamSpec { name, kind: ParamKind::Overflow, default: 1, doc }
+        ParamSpec {
+            name,
+            kind: ParamKind::Overflow,
+            default: 1,
+            doc,
+        }
     }
 
     /// The value as a user would write it (mode names, not codes).
     pub fn display_value(&self, v: i64) -> String {
         match self.kind {
-            ParamKind::Rounding => Rounding::from_code(v as u32).map_or(v.to_string(), |r| r.name().to_string()),
-            ParamKind::Overflow => Overflow::from_code(v as u32).map_or(v.to_string(), |o| o.name().to_string()),
+            ParamKind::Rounding => {
+                Rounding::from_code(v as u32).map_or(v.to_string(), |r| r.name().to_string())
+            }
+            ParamKind::Overflow => {
+                Overflow::from_code(v as u32).map_or(v.to_string(), |o| o.name().to_string())
+            }
             _ => v.to_string(),
         }
     }
@@ -61,10 +91,24 @@ impl ParamSpec {
             ParamKind::Int { min, max } => format!("must be an integer in {min}..={max}"),
             ParamKind::Bool => "must be 0 or 1".to_string(),
             ParamKind::Rounding => {
-                format!("must be one of {}", Rounding::ALL.iter().map(|r| r.name()).collect::<Vec<_>>().join(", "))
+                format!(
+                    "must be one of {}",
+                    Rounding::ALL
+                        .iter()
+                        .map(|r| r.name())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
             }
             ParamKind::Overflow => {
-                format!("must be one of {}", Overflow::ALL.iter().map(|o| o.name()).collect::<Vec<_>>().join(", "))
+                format!(
+                    "must be one of {}",
+                    Overflow::ALL
+                        .iter()
+                        .map(|o| o.name())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
             }
         }
     }
@@ -84,8 +128,12 @@ impl ParamSpec {
                 "1" | "true" => 1,
                 _ => return Err(bad()),
             },
-            ParamKind::Rounding => i64::from(text.trim().parse::<Rounding>().map_err(|_| bad())?.code()),
-            ParamKind::Overflow => i64::from(text.trim().parse::<Overflow>().map_err(|_| bad())?.code()),
+            ParamKind::Rounding => {
+                i64::from(text.trim().parse::<Rounding>().map_err(|_| bad())?.code())
+            }
+            ParamKind::Overflow => {
+                i64::from(text.trim().parse::<Overflow>().map_err(|_| bad())?.code())
+            }
         };
         Ok(v)
     }
@@ -97,7 +145,16 @@ impl ParamSpec {
             ParamKind::Rounding => Rounding::from_code(v as u32).is_some() && v >= 0,
             ParamKind::Overflow => Overflow::from_code(v as u32).is_some() && v >= 0,
         };
-        if ok { Ok(()) } else { Err(GenError::bad_param(component, self.name, self.display_value(v), self.rule())) }
+        if ok {
+            Ok(())
+        } else {
+            Err(GenError::bad_param(
+                component,
+                self.name,
+                self.display_value(v),
+                self.rule(),
+            ))
+        }
     }
 }
 
@@ -111,16 +168,23 @@ pub struct Params {
 impl Params {
     /// All defaults of `specs`.
     pub fn defaults(specs: &[ParamSpec]) -> Self {
-        Params { values: specs.iter().map(|s| (s.name, s.default)).collect() }
+        Params {
+            values: specs.iter().map(|s| (s.name, s.default)).collect(),
+        }
     }
 
     /// Defaults overridden by `KEY=VALUE` strings; unknown keys and out-of-range values are errors.
-    pub fn parse(component: &str, specs: &[ParamSpec], assignments: &[String]) -> Result<Self, GenError> {
+    pub fn parse(
+        component: &str,
+        specs: &[ParamSpec],
+        assignments: &[String],
+    ) -> Result<Self, GenError> {
         let mut p = Params::defaults(specs);
         for a in assignments {
-            let (key, value) = a
-                .split_once('=')
-                .ok_or_else(|| GenError::ParamSyntax { component: component.to_string(), text: a.clone() })?;
+            let (key, value) = a.split_once('=').ok_or_else(|| GenError::ParamSyntax {
+                component: component.to_string(),
+                text: a.clone(),
+            })?;
             let spec = find_spec(component, specs, key.trim())?;
             p.values.insert(spec.name, spec.parse(component, value)?);
         }
@@ -128,7 +192,11 @@ impl Params {
     }
 
     /// Defaults overridden by numeric values (used by corner and random configurations).
-    pub fn with(component: &str, specs: &[ParamSpec], overrides: &[(&str, i64)]) -> Result<Self, GenError> {
+    pub fn with(
+        component: &str,
+        specs: &[ParamSpec],
+        overrides: &[(&str, i64)],
+    ) -> Result<Self, GenError> {
         let mut p = Params::defaults(specs);
         for &(key, v) in overrides {
             let spec = find_spec(component, specs, key)?;
@@ -185,17 +253,28 @@ impl Params {
 
 impl fmt::Display for Params {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let parts: Vec<String> = self.values.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let parts: Vec<String> = self
+            .values
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
         f.write_str(&parts.join(" "))
     }
 }
 
-fn find_spec<'a>(component: &str, specs: &'a [ParamSpec], key: &str) -> Result<&'a ParamSpec, GenError> {
-    specs.iter().find(|s| s.name.eq_ignore_ascii_case(key)).ok_or_else(|| GenError::UnknownParam {
-        component: component.to_string(),
-        param: key.to_string(),
-        known: specs.iter().map(|s| s.name).collect::<Vec<_>>().join(", "),
-    })
+fn find_spec<'a>(
+    component: &str,
+    specs: &'a [ParamSpec],
+    key: &str,
+) -> Result<&'a ParamSpec, GenError> {
+    specs
+        .iter()
+        .find(|s| s.name.eq_ignore_ascii_case(key))
+        .ok_or_else(|| GenError::UnknownParam {
+            component: component.to_string(),
+            param: key.to_string(),
+            known: specs.iter().map(|s| s.name).collect::<Vec<_>>().join(", "),
+        })
 }
 
 #[cfg(test)]
@@ -210,7 +289,8 @@ mod tests {
 
     #[test]
     fn parses_names_and_defaults() {
-        let p = Params::parse("c", SPECS, &["width=12".into(), "ROUNDING=rnd_conv".into()]).unwrap();
+        let p =
+            Params::parse("c", SPECS, &["width=12".into(), "ROUNDING=rnd_conv".into()]).unwrap();
         assert_eq!(p.get("WIDTH"), 12);
         assert_eq!(p.rounding("ROUNDING"), Rounding::RndConv);
         assert!(p.get_bool("SIGNED"));
@@ -218,13 +298,21 @@ mod tests {
 
     #[test]
     fn errors_name_param_value_and_rule() {
-        let e = Params::parse("c", SPECS, &["WIDTH=0".into()]).unwrap_err().to_string();
+        let e = Params::parse("c", SPECS, &["WIDTH=0".into()])
+            .unwrap_err()
+            .to_string();
         assert_eq!(e, "c: parameter WIDTH=0: must be an integer in 1..=64");
-        let e = Params::parse("c", SPECS, &["ROUNDING=UP".into()]).unwrap_err().to_string();
+        let e = Params::parse("c", SPECS, &["ROUNDING=UP".into()])
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("ROUNDING=UP") && e.contains("RND_CONV"), "{e}");
-        let e = Params::parse("c", SPECS, &["DEPTH=3".into()]).unwrap_err().to_string();
+        let e = Params::parse("c", SPECS, &["DEPTH=3".into()])
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("unknown parameter `DEPTH`"), "{e}");
-        let e = Params::parse("c", SPECS, &["WIDTH".into()]).unwrap_err().to_string();
+        let e = Params::parse("c", SPECS, &["WIDTH".into()])
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("KEY=VALUE"), "{e}");
     }
 }

@@ -12,7 +12,9 @@ pub struct Rng {
 
 impl Rng {
     pub fn new(seed: u64) -> Self {
-        Rng { state: seed ^ 0x6a09_e667_f3bc_c909 }
+        Rng {
+            state: seed ^ 0x6a09_e667_f3bc_c909,
+        }
     }
 
     /// A generator for a sub-task, independent of the parent's later draws.

@@ -65,7 +65,11 @@ pub struct SvModule {
 
 /// `[w-1:0] ` or empty for a single bit.
 pub fn range(width: u32) -> String {
-    if width <= 1 { String::new() } else { format!("[{}:0] ", width - 1) }
+    if width <= 1 {
+        String::new()
+    } else {
+        format!("[{}:0] ", width - 1)
+    }
 }
 
 impl SvModule {
@@ -134,15 +138,26 @@ mod tests {
             name: "top".into(),
             doc: vec!["a wrapper".into()],
             ports: vec![
-                SvPort { name: "clk".into(), dir: Dir::Input, width: 1 },
-                SvPort { name: "y".into(), dir: Dir::Output, width: 8 },
+                SvPort {
+                    name: "clk".into(),
+                    dir: Dir::Input,
+                    width: 1,
+                },
+                SvPort {
+                    name: "y".into(),
+                    dir: Dir::Output,
+                    width: 8,
+                },
             ],
             wires: vec![("w".into(), "[1:0][3:0] ".into())],
             assigns: vec![("y".into(), "w".into())],
             instances: vec![SvInstance {
                 module: "mh_x".into(),
                 name: "u_x".into(),
-                params: vec![("A".into(), SvValue::Int(3)), ("F".into(), SvValue::Str("a.mem".into()))],
+                params: vec![
+                    ("A".into(), SvValue::Int(3)),
+                    ("F".into(), SvValue::Str("a.mem".into())),
+                ],
                 conns: vec![("clk".into(), "clk".into()), ("q".into(), "w".into())],
             }],
         };

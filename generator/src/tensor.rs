@@ -73,20 +73,32 @@ impl Tensor {
 
     /// Block order: consecutive groups of `lanes` elements in row-major order. The
     /// innermost dimension must be a multiple of `lanes`.
-    pub fn to_beats(&self, component: &str, name: &str, lanes: usize) -> Result<Vec<Beat>, GenError> {
+    pub fn to_beats(
+        &self,
+        component: &str,
+        name: &str,
+        lanes: usize,
+    ) -> Result<Vec<Beat>, GenError> {
         let inner = self.shape.last().copied().unwrap_or(1);
         if lanes == 0 || inner % lanes != 0 {
             return Err(GenError::bad_tensor(
                 component,
                 name,
-                format!("innermost dimension {inner} is not a multiple of the {lanes} lanes of its stream"),
+                format!(
+                    "innermost dimension {inner} is not a multiple of the {lanes} lanes of its stream"
+                ),
             ));
         }
         Ok(self.raw.chunks(lanes).map(<[i128]>::to_vec).collect())
     }
 
     /// Checks that `shape` matches `expected` dimension by dimension.
-    pub fn check_shape(&self, component: &str, name: &str, expected: &[Dim]) -> Result<(), GenError> {
+    pub fn check_shape(
+        &self,
+        component: &str,
+        name: &str,
+        expected: &[Dim],
+    ) -> Result<(), GenError> {
         let ok = self.shape.len() == expected.len()
             && self.shape.iter().zip(expected).all(|(&s, e)| e.admits(s));
         if ok {
@@ -129,7 +141,12 @@ pub fn from_beats(beats: &[Beat]) -> Vec<i128> {
 }
 
 /// Looks up a tensor that a component requires.
-pub fn require<'a>(inputs: &'a TensorMap, component: &str, name: &str, what: &str) -> Result<&'a Tensor, GenError> {
+pub fn require<'a>(
+    inputs: &'a TensorMap,
+    component: &str,
+    name: &str,
+    what: &str,
+) -> Result<&'a Tensor, GenError> {
     inputs.get(name).ok_or_else(|| GenError::MissingTensor {
         component: component.to_string(),
         tensor: name.to_string(),

@@ -25,8 +25,15 @@ fn every_configuration_elaborates_and_names_existing_modules() {
                 Err(e) => panic!("{} {o:?}: {e}", c.name()),
             };
             for m in inst.library() {
-                assert!(!generator::library::source(m).is_empty(), "{}: module {m} missing", c.name());
-                assert!(generator::library::source(m).contains(&format!("module {m}")), "{m}: file does not hold the module");
+                assert!(
+                    !generator::library::source(m).is_empty(),
+                    "{}: module {m} missing",
+                    c.name()
+                );
+                assert!(
+                    generator::library::source(m).contains(&format!("module {m}")),
+                    "{m}: file does not hold the module"
+                );
             }
             let sig = inst.signature("t");
             assert!(!sig.streams.is_empty());
@@ -44,7 +51,11 @@ fn emission_is_deterministic_and_relative() {
         let b = generator::emit::render(&*inst, "dut", Some(&tensors)).unwrap();
         assert_eq!(a, b);
         for (name, text) in &a {
-            assert!(!text.contains("/work/") && !text.contains("/tmp/"), "{}: {name} has an absolute path", c.name());
+            assert!(
+                !text.contains("/work/") && !text.contains("/tmp/"),
+                "{}: {name} has an absolute path",
+                c.name()
+            );
         }
     }
 }
@@ -53,8 +64,13 @@ fn emission_is_deterministic_and_relative() {
 fn rom_contents_are_required_to_emit() {
     let c = components::find("linear").unwrap();
     let inst = c.configure(&[("WEIGHTS_FROM_ROM", 1)]).unwrap();
-    let e = generator::emit::render(&*inst, "dut", None).unwrap_err().to_string();
-    assert_eq!(e, "linear: missing tensor `weight` (contents of ROM `weight.mem` (pass --inputs with this tensor))");
+    let e = generator::emit::render(&*inst, "dut", None)
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        e,
+        "linear: missing tensor `weight` (contents of ROM `weight.mem` (pass --inputs with this tensor))"
+    );
 }
 
 fn err(component: &str, params: &[&str]) -> String {
@@ -82,7 +98,10 @@ fn impossible_parameters_are_one_line_errors() {
             err("fork", &["N=0"]),
             err("linear", &["BIAS=1"]),
             err("dot_product", &["PARALLELISM"]),
-            components::find("conv2d").map(|_| ()).unwrap_err().to_string(),
+            components::find("conv2d")
+                .map(|_| ())
+                .unwrap_err()
+                .to_string(),
         ]
         .join("\n")
     );
@@ -93,15 +112,40 @@ fn linear_rom_words_follow_block_order() {
     // W[o][i] = 10*o + i, IN 4 (Pi 2), OUT 4 (Po 2): word j*KB+k holds W[j*2+o][k*2+i] at lane o*2+i.
     let c = components::find("linear").unwrap();
     let inst = c
-        .configure(&[("IN_SIZE", 4), ("OUT_SIZE", 4), ("IN_PARALLELISM", 2), ("OUT_PARALLELISM", 2), ("WEIGHTS_FROM_ROM", 1), ("HAS_BIAS", 0)])
+        .configure(&[
+            ("IN_SIZE", 4),
+            ("OUT_SIZE", 4),
+            ("IN_PARALLELISM", 2),
+            ("OUT_PARALLELISM", 2),
+            ("WEIGHTS_FROM_ROM", 1),
+            ("HAS_BIAS", 0),
+        ])
         .unwrap();
     let fmt = golden::Format::signed(8, 4).unwrap();
-    let w = generator::Tensor::new(vec![4, 4], (0..4).flat_map(|o| (0..4).map(move |i| 10 * o + i)).collect(), fmt);
+    let w = generator::Tensor::new(
+        vec![4, 4],
+        (0..4)
+            .flat_map(|o| (0..4).map(move |i| 10 * o + i))
+            .collect(),
+        fmt,
+    );
     let tensors = TensorMap::from([("weight".to_string(), w)]);
     let mem = &inst.memories()[0];
     let words = inst.memory_words(mem, &tensors).unwrap();
-    assert_eq!(words, vec![vec![0, 1, 10, 11], vec![2, 3, 12, 13], vec![20, 21, 30, 31], vec![22, 23, 32, 33]]);
+    assert_eq!(
+        words,
+        vec![
+            vec![0, 1, 10, 11],
+            vec![2, 3, 12, 13],
+            vec![20, 21, 30, 31],
+            vec![22, 23, 32, 33]
+        ]
+    );
     let files = generator::emit::memory_files(&*inst, Some(&tensors)).unwrap();
     // Lane 0 in the low bits: word 0 = 0x0b_0a_01_00.
-    assert!(files["weight.mem"].starts_with("0b0a0100\n"), "{}", files["weight.mem"]);
+    assert!(
+        files["weight.mem"].starts_with("0b0a0100\n"),
+        "{}",
+        files["weight.mem"]
+    );
 }

@@ -3,7 +3,7 @@
 //! model's own storage (`u8`/`u16`/`u32`/`u64` by width, or little-endian `u32` words
 //! above 64 bits), so reading and writing a port is a memory access.
 
-use std::ffi::{c_void, CString};
+use std::ffi::{CString, c_void};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -54,7 +54,10 @@ unsafe impl Sync for Library {}
 impl Library {
     /// Loads `libmodel.so` built by the wrapper generator for `ports`.
     pub fn load(path: &Path, ports: Vec<PortDecl>) -> Result<Library, SimError> {
-        let err = |e: libloading::Error| SimError::Load { path: path.display().to_string(), message: e.to_string() };
+        let err = |e: libloading::Error| SimError::Load {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        };
         // SAFETY: the library was produced by our own build; its initialisers are Verilator's.
         let lib = unsafe { libloading::Library::new(path) }.map_err(err)?;
         // SAFETY: the symbol types match the generated wrapper's declarations.
@@ -90,7 +93,10 @@ impl Library {
 
     /// Index of the port named `name`.
     pub fn port_index(&self, name: &str) -> Result<usize, SimError> {
-        self.ports.iter().position(|p| p.name == name).ok_or_else(|| SimError::NoPort(name.to_string()))
+        self.ports
+            .iter()
+            .position(|p| p.name == name)
+            .ok_or_else(|| SimError::NoPort(name.to_string()))
     }
 
     /// A new instance with all inputs zero.
@@ -99,8 +105,18 @@ impl Library {
         // stay valid until mh_delete, which only Model::drop calls.
         unsafe {
             let handle = (self.new)();
-            let ptrs = (0..self.ports.len()).map(|i| (self.port)(handle, i as i32)).collect();
-            Model { lib: self, handle, ptrs, time: 0, tracing: false }
+            let ptrs = (0..self.ports.len())
+                .map(|i| (self.port)(handle, i as i32))
+                .collect();
+            let widths = self.ports.iter().map(|p| p.width).collect();
+            Model {
+                lib: self,
+                handle,
+                ptrs,
+                widths,
+                time: 0,
+                tracing: false,
+            }
         }
     }
 }
@@ -110,6 +126,7 @@ pub struct Model<'l> {
     lib: &'l Library,
     handle: *mut c_void,
     ptrs: Vec<*mut c_void>,
+    widths: Vec<u32>,
     time: u64,
     tracing: bool,
 }
@@ -122,8 +139,7 @@ impl Model<'_> {
     /// Writes the low `width` bits of `v` to a port of at most 64 bits.
     #[inline]
     pub fn set_u64(&mut self, port: usize, v: u64) {
-        let w = self.lib.ports[port].width;
-        let p = self.ptrs[port];
+        let (w, p) = (self.widths[port], self.ptrs[port]);
         let v = if w >= 64 { v } else { v & ((1u64 << w) - 1) };
         // SAFETY: p points at the port's storage, whose C type is chosen by width as in Verilator.
         unsafe {
@@ -133,7 +149,8 @@ impl Model<'_> {
                 17..=32 => *(p as *mut u32) = v as u32,
                 33..=64 => *(p as *mut u64) = v,
                 _ => {
-                    let words = std::slice::from_raw_parts_mut(p as *mut u32, w.div_ceil(32) as usize);
+                    let words =
+                        std::slice::from_raw_parts_mut(p as *mut u32, w.div_ceil(32) as usize);
                     words.fill(0);
                     words[0] = v as u32;
                     words[1] = (v >> 32) as u32;
@@ -145,8 +162,7 @@ impl Model<'_> {
     /// Reads a port of at most 64 bits (the low 64 bits of a wider one).
     #[inline]
     pub fn get_u64(&self, port: usize) -> u64 {
-        let w = self.lib.ports[port].width;
-        let p = self.ptrs[port];
+        let (w, p) = (self.widths[port], self.ptrs[port]);
         // SAFETY: as in set_u64.
         unsafe {
             match w {
@@ -161,9 +177,10 @@ impl Model<'_> {
 
     /// Writes a port from little-endian 32-bit words (bits above the width must be 0).
     pub fn set_words(&mut self, port: usize, words: &[u32]) {
-        let w = self.lib.ports[port].width;
+        let w = self.widths[port];
         if w <= 64 {
-            let v = u64::from(words.first().copied().unwrap_or(0)) | (u64::from(words.get(1).copied().unwrap_or(0)) << 32);
+            let v = u64::from(words.first().copied().unwrap_or(0))
+                | (u64::from(words.get(1).copied().unwrap_or(0)) << 32);
             self.set_u64(port, v);
             return;
         }
@@ -180,7 +197,7 @@ impl Model<'_> {
 
     /// Reads a port into little-endian 32-bit words.
     pub fn get_words(&self, port: usize, out: &mut Vec<u32>) {
-        let w = self.lib.ports[port].width;
+        let w = self.widths[port];
         out.clear();
         if w <= 64 {
             let v = self.get_u64(port);
@@ -192,7 +209,9 @@ impl Model<'_> {
         }
         let n = w.div_ceil(32) as usize;
         // SAFETY: wide ports are arrays of n u32 words.
-        out.extend_from_slice(unsafe { std::slice::from_raw_parts(self.ptrs[port] as *const u32, n) });
+        out.extend_from_slice(unsafe {
+            std::slice::from_raw_parts(self.ptrs[port] as *const u32, n)
+        });
     }
 
     /// Evaluates the model (settles combinational logic, applies clock edges).
@@ -204,7 +223,9 @@ impl Model<'_> {
 
     /// Starts a VCD trace; false if the library was built without tracing.
     pub fn trace_open(&mut self, path: &Path) -> bool {
-        let Ok(c) = CString::new(path.display().to_string()) else { return false };
+        let Ok(c) = CString::new(path.display().to_string()) else {
+            return false;
+        };
         // SAFETY: handle is live; the string outlives the call (the tracer copies it).
         self.tracing = unsafe { (self.lib.trace_open)(self.handle, c.as_ptr()) } != 0;
         self.tracing

@@ -11,7 +11,9 @@ pub fn project_root() -> PathBuf {
         return PathBuf::from(r);
     }
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    manifest.parent().map_or_else(|| manifest.to_path_buf(), Path::to_path_buf)
+    manifest
+        .parent()
+        .map_or_else(|| manifest.to_path_buf(), Path::to_path_buf)
 }
 
 /// The project-local tool environment.
@@ -31,10 +33,15 @@ pub fn child_path() -> std::ffi::OsString {
 
 /// Finds an executable named `name` on [`child_path`].
 pub fn find_tool(name: &str) -> Option<PathBuf> {
-    env::split_paths(&child_path()).map(|d| d.join(name)).find(|p| p.is_file())
+    env::split_paths(&child_path())
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
 }
 
 /// The directory for cached builds: `$MASE_HW_CACHE`, else `target/mase-hw-cache`.
 pub fn cache_dir() -> PathBuf {
-    env::var_os("MASE_HW_CACHE").map_or_else(|| project_root().join("target").join("mase-hw-cache"), PathBuf::from)
+    env::var_os("MASE_HW_CACHE").map_or_else(
+        || project_root().join("target").join("mase-hw-cache"),
+        PathBuf::from,
+    )
 }

@@ -26,9 +26,17 @@ pub enum SimError {
     )]
     NoVerilator,
     #[error("{what} failed (exit {code:?}); log: {log}\n{tail}")]
-    Tool { what: String, code: Option<i32>, log: String, tail: String },
+    Tool {
+        what: String,
+        code: Option<i32>,
+        log: String,
+        tail: String,
+    },
     #[error("{path}: {source}")]
-    Io { path: String, source: std::io::Error },
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("loading {path}: {message}")]
     Load { path: String, message: String },
     #[error("port `{0}` is not a port of the model")]
@@ -36,7 +44,10 @@ pub enum SimError {
 }
 
 fn io_err(p: &Path) -> impl FnOnce(std::io::Error) -> SimError + '_ {
-    move |source| SimError::Io { path: p.display().to_string(), source }
+    move |source| SimError::Io {
+        path: p.display().to_string(),
+        source,
+    }
 }
 
 /// What to build: sources (name → text; passed to Verilator in `order`), the top
@@ -79,7 +90,11 @@ impl Verilator {
         if !out.status.success() || version.is_empty() {
             return Err(SimError::NoVerilator);
         }
-        Ok(Verilator { bin, version, cache: tools::cache_dir().join("verilator") })
+        Ok(Verilator {
+            bin,
+            version,
+            cache: tools::cache_dir().join("verilator"),
+        })
     }
 
     pub fn version(&self) -> &str {
@@ -87,10 +102,18 @@ impl Verilator {
     }
 
     fn flags(&self, trace: bool) -> Vec<String> {
-        let mut f: Vec<String> = ["--cc", "-O3", "-Wall", "--x-assign", "fast", "--x-initial", "fast"]
-            .into_iter()
-            .map(String::from)
-            .collect();
+        let mut f: Vec<String> = [
+            "--cc",
+            "-O3",
+            "-Wall",
+            "--x-assign",
+            "fast",
+            "--x-initial",
+            "fast",
+        ]
+        .into_iter()
+        .map(String::from)
+        .collect();
         if trace {
             f.push("--trace".into());
         }
@@ -126,7 +149,11 @@ impl Verilator {
         static ROOT: OnceLock<Option<PathBuf>> = OnceLock::new();
         let bin = self.bin.clone();
         ROOT.get_or_init(|| {
-            let out = Command::new(&bin).args(["--getenv", "VERILATOR_ROOT"]).env("PATH", tools::child_path()).output().ok()?;
+            let out = Command::new(&bin)
+                .args(["--getenv", "VERILATOR_ROOT"])
+                .env("PATH", tools::child_path())
+                .output()
+                .ok()?;
             let s = String::from_utf8_lossy(&out.stdout).trim().to_string();
             (!s.is_empty()).then(|| PathBuf::from(s))
         })
@@ -141,7 +168,12 @@ impl Verilator {
         let mut h = Sha256::new();
         h.update(self.version.as_bytes());
         h.update(flags.join(" ").as_bytes());
-        let key: String = h.finalize().iter().take(8).map(|b| format!("{b:02x}")).collect();
+        let key: String = h
+            .finalize()
+            .iter()
+            .take(8)
+            .map(|b| format!("{b:02x}"))
+            .collect();
         let dir = self.cache.join(format!("runtime-{key}"));
         let lib = dir.join("libverilated.a");
         if lib.is_file() {
@@ -162,8 +194,16 @@ impl Verilator {
         for u in units {
             let o = tmp.join(u.replace(".cpp", ".o"));
             let mut cmd = self.cxx();
-            cmd.args(&flags).arg("-c").arg(root.join("include").join(u)).arg("-o").arg(&o);
-            run_logged(cmd, &tmp.join("build.log"), "compiling the Verilator runtime")?;
+            cmd.args(&flags)
+                .arg("-c")
+                .arg(root.join("include").join(u))
+                .arg("-o")
+                .arg(&o);
+            run_logged(
+                cmd,
+                &tmp.join("build.log"),
+                "compiling the Verilator runtime",
+            )?;
             objs.push(o);
         }
         let mut ar = Command::new("ar");
@@ -190,7 +230,9 @@ impl Verilator {
     fn fresh_tmp(&self, stem: &str) -> Result<PathBuf, SimError> {
         static SERIAL: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         let serial = SERIAL.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let tmp = self.cache.join(format!("{stem}.tmp-{}-{serial}", std::process::id()));
+        let tmp = self
+            .cache
+            .join(format!("{stem}.tmp-{}-{serial}", std::process::id()));
         let _ = fs::remove_dir_all(&tmp);
         fs::create_dir_all(&tmp).map_err(io_err(&tmp))?;
         Ok(tmp)
@@ -200,7 +242,11 @@ impl Verilator {
     pub fn key(&self, req: &BuildRequest<'_>) -> String {
         let mut h = Sha256::new();
         h.update(self.version.as_bytes());
-        for f in self.flags(req.trace).into_iter().chain(self.cxx_flags(req.trace).unwrap_or_default()) {
+        for f in self
+            .flags(req.trace)
+            .into_iter()
+            .chain(self.cxx_flags(req.trace).unwrap_or_default())
+        {
             h.update(f.as_bytes());
             h.update([0]);
         }
@@ -229,10 +275,17 @@ impl Verilator {
             let mut map = loaded().lock().unwrap_or_else(|e| e.into_inner());
             map.entry(key.clone()).or_default().clone()
         };
-        let result = cell.get_or_init(|| self.build_uncached(&key, req).map(Arc::new).map_err(|e| e.to_string()));
+        let result = cell.get_or_init(|| {
+            self.build_uncached(&key, req)
+                .map(Arc::new)
+                .map_err(|e| e.to_string())
+        });
         match result {
             Ok(lib) => Ok(lib.clone()),
-            Err(message) => Err(SimError::Load { path: key, message: message.clone() }),
+            Err(message) => Err(SimError::Load {
+                path: key,
+                message: message.clone(),
+            }),
         }
     }
 
@@ -259,7 +312,12 @@ impl Verilator {
         let obj = dir.join("obj");
         fs::create_dir_all(&src).map_err(io_err(&src))?;
         let mut args: Vec<String> = self.flags(req.trace);
-        args.extend(["--prefix".into(), "Vmodel".into(), "--top-module".into(), req.top.into()]);
+        args.extend([
+            "--prefix".into(),
+            "Vmodel".into(),
+            "--top-module".into(),
+            req.top.into(),
+        ]);
         args.extend(["-Mdir".into(), obj.display().to_string()]);
         for name in req.order {
             let p = src.join(name);
@@ -268,7 +326,9 @@ impl Verilator {
         }
         let log = dir.join("build.log");
         let mut cmd = Command::new(&self.bin);
-        cmd.args(&args).env("PATH", tools::child_path()).current_dir(dir);
+        cmd.args(&args)
+            .env("PATH", tools::child_path())
+            .current_dir(dir);
         run_logged(cmd, &log, "verilator")?;
 
         // One translation unit: every generated .cpp (as Verilator's own __ALL.cpp does) and the wrapper.
@@ -286,11 +346,22 @@ impl Verilator {
         let unit = obj.join("mh_all.cpp");
         fs::write(&unit, all).map_err(io_err(&unit))?;
         let mut cc = self.cxx();
-        cc.args(self.cxx_flags(req.trace)?).arg(format!("-I{}", obj.display())).arg("-c").arg(&unit).arg("-o").arg(obj.join("mh_all.o"));
+        cc.args(self.cxx_flags(req.trace)?)
+            .arg(format!("-I{}", obj.display()))
+            .arg("-c")
+            .arg(&unit)
+            .arg("-o")
+            .arg(obj.join("mh_all.o"));
         run_logged(cc, &dir.join("compile.log"), "compiling the model")?;
 
         let mut link = Command::new("c++");
-        link.arg("-shared").arg("-Wl,-Bsymbolic").arg("-o").arg(dir.join("libmodel.so")).arg(obj.join("mh_all.o")).arg(&runtime).arg("-pthread");
+        link.arg("-shared")
+            .arg("-Wl,-Bsymbolic")
+            .arg("-o")
+            .arg(dir.join("libmodel.so"))
+            .arg(obj.join("mh_all.o"))
+            .arg(&runtime)
+            .arg("-pthread");
         run_logged(link, &dir.join("link.log"), "linking the model")
     }
 }
@@ -307,7 +378,10 @@ impl std::fmt::Write for HexSink<'_> {
 }
 
 fn run_logged(mut cmd: Command, log: &Path, what: &str) -> Result<(), SimError> {
-    let out = cmd.output().map_err(|source| SimError::Io { path: what.to_string(), source })?;
+    let out = cmd.output().map_err(|source| SimError::Io {
+        path: what.to_string(),
+        source,
+    })?;
     let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
     text.push_str(&String::from_utf8_lossy(&out.stderr));
     let _ = fs::write(log, &text);
@@ -316,7 +390,12 @@ fn run_logged(mut cmd: Command, log: &Path, what: &str) -> Result<(), SimError> 
     }
     let tail: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
     let tail = tail[tail.len().saturating_sub(30)..].join("\n");
-    Err(SimError::Tool { what: what.to_string(), code: out.status.code(), log: log.display().to_string(), tail })
+    Err(SimError::Tool {
+        what: what.to_string(),
+        code: out.status.code(),
+        log: log.display().to_string(),
+        tail,
+    })
 }
 
 /// The C++ wrapper: an opaque handle, eval, tracing, and one pointer per port.
@@ -327,7 +406,9 @@ pub fn wrapper_cpp(ports: &[PortDecl], trace: bool) -> String {
     if trace {
         s.push_str("#include \"verilated_vcd_c.h\"\n");
     }
-    s.push_str("namespace {\nstruct Handle {\n    VerilatedContext ctx;\n    Vmodel* top = nullptr;\n");
+    s.push_str(
+        "namespace {\nstruct Handle {\n    VerilatedContext ctx;\n    Vmodel* top = nullptr;\n",
+    );
     if trace {
         s.push_str("    VerilatedVcdC* vcd = nullptr;\n");
     }
@@ -357,7 +438,11 @@ pub fn wrapper_cpp(ports: &[PortDecl], trace: bool) -> String {
     }
     s.push_str("}\nMH_API void* mh_port(void* p, int i) {\n    Vmodel* t = static_cast<Handle*>(p)->top;\n    switch (i) {\n");
     for (i, port) in ports.iter().enumerate() {
-        let expr = if port.width > 64 { format!("t->{}.data()", port.name) } else { format!("&t->{}", port.name) };
+        let expr = if port.width > 64 {
+            format!("t->{}.data()", port.name)
+        } else {
+            format!("&t->{}", port.name)
+        };
         let _ = writeln!(s, "    case {i}: return static_cast<void*>({expr});");
     }
     s.push_str("    default: return nullptr;\n    }\n}\n");

@@ -70,14 +70,22 @@ impl Pattern {
         let mut rng = rng.fork(0x5741_4c4c);
         let mode = if active { 1 + rng.below(3) as u8 } else { 0 };
         let prob = [0.0, 0.5, 0.2, 0.0][mode as usize];
-        Pattern { rng, mode, prob, tick: 0 }
+        Pattern {
+            rng,
+            mode,
+            prob,
+            tick: 0,
+        }
     }
 
     /// True when this side is blocked this cycle.
+    #[inline]
     fn stalled(&mut self) -> bool {
+        if self.mode == 0 {
+            return false;
+        }
         self.tick += 1;
         match self.mode {
-            0 => false,
             3 => self.tick.is_multiple_of(4),
             _ => self.rng.chance(self.prob),
         }
@@ -146,7 +154,11 @@ pub fn ports_of(inst: &dyn Instance) -> Vec<PortDecl> {
         .map(|p| PortDecl {
             name: p.name.clone(),
             width: p.width,
-            dir: if p.dir == Dir::Input { PortDir::Input } else { PortDir::Output },
+            dir: if p.dir == Dir::Input {
+                PortDir::Input
+            } else {
+                PortDir::Output
+            },
         })
         .collect()
 }
@@ -155,7 +167,11 @@ impl<'i> Dut<'i> {
     /// Builds the model of `inst` (cached). ROM files live in a directory keyed by the
     /// component and its parameters, rewritten before each instantiation.
     pub fn build(v: &Verilator, inst: &'i dyn Instance, trace: bool) -> Result<Dut<'i>, String> {
-        let tag = format!("{}-{:016x}", inst.component().name(), fnv(&inst.params().to_string()));
+        let tag = format!(
+            "{}-{:016x}",
+            inst.component().name(),
+            fnv(&inst.params().to_string())
+        );
         let mem_dir = sim::tools::cache_dir().join("mem").join(tag);
         if !inst.memories().is_empty() {
             fs::create_dir_all(&mem_dir).map_err(|e| format!("{}: {e}", mem_dir.display()))?;
@@ -163,9 +179,20 @@ impl<'i> Dut<'i> {
         let prefix = format!("{}/", mem_dir.display());
         let (files, order) = generator::emit::sources(inst, "mh_dut", &prefix);
         let ports = ports_of(inst);
-        let req = BuildRequest { top: "mh_dut", files: &files, order: &order, ports: &ports, trace };
+        let req = BuildRequest {
+            top: "mh_dut",
+            files: &files,
+            order: &order,
+            ports: &ports,
+            trace,
+        };
         let lib = v.build(&req).map_err(|e| e.to_string())?;
-        Ok(Dut { inst, lib, mem_dir, streams: inst.streams() })
+        Ok(Dut {
+            inst,
+            lib,
+            mem_dir,
+            streams: inst.streams(),
+        })
     }
 
     /// The directory of the built model (sources, objects, `libmodel.so`).
@@ -175,7 +202,14 @@ impl<'i> Dut<'i> {
 
     /// Runs one vector set: `inputs` through the model under `stall`, compared with
     /// `expected` (golden outputs). `waves` writes a VCD (the model must be built with trace).
-    pub fn run(&self, inputs: &TensorMap, expected: &TensorMap, stall: Stall, seed: u64, waves: Option<&Path>) -> Result<RunOutcome, String> {
+    pub fn run(
+        &self,
+        inputs: &TensorMap,
+        expected: &TensorMap,
+        stall: Stall,
+        seed: u64,
+        waves: Option<&Path>,
+    ) -> Result<RunOutcome, String> {
         let inst = self.inst;
         let mut all = inputs.clone();
         all.extend(expected.iter().map(|(k, v)| (k.clone(), v.clone())));
@@ -218,7 +252,11 @@ impl<'i> Dut<'i> {
         let mut outs = Vec::new();
         for s in &self.streams {
             let beats = inst.stream_beats(s, &all).map_err(|e| e.to_string())?;
-            let (data, valid, ready) = (idx(&s.name)?, idx(&format!("{}_valid", s.name))?, idx(&format!("{}_ready", s.name))?);
+            let (data, valid, ready) = (
+                idx(&s.name)?,
+                idx(&format!("{}_valid", s.name))?,
+                idx(&format!("{}_ready", s.name))?,
+            );
             match s.direction {
                 Dir::Input => ins.push(In {
                     name: s.name.clone(),
@@ -254,8 +292,13 @@ impl<'i> Dut<'i> {
         // Instantiate with the ROM files of these tensors in place.
         let model_guard;
         let mut model = {
-            let mems = generator::emit::memory_files(inst, Some(&all)).map_err(|e| e.to_string())?;
-            model_guard = if mems.is_empty() { None } else { Some(lib.init_lock.lock().unwrap_or_else(|e| e.into_inner())) };
+            let mems =
+                generator::emit::memory_files(inst, Some(&all)).map_err(|e| e.to_string())?;
+            model_guard = if mems.is_empty() {
+                None
+            } else {
+                Some(lib.init_lock.lock().unwrap_or_else(|e| e.into_inner()))
+            };
             for (name, text) in &mems {
                 let p = self.mem_dir.join(name);
                 fs::write(&p, text).map_err(|e| format!("{}: {e}", p.display()))?;
@@ -266,9 +309,10 @@ impl<'i> Dut<'i> {
         };
         drop(model_guard);
         if let Some(w) = waves
-            && !model.trace_open(w) {
-                return Err("the model was built without tracing (use --waves)".into());
-            }
+            && !model.trace_open(w)
+        {
+            return Err("the model was built without tracing (use --waves)".into());
+        }
 
         // Reset: three cycles with every valid and ready low.
         model.set_u64(rst, 1);
@@ -284,13 +328,15 @@ impl<'i> Dut<'i> {
 
         let total_in: usize = ins.iter().map(|i| i.beats.len()).sum();
         let total_out: usize = outs.iter().map(|o| o.expected.len()).sum();
-        let limit = 2_000 + 40 * (total_in + total_out) as u64 * inst.timing().initiation_interval.max(1);
+        let limit =
+            2_000 + 40 * (total_in + total_out) as u64 * inst.timing().initiation_interval.max(1);
         let mut out = RunOutcome::default();
         let mut first_in: Option<u64> = None;
         let mut first_out: Option<u64> = None;
         let mut words = Vec::new();
         let mut cycle: u64 = 0;
         let mut drain: u64 = 0;
+        let mut remaining: usize = total_out;
         let started = std::time::Instant::now();
         loop {
             for i in ins.iter_mut() {
@@ -302,9 +348,13 @@ impl<'i> Dut<'i> {
             }
             // Once every expected beat arrived, hold ready high to catch extra beats; a
             // source without inputs (a ROM) streams forever, so it is held off instead.
-            let done = outs.iter().all(|o| o.got >= o.expected.len());
+            let done = remaining == 0;
             for o in outs.iter_mut() {
-                let r = if done { !ins.is_empty() } else { !o.pattern.stalled() };
+                let r = if done {
+                    !ins.is_empty()
+                } else {
+                    !o.pattern.stalled()
+                };
                 model.set_u64(o.ready, u64::from(r));
             }
             model.set_u64(clk, 0);
@@ -325,9 +375,15 @@ impl<'i> Dut<'i> {
                 if let Some(prev) = o.pending.take() {
                     model.get_words(o.data, &mut words);
                     if !valid {
-                        out.errors.push(format!("{}: valid dropped at cycle {cycle} before the beat was taken", o.name));
+                        out.errors.push(format!(
+                            "{}: valid dropped at cycle {cycle} before the beat was taken",
+                            o.name
+                        ));
                     } else if prev != words {
-                        out.errors.push(format!("{}: data changed at cycle {cycle} while valid and not taken", o.name));
+                        out.errors.push(format!(
+                            "{}: data changed at cycle {cycle} while valid and not taken",
+                            o.name
+                        ));
                     }
                 }
                 if !valid {
@@ -356,7 +412,8 @@ impl<'i> Dut<'i> {
                             if out.first_mismatch.is_none() {
                                 let beat = bits::unpack(&words, o.lanes, o.format);
                                 let exp = &o.expected[n];
-                                let lane = exp.iter().zip(&beat).position(|(a, b)| a != b).unwrap_or(0);
+                                let lane =
+                                    exp.iter().zip(&beat).position(|(a, b)| a != b).unwrap_or(0);
                                 out.first_mismatch = Some(Mismatch {
                                     stream: o.name.clone(),
                                     beat: n,
@@ -371,12 +428,13 @@ impl<'i> Dut<'i> {
                 }
                 o.got_words.extend_from_slice(&words);
                 o.got += 1;
+                remaining = remaining.saturating_sub(usize::from(o.got <= o.expected.len()));
             }
             model.set_u64(clk, 1);
             model.eval();
             model.trace_step();
             cycle += 1;
-            if outs.iter().all(|o| o.got >= o.expected.len()) {
+            if remaining == 0 {
                 // Keep clocking a little with ready high to catch extra beats.
                 drain += 1;
                 if drain > 16 {
@@ -396,7 +454,11 @@ impl<'i> Dut<'i> {
                 }
                 for (k, i) in ins.iter().enumerate() {
                     if i.pos < i.beats.len() {
-                        out.errors.push(format!("input stream {k}: {} of {} beats accepted", i.pos, i.beats.len()));
+                        out.errors.push(format!(
+                            "input stream {k}: {} of {} beats accepted",
+                            i.pos,
+                            i.beats.len()
+                        ));
                     }
                 }
                 break;
@@ -404,7 +466,11 @@ impl<'i> Dut<'i> {
         }
         for i in &ins {
             if i.pos < i.beats.len() && out.errors.is_empty() {
-                out.errors.push(format!("outputs complete but only {} of {} input beats were accepted", i.pos, i.beats.len()));
+                out.errors.push(format!(
+                    "outputs complete but only {} of {} input beats were accepted",
+                    i.pos,
+                    i.beats.len()
+                ));
             }
         }
         out.loop_secs = started.elapsed().as_secs_f64();
@@ -431,7 +497,11 @@ impl<'i> Dut<'i> {
             .into_iter()
             .map(|o| {
                 let per = bits::words_for(o.format.width() * o.lanes as u32);
-                let beats = o.got_words.chunks(per).map(|w| bits::unpack(w, o.lanes, o.format)).collect();
+                let beats = o
+                    .got_words
+                    .chunks(per)
+                    .map(|w| bits::unpack(w, o.lanes, o.format))
+                    .collect();
                 (o.name, beats)
             })
             .collect();
@@ -441,5 +511,7 @@ impl<'i> Dut<'i> {
 
 /// FNV-1a, for short stable tags.
 fn fnv(s: &str) -> u64 {
-    s.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+    s.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }

@@ -30,16 +30,33 @@ pub fn verilator_or_skip(test: &str) -> Option<Verilator> {
 /// Runs the regression of one component (corners + `random` random configurations)
 /// and panics with every failure if any configuration failed.
 pub fn check_component(name: &str, random: usize) {
-    let Some(v) = verilator_or_skip(name) else { return };
+    let Some(v) = verilator_or_skip(name) else {
+        return;
+    };
     let c = match generator::components::find(name) {
         Ok(c) => c,
         Err(e) => panic!("{e}"),
     };
-    let opts = regress::Options { random_configs: random, ..regress::Options::default() };
+    let opts = regress::Options {
+        random_configs: random,
+        ..regress::Options::default()
+    };
     let t = std::time::Instant::now();
     let reports = regress::regress(&v, &[c], &opts, &|_| {});
     eprintln!("{}", regress::summary(&reports, t.elapsed().as_secs_f64()));
     let failures: Vec<&String> = reports.iter().flat_map(|r| &r.failures).collect();
-    assert!(failures.is_empty(), "{} failure(s):\n{}", failures.len(), failures.iter().map(|f| f.as_str()).collect::<Vec<_>>().join("\n"));
-    assert!(reports.iter().all(|r| r.beats > 0), "a configuration compared no beats");
+    assert!(
+        failures.is_empty(),
+        "{} failure(s):\n{}",
+        failures.len(),
+        failures
+            .iter()
+            .map(|f| f.as_str())
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    assert!(
+        reports.iter().all(|r| r.beats > 0),
+        "a configuration compared no beats"
+    );
 }

@@ -59,8 +59,12 @@ pub struct ConfigReport {
 
 /// Corner configurations then `n` random ones, labelled.
 pub fn configs(c: &dyn Component, seed: u64, n: usize) -> Vec<(String, Vec<(&'static str, i64)>)> {
-    let mut v: Vec<(String, Vec<(&'static str, i64)>)> =
-        c.corners().into_iter().enumerate().map(|(i, o)| (format!("corner{i}"), o)).collect();
+    let mut v: Vec<(String, Vec<(&'static str, i64)>)> = c
+        .corners()
+        .into_iter()
+        .enumerate()
+        .map(|(i, o)| (format!("corner{i}"), o))
+        .collect();
     let mut rng = Rng::new(seed ^ fnv(c.name()));
     let mut made = 0;
     let mut tries = 0;
@@ -76,7 +80,13 @@ pub fn configs(c: &dyn Component, seed: u64, n: usize) -> Vec<(String, Vec<(&'st
 }
 
 /// Runs one configuration.
-pub fn run_config(v: &Verilator, c: &'static dyn Component, label: &str, overrides: &[(&'static str, i64)], opts: &Options) -> ConfigReport {
+pub fn run_config(
+    v: &Verilator,
+    c: &'static dyn Component,
+    label: &str,
+    overrides: &[(&'static str, i64)],
+    opts: &Options,
+) -> ConfigReport {
     let seed = opts.seed ^ fnv(c.name()).rotate_left(17) ^ fnv(label);
     let mut r = ConfigReport {
         component: c.name(),
@@ -113,28 +123,40 @@ pub fn run_config(v: &Verilator, c: &'static dyn Component, label: &str, overrid
     let timing = inst.timing();
     let mut rng = Rng::new(seed);
     // Elements that grow with the batch (fixed tensors such as weights do not count).
-    let count = |batch| inst.random_inputs(&mut Rng::new(0), batch).values().map(|t: &Tensor| t.raw.len()).sum::<usize>();
+    let count = |batch| {
+        inst.random_inputs(&mut Rng::new(0), batch)
+            .values()
+            .map(|t: &Tensor| t.raw.len())
+            .sum::<usize>()
+    };
     let elements_per_row = (count(2) - count(1)).max(1);
     for stall in Stall::ALL {
         for vec_i in 0..opts.vectors {
             let run_seed = rng.next_u64();
             let batch = (600 / elements_per_row).clamp(3, 48) + vec_i;
             let inputs = inst.random_inputs(&mut Rng::new(run_seed), batch);
-            let expected = match inst.check_inputs(&inputs).and_then(|()| inst.golden(&inputs)) {
+            let expected = match inst
+                .check_inputs(&inputs)
+                .and_then(|()| inst.golden(&inputs))
+            {
                 Ok(e) => e,
                 Err(e) => {
                     r.failures.push(format!("{where_}: golden model: {e}"));
                     continue;
                 }
             };
-            let waves = opts.waves.as_ref().map(|d| d.join(format!("{}-{label}-{stall}-{vec_i}.vcd", c.name())));
+            let waves = opts
+                .waves
+                .as_ref()
+                .map(|d| d.join(format!("{}-{label}-{stall}-{vec_i}.vcd", c.name())));
             if let Some(d) = &opts.waves {
                 let _ = std::fs::create_dir_all(d);
             }
             let out = match dut.run(&inputs, &expected, stall, run_seed, waves.as_deref()) {
                 Ok(o) => o,
                 Err(e) => {
-                    r.failures.push(format!("{where_} stall={stall} seed={run_seed}: {e}"));
+                    r.failures
+                        .push(format!("{where_} stall={stall} seed={run_seed}: {e}"));
                     continue;
                 }
             };
@@ -143,7 +165,10 @@ pub fn run_config(v: &Verilator, c: &'static dyn Component, label: &str, overrid
             r.mismatches += out.mismatches;
             let ctx = format!("{where_} stall={stall} vector seed={run_seed}");
             if let Some(m) = &out.first_mismatch {
-                r.failures.push(format!("{ctx}: {} mismatching beats; first: {m}", out.mismatches));
+                r.failures.push(format!(
+                    "{ctx}: {} mismatching beats; first: {m}",
+                    out.mismatches
+                ));
             }
             for e in &out.errors {
                 r.failures.push(format!("{ctx}: {e}"));
@@ -151,15 +176,19 @@ pub fn run_config(v: &Verilator, c: &'static dyn Component, label: &str, overrid
             if stall == Stall::None && vec_i == 0 && out.passed() {
                 r.latency = out.latency;
                 if out.latency != Some(timing.latency) {
-                    r.failures.push(format!("{ctx}: measured latency {:?}, signature says {}", out.latency, timing.latency));
+                    r.failures.push(format!(
+                        "{ctx}: measured latency {:?}, signature says {}",
+                        out.latency, timing.latency
+                    ));
                 }
                 if let Some(iv) = out.interval
-                    && iv > timing.initiation_interval as f64 + 0.5 {
-                        r.failures.push(format!(
-                            "{ctx}: measured {iv:.2} cycles per beat on {}, signature says II {}",
-                            timing.ii_stream, timing.initiation_interval
-                        ));
-                    }
+                    && iv > timing.initiation_interval as f64 + 0.5
+                {
+                    r.failures.push(format!(
+                        "{ctx}: measured {iv:.2} cycles per beat on {}, signature says II {}",
+                        timing.ii_stream, timing.initiation_interval
+                    ));
+                }
             }
         }
     }
@@ -169,7 +198,12 @@ pub fn run_config(v: &Verilator, c: &'static dyn Component, label: &str, overrid
 
 /// Runs every configuration of every component on `opts.jobs` threads, reporting each
 /// finished configuration to `progress`.
-pub fn regress(v: &Verilator, comps: &[&'static dyn Component], opts: &Options, progress: &(dyn Fn(&ConfigReport) + Sync)) -> Vec<ConfigReport> {
+pub fn regress(
+    v: &Verilator,
+    comps: &[&'static dyn Component],
+    opts: &Options,
+    progress: &(dyn Fn(&ConfigReport) + Sync),
+) -> Vec<ConfigReport> {
     type Work = (&'static dyn Component, String, Vec<(&'static str, i64)>);
     let mut work: Vec<Work> = Vec::new();
     for &c in comps {
@@ -185,10 +219,15 @@ pub fn regress(v: &Verilator, comps: &[&'static dyn Component], opts: &Options, 
             s.spawn(|| {
                 loop {
                     let next = queue.lock().unwrap_or_else(|e| e.into_inner()).next();
-                    let Some((i, (c, label, o))) = next else { break };
+                    let Some((i, (c, label, o))) = next else {
+                        break;
+                    };
                     let rep = run_config(v, c, &label, &o, opts);
                     progress(&rep);
-                    results.lock().unwrap_or_else(|e| e.into_inner()).push((i, rep));
+                    results
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .push((i, rep));
                 }
             });
         }
@@ -229,7 +268,15 @@ pub fn summary(reports: &[ConfigReport], wall_secs: f64) -> String {
             "{:<14} {:>7} {:>8} {:>10} {:>10} {:>8} {:>9.1} {:>9.1}",
             c, row.0, row.1, row.2, row.3, row.4, row.5, row.6
         );
-        tot = (tot.0 + row.0, tot.1 + row.1, tot.2 + row.2, tot.3 + row.3, tot.4 + row.4, tot.5 + row.5, tot.6 + row.6);
+        tot = (
+            tot.0 + row.0,
+            tot.1 + row.1,
+            tot.2 + row.2,
+            tot.3 + row.3,
+            tot.4 + row.4,
+            tot.5 + row.5,
+            tot.6 + row.6,
+        );
     }
     let _ = writeln!(
         s,
@@ -241,5 +288,7 @@ pub fn summary(reports: &[ConfigReport], wall_secs: f64) -> String {
 }
 
 fn fnv(s: &str) -> u64 {
-    s.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+    s.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }

@@ -21,32 +21,75 @@ fn tool(name: &str) -> Option<std::path::PathBuf> {
 }
 
 fn run(cmd: &mut Command, what: &str, dir: &Path) {
-    let out = cmd.current_dir(dir).env("PATH", sim::tools::child_path()).output().expect("spawn");
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert!(out.status.success(), "{what} failed in {}:\n{text}", dir.display());
-    assert!(!text.contains("%Warning"), "{what} warned in {}:\n{text}", dir.display());
+    let out = cmd
+        .current_dir(dir)
+        .env("PATH", sim::tools::child_path())
+        .output()
+        .expect("spawn");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.status.success(),
+        "{what} failed in {}:\n{text}",
+        dir.display()
+    );
+    assert!(
+        !text.contains("%Warning"),
+        "{what} warned in {}:\n{text}",
+        dir.display()
+    );
 }
 
 #[test]
 fn emitted_components_lint_clean_and_compile_in_icarus() {
-    let (Some(verilator), Some(iverilog)) = (tool("verilator"), tool("iverilog")) else { return };
+    let (Some(verilator), Some(iverilog)) = (tool("verilator"), tool("iverilog")) else {
+        return;
+    };
     let base = std::env::temp_dir().join(format!("mase-hw-lint-{}", std::process::id()));
     let mut checked = 0;
     for c in components::all() {
         for (i, overrides) in c.corners().iter().enumerate() {
-            let inst = c.configure(overrides).unwrap_or_else(|e| panic!("{} corner {i}: {e}", c.name()));
+            let inst = c
+                .configure(overrides)
+                .unwrap_or_else(|e| panic!("{} corner {i}: {e}", c.name()));
             let tensors = inst.random_inputs(&mut Rng::new(i as u64), 2);
             let top = format!("{}_top", c.name());
             let files = generator::emit::render(&*inst, &top, Some(&tensors)).expect("render");
             let again = generator::emit::render(&*inst, &top, Some(&tensors)).expect("render");
-            assert_eq!(files, again, "{} corner {i}: emission is not deterministic", c.name());
+            assert_eq!(
+                files,
+                again,
+                "{} corner {i}: emission is not deterministic",
+                c.name()
+            );
             let dir = base.join(format!("{}-{i}", c.name()));
             generator::emit::write_dir(&files, &dir).expect("write");
-            run(Command::new(&verilator).args(["--lint-only", "-Wall", "-f", "filelist.f"]), "verilator lint", &dir);
-            let svs: Vec<String> = files.keys().filter(|f| f.ends_with(".sv")).cloned().collect();
-            run(Command::new(&iverilog).args(["-g2012", "-o", "/dev/null", "-s", &top]).args(&svs), "iverilog", &dir);
+            run(
+                Command::new(&verilator).args(["--lint-only", "-Wall", "-f", "filelist.f"]),
+                "verilator lint",
+                &dir,
+            );
+            let svs: Vec<String> = files
+                .keys()
+                .filter(|f| f.ends_with(".sv"))
+                .cloned()
+                .collect();
+            run(
+                Command::new(&iverilog)
+                    .args(["-g2012", "-o", "/dev/null", "-s", &top])
+                    .args(&svs),
+                "iverilog",
+                &dir,
+            );
             for text in files.values() {
-                assert!(!text.contains(&*base.to_string_lossy()), "{}: absolute path in emitted file", c.name());
+                assert!(
+                    !text.contains(&*base.to_string_lossy()),
+                    "{}: absolute path in emitted file",
+                    c.name()
+                );
             }
             checked += 1;
         }

@@ -17,7 +17,13 @@ pub struct Accumulator;
 
 const PARAMS: &[ParamSpec] = &[
     ParamSpec::int("IN_WIDTH", 1, 64, 16, "input lane width (bits, signed)"),
-    ParamSpec::int("IN_FRAC_WIDTH", -64, 128, 0, "input fractional bits (interpretation only)"),
+    ParamSpec::int(
+        "IN_FRAC_WIDTH",
+        -64,
+        128,
+        0,
+        "input fractional bits (interpretation only)",
+    ),
     ParamSpec::int("DEPTH", 1, 1 << 20, 8, "beats summed into one output beat"),
     ParamSpec::int("PARALLELISM", 1, 256, 4, "lanes per beat"),
 ];
@@ -35,9 +41,19 @@ impl Component for Accumulator {
     fn elaborate(&self, p: &Params) -> Result<Box<dyn Instance>, GenError> {
         let input = format_of(self.name(), p, "IN")?;
         let depth = p.get_usize("DEPTH");
-        let output = golden::accumulator::accumulator_format(input, depth)
-            .map_err(|source| GenError::Fixed { component: self.name().into(), source })?;
-        Ok(Box::new(AccInstance { params: p.clone(), input, output, depth, lanes: p.get_usize("PARALLELISM") }))
+        let output = golden::accumulator::accumulator_format(input, depth).map_err(|source| {
+            GenError::Fixed {
+                component: self.name().into(),
+                source,
+            }
+        })?;
+        Ok(Box::new(AccInstance {
+            params: p.clone(),
+            input,
+            output,
+            depth,
+            lanes: p.get_usize("PARALLELISM"),
+        }))
     }
     fn corners(&self) -> Vec<Vec<(&'static str, i64)>> {
         vec![
@@ -50,7 +66,11 @@ impl Component for Accumulator {
         ]
     }
     fn random(&self, rng: &mut Rng) -> Vec<(&'static str, i64)> {
-        vec![("IN_WIDTH", rng.range(1, 40)), ("DEPTH", rng.range(1, 20)), ("PARALLELISM", rng.range(1, 8))]
+        vec![
+            ("IN_WIDTH", rng.range(1, 40)),
+            ("DEPTH", rng.range(1, 20)),
+            ("PARALLELISM", rng.range(1, 8)),
+        ]
     }
 }
 
@@ -96,12 +116,21 @@ impl Instance for AccInstance {
                 shape: vec![Dim::Batch, Dim::Fixed(self.depth), Dim::Fixed(self.lanes)],
                 format: self.input,
             },
-            TensorDef { name: "data_out".into(), direction: Dir::Output, shape: vec![Dim::Batch, Dim::Fixed(self.lanes)], format: self.output },
+            TensorDef {
+                name: "data_out".into(),
+                direction: Dir::Output,
+                shape: vec![Dim::Batch, Dim::Fixed(self.lanes)],
+                format: self.output,
+            },
         ]
     }
     fn timing(&self) -> Timing {
         // First input beat to the group's output beat: DEPTH - 1 more beats, then the register.
-        Timing { latency: self.depth as u64, initiation_interval: 1, ii_stream: "data_in".into() }
+        Timing {
+            latency: self.depth as u64,
+            initiation_interval: 1,
+            ii_stream: "data_in".into(),
+        }
     }
     fn combinational_paths(&self) -> Vec<(String, String)> {
         vec![("data_out_ready".into(), "data_in_ready".into())]
@@ -109,12 +138,18 @@ impl Instance for AccInstance {
     fn resources(&self) -> BTreeMap<String, u64> {
         BTreeMap::from([
             ("adders".to_string(), self.lanes as u64),
-            ("register_bits".to_string(), 2 * self.lanes as u64 * u64::from(self.output.width())),
+            (
+                "register_bits".to_string(),
+                2 * self.lanes as u64 * u64::from(self.output.width()),
+            ),
         ])
     }
     fn golden(&self, inputs: &TensorMap) -> Result<TensorMap, GenError> {
         let x = crate::tensor::require(inputs, "accumulator", "data_in", "input")?;
         let raw = golden::accumulator::accumulate(&x.raw, self.lanes, self.depth);
-        Ok(TensorMap::from([("data_out".to_string(), Tensor::new(vec![x.shape[0], self.lanes], raw, self.output))]))
+        Ok(TensorMap::from([(
+            "data_out".to_string(),
+            Tensor::new(vec![x.shape[0], self.lanes], raw, self.output),
+        )]))
     }
 }

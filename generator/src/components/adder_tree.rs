@@ -17,7 +17,13 @@ pub struct AdderTree;
 
 const PARAMS: &[ParamSpec] = &[
     ParamSpec::int("IN_WIDTH", 1, 64, 16, "input lane width (bits, signed)"),
-    ParamSpec::int("IN_FRAC_WIDTH", -64, 128, 0, "input fractional bits (interpretation only)"),
+    ParamSpec::int(
+        "IN_FRAC_WIDTH",
+        -64,
+        128,
+        0,
+        "input fractional bits (interpretation only)",
+    ),
     ParamSpec::int("IN_SIZE", 1, 256, 8, "lanes summed"),
 ];
 
@@ -34,9 +40,18 @@ impl Component for AdderTree {
     fn elaborate(&self, p: &Params) -> Result<Box<dyn Instance>, GenError> {
         let input = format_of(self.name(), p, "IN")?;
         let size = p.get_usize("IN_SIZE");
-        let output = golden::adder_tree::adder_tree_format(input, size)
-            .map_err(|source| GenError::Fixed { component: self.name().into(), source })?;
-        Ok(Box::new(TreeInstance { params: p.clone(), input, output, size }))
+        let output = golden::adder_tree::adder_tree_format(input, size).map_err(|source| {
+            GenError::Fixed {
+                component: self.name().into(),
+                source,
+            }
+        })?;
+        Ok(Box::new(TreeInstance {
+            params: p.clone(),
+            input,
+            output,
+            size,
+        }))
     }
     fn corners(&self) -> Vec<Vec<(&'static str, i64)>> {
         vec![
@@ -50,7 +65,11 @@ impl Component for AdderTree {
         ]
     }
     fn random(&self, rng: &mut Rng) -> Vec<(&'static str, i64)> {
-        vec![("IN_WIDTH", rng.range(1, 40)), ("IN_SIZE", rng.range(1, 40)), ("IN_FRAC_WIDTH", rng.range(0, 8))]
+        vec![
+            ("IN_WIDTH", rng.range(1, 40)),
+            ("IN_SIZE", rng.range(1, 40)),
+            ("IN_FRAC_WIDTH", rng.range(0, 8)),
+        ]
     }
 }
 
@@ -75,7 +94,10 @@ impl Instance for TreeInstance {
         vec!["mh_adder_tree"]
     }
     fn sv_params(&self, _mem_dir: &str) -> Vec<(String, SvValue)> {
-        vec![("IN_WIDTH".into(), SvValue::Int(self.input.width().into())), ("IN_SIZE".into(), SvValue::Int(self.size as i64))]
+        vec![
+            ("IN_WIDTH".into(), SvValue::Int(self.input.width().into())),
+            ("IN_SIZE".into(), SvValue::Int(self.size as i64)),
+        ]
     }
     fn streams(&self) -> Vec<StreamDef> {
         vec![
@@ -85,12 +107,26 @@ impl Instance for TreeInstance {
     }
     fn tensors(&self) -> Vec<TensorDef> {
         vec![
-            TensorDef { name: "data_in".into(), direction: Dir::Input, shape: vec![Dim::Batch, Dim::Fixed(self.size)], format: self.input },
-            TensorDef { name: "data_out".into(), direction: Dir::Output, shape: vec![Dim::Batch, Dim::Fixed(1)], format: self.output },
+            TensorDef {
+                name: "data_in".into(),
+                direction: Dir::Input,
+                shape: vec![Dim::Batch, Dim::Fixed(self.size)],
+                format: self.input,
+            },
+            TensorDef {
+                name: "data_out".into(),
+                direction: Dir::Output,
+                shape: vec![Dim::Batch, Dim::Fixed(1)],
+                format: self.output,
+            },
         ]
     }
     fn timing(&self) -> Timing {
-        Timing { latency: u64::from(clog2(self.size).max(1)), initiation_interval: 1, ii_stream: "data_in".into() }
+        Timing {
+            latency: u64::from(clog2(self.size).max(1)),
+            initiation_interval: 1,
+            ii_stream: "data_in".into(),
+        }
     }
     fn combinational_paths(&self) -> Vec<(String, String)> {
         vec![("data_out_ready".into(), "data_in_ready".into())]
@@ -101,6 +137,9 @@ impl Instance for TreeInstance {
     fn golden(&self, inputs: &TensorMap) -> Result<TensorMap, GenError> {
         let x = crate::tensor::require(inputs, "adder_tree", "data_in", "input")?;
         let raw = golden::adder_tree::adder_tree(&x.raw, self.size);
-        Ok(TensorMap::from([("data_out".to_string(), Tensor::new(vec![x.shape[0], 1], raw, self.output))]))
+        Ok(TensorMap::from([(
+            "data_out".to_string(),
+            Tensor::new(vec![x.shape[0], 1], raw, self.output),
+        )]))
     }
 }

@@ -56,21 +56,88 @@ impl Component for Cast {
         // Every rounding x overflow pair, narrowing with a right shift (ties occur).
         for r in Rounding::ALL {
             for o in Overflow::ALL {
-                v.push(vec![("ROUNDING", i64::from(r.code())), ("OVERFLOW", i64::from(o.code()))]);
+                v.push(vec![
+                    ("ROUNDING", i64::from(r.code())),
+                    ("OVERFLOW", i64::from(o.code())),
+                ]);
             }
         }
         v.extend([
-            vec![("IN_WIDTH", 1), ("IN_FRAC_WIDTH", 0), ("OUT_WIDTH", 1), ("OUT_FRAC_WIDTH", 0), ("PARALLELISM", 1)],
-            vec![("IN_WIDTH", 7), ("IN_FRAC_WIDTH", 7), ("OUT_WIDTH", 13), ("OUT_FRAC_WIDTH", 0), ("PARALLELISM", 3)],
-            vec![("IN_WIDTH", 13), ("IN_FRAC_WIDTH", 0), ("OUT_WIDTH", 7), ("OUT_FRAC_WIDTH", 7), ("OVERFLOW", 0)],
-            vec![("IN_WIDTH", 13), ("IN_FRAC_WIDTH", 3), ("OUT_WIDTH", 7), ("OUT_FRAC_WIDTH", 7), ("OVERFLOW", 3)],
-            vec![("IN_SIGNED", 0), ("OUT_SIGNED", 1), ("IN_WIDTH", 8), ("OUT_WIDTH", 8), ("IN_FRAC_WIDTH", 2), ("OUT_FRAC_WIDTH", 1)],
-            vec![("IN_SIGNED", 1), ("OUT_SIGNED", 0), ("ROUNDING", 6), ("OVERFLOW", 1)],
-            vec![("IN_SIGNED", 1), ("OUT_SIGNED", 0), ("ROUNDING", 5), ("OVERFLOW", 0)],
-            vec![("IN_WIDTH", 64), ("IN_FRAC_WIDTH", 64), ("OUT_WIDTH", 64), ("OUT_FRAC_WIDTH", -3), ("ROUNDING", 6)],
-            vec![("IN_WIDTH", 64), ("IN_FRAC_WIDTH", 0), ("OUT_WIDTH", 5), ("OUT_FRAC_WIDTH", 1), ("OVERFLOW", 2)],
-            vec![("IN_WIDTH", 10), ("IN_FRAC_WIDTH", 30), ("OUT_WIDTH", 4), ("OUT_FRAC_WIDTH", 2), ("ROUNDING", 4)],
-            vec![("PARALLELISM", 16), ("IN_WIDTH", 16), ("OUT_WIDTH", 16), ("OUT_FRAC_WIDTH", 8)],
+            vec![
+                ("IN_WIDTH", 1),
+                ("IN_FRAC_WIDTH", 0),
+                ("OUT_WIDTH", 1),
+                ("OUT_FRAC_WIDTH", 0),
+                ("PARALLELISM", 1),
+            ],
+            vec![
+                ("IN_WIDTH", 7),
+                ("IN_FRAC_WIDTH", 7),
+                ("OUT_WIDTH", 13),
+                ("OUT_FRAC_WIDTH", 0),
+                ("PARALLELISM", 3),
+            ],
+            vec![
+                ("IN_WIDTH", 13),
+                ("IN_FRAC_WIDTH", 0),
+                ("OUT_WIDTH", 7),
+                ("OUT_FRAC_WIDTH", 7),
+                ("OVERFLOW", 0),
+            ],
+            vec![
+                ("IN_WIDTH", 13),
+                ("IN_FRAC_WIDTH", 3),
+                ("OUT_WIDTH", 7),
+                ("OUT_FRAC_WIDTH", 7),
+                ("OVERFLOW", 3),
+            ],
+            vec![
+                ("IN_SIGNED", 0),
+                ("OUT_SIGNED", 1),
+                ("IN_WIDTH", 8),
+                ("OUT_WIDTH", 8),
+                ("IN_FRAC_WIDTH", 2),
+                ("OUT_FRAC_WIDTH", 1),
+            ],
+            vec![
+                ("IN_SIGNED", 1),
+                ("OUT_SIGNED", 0),
+                ("ROUNDING", 6),
+                ("OVERFLOW", 1),
+            ],
+            vec![
+                ("IN_SIGNED", 1),
+                ("OUT_SIGNED", 0),
+                ("ROUNDING", 5),
+                ("OVERFLOW", 0),
+            ],
+            vec![
+                ("IN_WIDTH", 64),
+                ("IN_FRAC_WIDTH", 64),
+                ("OUT_WIDTH", 64),
+                ("OUT_FRAC_WIDTH", -3),
+                ("ROUNDING", 6),
+            ],
+            vec![
+                ("IN_WIDTH", 64),
+                ("IN_FRAC_WIDTH", 0),
+                ("OUT_WIDTH", 5),
+                ("OUT_FRAC_WIDTH", 1),
+                ("OVERFLOW", 2),
+            ],
+            vec![
+                ("IN_WIDTH", 10),
+                ("IN_FRAC_WIDTH", 30),
+                ("OUT_WIDTH", 4),
+                ("OUT_FRAC_WIDTH", 2),
+                ("ROUNDING", 4),
+            ],
+            vec![
+                ("PARALLELISM", 16),
+                ("IN_WIDTH", 16),
+                ("OUT_WIDTH", 16),
+                ("OUT_FRAC_WIDTH", 8),
+            ],
         ]);
         v
     }
@@ -126,22 +193,48 @@ impl Instance for CastInstance {
     fn tensors(&self) -> Vec<TensorDef> {
         let shape = vec![Dim::Batch, Dim::Multiple(self.lanes)];
         vec![
-            TensorDef { name: "data_in".into(), direction: Dir::Input, shape: shape.clone(), format: self.input },
-            TensorDef { name: "data_out".into(), direction: Dir::Output, shape, format: self.output },
+            TensorDef {
+                name: "data_in".into(),
+                direction: Dir::Input,
+                shape: shape.clone(),
+                format: self.input,
+            },
+            TensorDef {
+                name: "data_out".into(),
+                direction: Dir::Output,
+                shape,
+                format: self.output,
+            },
         ]
     }
     fn timing(&self) -> Timing {
-        Timing { latency: 1, initiation_interval: 1, ii_stream: "data_in".into() }
+        Timing {
+            latency: 1,
+            initiation_interval: 1,
+            ii_stream: "data_in".into(),
+        }
     }
     fn combinational_paths(&self) -> Vec<(String, String)> {
         vec![("data_out_ready".into(), "data_in_ready".into())]
     }
     fn resources(&self) -> BTreeMap<String, u64> {
-        BTreeMap::from([("register_bits".into(), (self.lanes as u64) * u64::from(self.output.width()) + 1)])
+        BTreeMap::from([(
+            "register_bits".into(),
+            (self.lanes as u64) * u64::from(self.output.width()) + 1,
+        )])
     }
     fn golden(&self, inputs: &TensorMap) -> Result<TensorMap, GenError> {
         let x = crate::tensor::require(inputs, "cast", "data_in", "input")?;
-        let raw = golden::cast::cast_slice(&x.raw, self.input, self.output, self.rounding, self.overflow);
-        Ok(TensorMap::from([("data_out".to_string(), Tensor::new(x.shape.clone(), raw, self.output))]))
+        let raw = golden::cast::cast_slice(
+            &x.raw,
+            self.input,
+            self.output,
+            self.rounding,
+            self.overflow,
+        );
+        Ok(TensorMap::from([(
+            "data_out".to_string(),
+            Tensor::new(x.shape.clone(), raw, self.output),
+        )]))
     }
 }

@@ -14,10 +14,17 @@ use crate::sv::SvValue;
 pub fn format_of(component: &str, p: &Params, prefix: &str) -> Result<Format, GenError> {
     let width = p.get_u32(&format!("{prefix}_WIDTH"));
     let frac_name = format!("{prefix}_FRAC_WIDTH");
-    let frac = if p.has(&frac_name) { p.get_i32(&frac_name) } else { 0 };
+    let frac = if p.has(&frac_name) {
+        p.get_i32(&frac_name)
+    } else {
+        0
+    };
     let signed_name = format!("{prefix}_SIGNED");
     let signed = !p.has(&signed_name) || p.get_bool(&signed_name);
-    Format::new(width, frac, signed).map_err(|source| GenError::Fixed { component: component.to_string(), source })
+    Format::new(width, frac, signed).map_err(|source| GenError::Fixed {
+        component: component.to_string(),
+        source,
+    })
 }
 
 /// A random (width, frac, signed) with width in `1..=max_width`, favouring small and
@@ -33,8 +40,14 @@ pub fn pick_format(rng: &mut Rng, max_width: i64) -> (i64, i64, i64) {
 }
 
 /// `(NAME, value)` pairs for the named parameters, in the given order.
-pub fn sv_int_params<'a>(p: &Params, names: impl IntoIterator<Item = &'a str>) -> Vec<(String, SvValue)> {
-    names.into_iter().map(|n| (n.to_string(), SvValue::Int(p.get(n)))).collect()
+pub fn sv_int_params<'a>(
+    p: &Params,
+    names: impl IntoIterator<Item = &'a str>,
+) -> Vec<(String, SvValue)> {
+    names
+        .into_iter()
+        .map(|n| (n.to_string(), SvValue::Int(p.get(n))))
+        .collect()
 }
 
 /// Integer ceil(log2 n) as used for SystemVerilog `$clog2` (0 for n <= 1).
@@ -48,7 +61,8 @@ pub fn rule(component: &str, param: &str, p: &Params, text: impl Into<String>) -
 }
 
 /// Parameters of the data-moving primitives: lanes of raw bits.
-pub const WIDTH: crate::params::ParamSpec = crate::params::ParamSpec::int("WIDTH", 1, 64, 16, "lane width (bits)");
+pub const WIDTH: crate::params::ParamSpec =
+    crate::params::ParamSpec::int("WIDTH", 1, 64, 16, "lane width (bits)");
 pub const PARALLELISM: crate::params::ParamSpec =
     crate::params::ParamSpec::int("PARALLELISM", 1, 64, 4, "lanes per beat");
 
@@ -74,5 +88,8 @@ pub fn bits_corners() -> Vec<Vec<(&'static str, i64)>> {
 
 /// A random lane shape for the data-moving primitives.
 pub fn bits_random(rng: &mut Rng) -> Vec<(&'static str, i64)> {
-    vec![("WIDTH", rng.range(1, 40)), ("PARALLELISM", rng.range(1, 9))]
+    vec![
+        ("WIDTH", rng.range(1, 40)),
+        ("PARALLELISM", rng.range(1, 9)),
+    ]
 }

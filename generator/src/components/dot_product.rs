@@ -18,9 +18,21 @@ pub struct DotProduct;
 
 const PARAMS: &[ParamSpec] = &[
     ParamSpec::int("IN_WIDTH", 1, 64, 8, "data lane width (bits, signed)"),
-    ParamSpec::int("IN_FRAC_WIDTH", -64, 128, 4, "data fractional bits (interpretation only)"),
+    ParamSpec::int(
+        "IN_FRAC_WIDTH",
+        -64,
+        128,
+        4,
+        "data fractional bits (interpretation only)",
+    ),
     ParamSpec::int("WEIGHT_WIDTH", 1, 64, 8, "weight lane width (bits, signed)"),
-    ParamSpec::int("WEIGHT_FRAC_WIDTH", -64, 128, 4, "weight fractional bits (interpretation only)"),
+    ParamSpec::int(
+        "WEIGHT_FRAC_WIDTH",
+        -64,
+        128,
+        4,
+        "weight fractional bits (interpretation only)",
+    ),
     ParamSpec::int("PARALLELISM", 1, 256, 4, "lanes per beat"),
 ];
 
@@ -38,9 +50,20 @@ impl Component for DotProduct {
         let input = format_of(self.name(), p, "IN")?;
         let weight = format_of(self.name(), p, "WEIGHT")?;
         let lanes = p.get_usize("PARALLELISM");
-        let output = golden::dot_product::dot_product_format(input, weight, lanes)
-            .map_err(|source| GenError::Fixed { component: self.name().into(), source })?;
-        Ok(Box::new(DotInstance { params: p.clone(), input, weight, output, lanes }))
+        let output =
+            golden::dot_product::dot_product_format(input, weight, lanes).map_err(|source| {
+                GenError::Fixed {
+                    component: self.name().into(),
+                    source,
+                }
+            })?;
+        Ok(Box::new(DotInstance {
+            params: p.clone(),
+            input,
+            weight,
+            output,
+            lanes,
+        }))
     }
     fn corners(&self) -> Vec<Vec<(&'static str, i64)>> {
         vec![
@@ -49,7 +72,13 @@ impl Component for DotProduct {
             vec![("PARALLELISM", 1), ("IN_WIDTH", 1), ("WEIGHT_WIDTH", 1)],
             vec![("PARALLELISM", 3), ("IN_WIDTH", 7), ("WEIGHT_WIDTH", 13)],
             vec![("PARALLELISM", 16), ("IN_WIDTH", 16), ("WEIGHT_WIDTH", 16)],
-            vec![("PARALLELISM", 5), ("IN_WIDTH", 32), ("WEIGHT_WIDTH", 32), ("IN_FRAC_WIDTH", 0), ("WEIGHT_FRAC_WIDTH", 32)],
+            vec![
+                ("PARALLELISM", 5),
+                ("IN_WIDTH", 32),
+                ("WEIGHT_WIDTH", 32),
+                ("IN_FRAC_WIDTH", 0),
+                ("WEIGHT_FRAC_WIDTH", 32),
+            ],
         ]
     }
     fn random(&self, rng: &mut Rng) -> Vec<(&'static str, i64)> {
@@ -87,7 +116,10 @@ impl Instance for DotInstance {
     fn sv_params(&self, _mem_dir: &str) -> Vec<(String, SvValue)> {
         vec![
             ("IN_WIDTH".into(), SvValue::Int(self.input.width().into())),
-            ("WEIGHT_WIDTH".into(), SvValue::Int(self.weight.width().into())),
+            (
+                "WEIGHT_WIDTH".into(),
+                SvValue::Int(self.weight.width().into()),
+            ),
             ("PARALLELISM".into(), SvValue::Int(self.lanes as i64)),
         ]
     }
@@ -101,13 +133,32 @@ impl Instance for DotInstance {
     fn tensors(&self) -> Vec<TensorDef> {
         let shape = vec![Dim::Batch, Dim::Fixed(self.lanes)];
         vec![
-            TensorDef { name: "data_in".into(), direction: Dir::Input, shape: shape.clone(), format: self.input },
-            TensorDef { name: "weight".into(), direction: Dir::Input, shape, format: self.weight },
-            TensorDef { name: "data_out".into(), direction: Dir::Output, shape: vec![Dim::Batch, Dim::Fixed(1)], format: self.output },
+            TensorDef {
+                name: "data_in".into(),
+                direction: Dir::Input,
+                shape: shape.clone(),
+                format: self.input,
+            },
+            TensorDef {
+                name: "weight".into(),
+                direction: Dir::Input,
+                shape,
+                format: self.weight,
+            },
+            TensorDef {
+                name: "data_out".into(),
+                direction: Dir::Output,
+                shape: vec![Dim::Batch, Dim::Fixed(1)],
+                format: self.output,
+            },
         ]
     }
     fn timing(&self) -> Timing {
-        Timing { latency: 1 + u64::from(clog2(self.lanes).max(1)), initiation_interval: 1, ii_stream: "data_in".into() }
+        Timing {
+            latency: 1 + u64::from(clog2(self.lanes).max(1)),
+            initiation_interval: 1,
+            ii_stream: "data_in".into(),
+        }
     }
     fn combinational_paths(&self) -> Vec<(String, String)> {
         vec![
@@ -118,12 +169,18 @@ impl Instance for DotInstance {
         ]
     }
     fn resources(&self) -> BTreeMap<String, u64> {
-        BTreeMap::from([("multipliers".to_string(), self.lanes as u64), ("adders".to_string(), self.lanes.saturating_sub(1) as u64)])
+        BTreeMap::from([
+            ("multipliers".to_string(), self.lanes as u64),
+            ("adders".to_string(), self.lanes.saturating_sub(1) as u64),
+        ])
     }
     fn golden(&self, inputs: &TensorMap) -> Result<TensorMap, GenError> {
         let x = crate::tensor::require(inputs, "dot_product", "data_in", "input")?;
         let w = crate::tensor::require(inputs, "dot_product", "weight", "input")?;
         let raw = golden::dot_product::dot_product(&x.raw, &w.raw, self.lanes);
-        Ok(TensorMap::from([("data_out".to_string(), Tensor::new(vec![x.shape[0], 1], raw, self.output))]))
+        Ok(TensorMap::from([(
+            "data_out".to_string(),
+            Tensor::new(vec![x.shape[0], 1], raw, self.output),
+        )]))
     }
 }

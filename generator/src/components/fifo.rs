@@ -1,7 +1,7 @@
 //! Descriptor of `fifo` (`mh_fifo`): a synchronous FIFO of `DEPTH` beats whose memory
 //! maps to block RAM or LUT RAM, with registered handshakes on both sides.
 
-use super::common::{bits_corners, bits_random, PARALLELISM, WIDTH};
+use super::common::{PARALLELISM, WIDTH, bits_corners, bits_random};
 use super::skid_buffer::Passthrough;
 use crate::component::{Component, Instance};
 use crate::error::GenError;
@@ -14,7 +14,11 @@ pub struct Fifo;
 /// Cycles from a beat entering an empty FIFO to it leaving.
 pub const LATENCY: u64 = 2;
 
-const PARAMS: &[ParamSpec] = &[WIDTH, PARALLELISM, ParamSpec::int("DEPTH", 2, 1 << 20, 16, "capacity (beats)")];
+const PARAMS: &[ParamSpec] = &[
+    WIDTH,
+    PARALLELISM,
+    ParamSpec::int("DEPTH", 2, 1 << 20, 16, "capacity (beats)"),
+];
 
 impl Component for Fifo {
     fn name(&self) -> &'static str {
@@ -32,7 +36,12 @@ impl Component for Fifo {
     }
     fn corners(&self) -> Vec<Vec<(&'static str, i64)>> {
         let mut v = bits_corners();
-        v.extend([vec![("DEPTH", 2)], vec![("DEPTH", 3), ("WIDTH", 1)], vec![("DEPTH", 5)], vec![("DEPTH", 64)]]);
+        v.extend([
+            vec![("DEPTH", 2)],
+            vec![("DEPTH", 3), ("WIDTH", 1)],
+            vec![("DEPTH", 5)],
+            vec![("DEPTH", 64)],
+        ]);
         v
     }
     fn random(&self, rng: &mut Rng) -> Vec<(&'static str, i64)> {

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use golden::Format;
 
-use super::common::{bits_corners, bits_format, bits_random, PARALLELISM, WIDTH};
+use super::common::{PARALLELISM, WIDTH, bits_corners, bits_format, bits_random};
 use crate::component::{Component, Instance, StreamDef, TensorDef, Timing};
 use crate::error::GenError;
 use crate::params::{ParamSpec, Params};
@@ -16,7 +16,11 @@ use crate::tensor::{Dim, TensorMap};
 
 pub struct Fork;
 
-const PARAMS: &[ParamSpec] = &[WIDTH, PARALLELISM, ParamSpec::int("N", 1, 16, 2, "number of outputs")];
+const PARAMS: &[ParamSpec] = &[
+    WIDTH,
+    PARALLELISM,
+    ParamSpec::int("N", 1, 16, 2, "number of outputs"),
+];
 
 impl Component for Fork {
     fn name(&self) -> &'static str {
@@ -29,11 +33,20 @@ impl Component for Fork {
         PARAMS
     }
     fn elaborate(&self, p: &Params) -> Result<Box<dyn Instance>, GenError> {
-        Ok(Box::new(ForkInstance { params: p.clone(), format: bits_format(p), lanes: p.get_usize("PARALLELISM"), n: p.get_usize("N") }))
+        Ok(Box::new(ForkInstance {
+            params: p.clone(),
+            format: bits_format(p),
+            lanes: p.get_usize("PARALLELISM"),
+            n: p.get_usize("N"),
+        }))
     }
     fn corners(&self) -> Vec<Vec<(&'static str, i64)>> {
         let mut v = bits_corners();
-        v.extend([vec![("N", 1)], vec![("N", 3), ("WIDTH", 5)], vec![("N", 5), ("PARALLELISM", 2)]]);
+        v.extend([
+            vec![("N", 1)],
+            vec![("N", 3), ("WIDTH", 5)],
+            vec![("N", 5), ("PARALLELISM", 2)],
+        ]);
         v
     }
     fn random(&self, rng: &mut Rng) -> Vec<(&'static str, i64)> {
@@ -65,28 +78,54 @@ impl Instance for ForkInstance {
     }
     fn sv_params(&self, _mem_dir: &str) -> Vec<(String, SvValue)> {
         vec![
-            ("DATA_WIDTH".into(), SvValue::Int((self.lanes as u32 * self.format.width()) as i64)),
+            (
+                "DATA_WIDTH".into(),
+                SvValue::Int((self.lanes as u32 * self.format.width()) as i64),
+            ),
             ("N".into(), SvValue::Int(self.n as i64)),
         ]
     }
     fn streams(&self) -> Vec<StreamDef> {
-        let mut v = vec![StreamDef::new("data_in", Dir::Input, self.lanes, self.format, "data_in")];
+        let mut v = vec![StreamDef::new(
+            "data_in",
+            Dir::Input,
+            self.lanes,
+            self.format,
+            "data_in",
+        )];
         for i in 0..self.n {
             let name = format!("data_out_{i}");
-            v.push(StreamDef::new(&name, Dir::Output, self.lanes, self.format, &name).bundled("data_out", i, self.n));
+            v.push(
+                StreamDef::new(&name, Dir::Output, self.lanes, self.format, &name)
+                    .bundled("data_out", i, self.n),
+            );
         }
         v
     }
     fn tensors(&self) -> Vec<TensorDef> {
         let shape = vec![Dim::Batch, Dim::Multiple(self.lanes)];
-        let mut v = vec![TensorDef { name: "data_in".into(), direction: Dir::Input, shape: shape.clone(), format: self.format }];
+        let mut v = vec![TensorDef {
+            name: "data_in".into(),
+            direction: Dir::Input,
+            shape: shape.clone(),
+            format: self.format,
+        }];
         for i in 0..self.n {
-            v.push(TensorDef { name: format!("data_out_{i}"), direction: Dir::Output, shape: shape.clone(), format: self.format });
+            v.push(TensorDef {
+                name: format!("data_out_{i}"),
+                direction: Dir::Output,
+                shape: shape.clone(),
+                format: self.format,
+            });
         }
         v
     }
     fn timing(&self) -> Timing {
-        Timing { latency: 0, initiation_interval: 1, ii_stream: "data_in".into() }
+        Timing {
+            latency: 0,
+            initiation_interval: 1,
+            ii_stream: "data_in".into(),
+        }
     }
     fn combinational_paths(&self) -> Vec<(String, String)> {
         let mut v = Vec::new();
@@ -101,6 +140,8 @@ impl Instance for ForkInstance {
     }
     fn golden(&self, inputs: &TensorMap) -> Result<TensorMap, GenError> {
         let x = crate::tensor::require(inputs, "fork", "data_in", "input")?;
-        Ok((0..self.n).map(|i| (format!("data_out_{i}"), x.clone())).collect())
+        Ok((0..self.n)
+            .map(|i| (format!("data_out_{i}"), x.clone()))
+            .collect())
     }
 }

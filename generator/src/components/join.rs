@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use golden::Format;
 
-use super::common::{bits_corners, bits_format, bits_random, PARALLELISM, WIDTH};
+use super::common::{PARALLELISM, WIDTH, bits_corners, bits_format, bits_random};
 use crate::component::{Component, Instance, StreamDef, TensorDef, Timing};
 use crate::error::GenError;
 use crate::params::{ParamSpec, Params};
@@ -16,7 +16,11 @@ use crate::tensor::{Dim, Tensor, TensorMap};
 
 pub struct Join;
 
-const PARAMS: &[ParamSpec] = &[WIDTH, PARALLELISM, ParamSpec::int("N", 1, 16, 2, "number of inputs")];
+const PARAMS: &[ParamSpec] = &[
+    WIDTH,
+    PARALLELISM,
+    ParamSpec::int("N", 1, 16, 2, "number of inputs"),
+];
 
 impl Component for Join {
     fn name(&self) -> &'static str {
@@ -29,11 +33,20 @@ impl Component for Join {
         PARAMS
     }
     fn elaborate(&self, p: &Params) -> Result<Box<dyn Instance>, GenError> {
-        Ok(Box::new(JoinInstance { params: p.clone(), format: bits_format(p), lanes: p.get_usize("PARALLELISM"), n: p.get_usize("N") }))
+        Ok(Box::new(JoinInstance {
+            params: p.clone(),
+            format: bits_format(p),
+            lanes: p.get_usize("PARALLELISM"),
+            n: p.get_usize("N"),
+        }))
     }
     fn corners(&self) -> Vec<Vec<(&'static str, i64)>> {
         let mut v = bits_corners();
-        v.extend([vec![("N", 1)], vec![("N", 3), ("WIDTH", 5)], vec![("N", 5), ("PARALLELISM", 2)]]);
+        v.extend([
+            vec![("N", 1)],
+            vec![("N", 3), ("WIDTH", 5)],
+            vec![("N", 5), ("PARALLELISM", 2)],
+        ]);
         v
     }
     fn random(&self, rng: &mut Rng) -> Vec<(&'static str, i64)> {
@@ -65,7 +78,10 @@ impl Instance for JoinInstance {
     }
     fn sv_params(&self, _mem_dir: &str) -> Vec<(String, SvValue)> {
         vec![
-            ("DATA_WIDTH".into(), SvValue::Int((self.lanes as u32 * self.format.width()) as i64)),
+            (
+                "DATA_WIDTH".into(),
+                SvValue::Int((self.lanes as u32 * self.format.width()) as i64),
+            ),
             ("N".into(), SvValue::Int(self.n as i64)),
         ]
     }
@@ -73,10 +89,17 @@ impl Instance for JoinInstance {
         let mut v: Vec<StreamDef> = (0..self.n)
             .map(|i| {
                 let name = format!("data_in_{i}");
-                StreamDef::new(&name, Dir::Input, self.lanes, self.format, &name).bundled("data_in", i, self.n)
+                StreamDef::new(&name, Dir::Input, self.lanes, self.format, &name)
+                    .bundled("data_in", i, self.n)
             })
             .collect();
-        v.push(StreamDef::new("data_out", Dir::Output, self.lanes * self.n, self.format, "data_out"));
+        v.push(StreamDef::new(
+            "data_out",
+            Dir::Output,
+            self.lanes * self.n,
+            self.format,
+            "data_out",
+        ));
         v
     }
     fn tensors(&self) -> Vec<TensorDef> {
@@ -97,7 +120,11 @@ impl Instance for JoinInstance {
         v
     }
     fn timing(&self) -> Timing {
-        Timing { latency: 1, initiation_interval: 1, ii_stream: "data_out".into() }
+        Timing {
+            latency: 1,
+            initiation_interval: 1,
+            ii_stream: "data_out".into(),
+        }
     }
     fn combinational_paths(&self) -> Vec<(String, String)> {
         let mut v = Vec::new();
@@ -112,7 +139,10 @@ impl Instance for JoinInstance {
         v
     }
     fn resources(&self) -> BTreeMap<String, u64> {
-        BTreeMap::from([("register_bits".to_string(), (self.n * self.lanes) as u64 * u64::from(self.format.width()) + 1)])
+        BTreeMap::from([(
+            "register_bits".to_string(),
+            (self.n * self.lanes) as u64 * u64::from(self.format.width()) + 1,
+        )])
     }
     fn golden(&self, inputs: &TensorMap) -> Result<TensorMap, GenError> {
         let parts: Vec<&Tensor> = (0..self.n)
@@ -125,6 +155,9 @@ impl Instance for JoinInstance {
                 raw.extend_from_slice(&t.raw[r * self.lanes..(r + 1) * self.lanes]);
             }
         }
-        Ok(TensorMap::from([("data_out".to_string(), Tensor::new(vec![rows, self.lanes * self.n], raw, self.format))]))
+        Ok(TensorMap::from([(
+            "data_out".to_string(),
+            Tensor::new(vec![rows, self.lanes * self.n], raw, self.format),
+        )]))
     }
 }

@@ -4,8 +4,8 @@
 
 use std::collections::BTreeMap;
 
-use golden::linear::LinearFormats;
 use golden::Format;
+use golden::linear::LinearFormats;
 
 use super::common::{clog2, format_of, rule};
 use crate::component::{Component, Instance, MemDef, StreamDef, TensorDef, Timing};
@@ -13,7 +13,7 @@ use crate::error::GenError;
 use crate::params::{ParamSpec, Params};
 use crate::rng::Rng;
 use crate::sv::{Dir, SvValue};
-use crate::tensor::{require, Beat, Dim, Tensor, TensorMap};
+use crate::tensor::{Beat, Dim, Tensor, TensorMap, require};
 
 pub struct Linear;
 
@@ -31,9 +31,25 @@ const PARAMS: &[ParamSpec] = &[
     ParamSpec::overflow("OVERFLOW", "output overflow mode"),
     ParamSpec::int("IN_SIZE", 1, 65536, 16, "input features per row"),
     ParamSpec::int("OUT_SIZE", 1, 65536, 8, "output features per row"),
-    ParamSpec::int("IN_PARALLELISM", 1, 256, 4, "data_in lanes (divides IN_SIZE)"),
-    ParamSpec::int("OUT_PARALLELISM", 1, 256, 2, "data_out lanes (divides OUT_SIZE)"),
-    ParamSpec::bool("WEIGHTS_FROM_ROM", false, "weights and bias from ROM files instead of streams"),
+    ParamSpec::int(
+        "IN_PARALLELISM",
+        1,
+        256,
+        4,
+        "data_in lanes (divides IN_SIZE)",
+    ),
+    ParamSpec::int(
+        "OUT_PARALLELISM",
+        1,
+        256,
+        2,
+        "data_out lanes (divides OUT_SIZE)",
+    ),
+    ParamSpec::bool(
+        "WEIGHTS_FROM_ROM",
+        false,
+        "weights and bias from ROM files instead of streams",
+    ),
 ];
 
 /// Most multipliers one instance may have.
@@ -53,32 +69,57 @@ impl Component for Linear {
     fn elaborate(&self, p: &Params) -> Result<Box<dyn Instance>, GenError> {
         let n = self.name();
         let (in_size, out_size) = (p.get_usize("IN_SIZE"), p.get_usize("OUT_SIZE"));
-        let (pi, po) = (p.get_usize("IN_PARALLELISM"), p.get_usize("OUT_PARALLELISM"));
+        let (pi, po) = (
+            p.get_usize("IN_PARALLELISM"),
+            p.get_usize("OUT_PARALLELISM"),
+        );
         if in_size % pi != 0 {
-            return Err(rule(n, "IN_PARALLELISM", p, format!("must divide IN_SIZE={in_size}")));
+            return Err(rule(
+                n,
+                "IN_PARALLELISM",
+                p,
+                format!("must divide IN_SIZE={in_size}"),
+            ));
         }
         if out_size % po != 0 {
-            return Err(rule(n, "OUT_PARALLELISM", p, format!("must divide OUT_SIZE={out_size}")));
+            return Err(rule(
+                n,
+                "OUT_PARALLELISM",
+                p,
+                format!("must divide OUT_SIZE={out_size}"),
+            ));
         }
         if pi * po > MAX_MULTIPLIERS {
             return Err(rule(
                 n,
                 "OUT_PARALLELISM",
                 p,
-                format!("IN_PARALLELISM*OUT_PARALLELISM = {} exceeds {MAX_MULTIPLIERS} multipliers", pi * po),
+                format!(
+                    "IN_PARALLELISM*OUT_PARALLELISM = {} exceeds {MAX_MULTIPLIERS} multipliers",
+                    pi * po
+                ),
             ));
         }
         let has_bias = p.get_bool("HAS_BIAS");
         let formats = LinearFormats {
             input: format_of(n, p, "IN")?,
             weight: format_of(n, p, "WEIGHT")?,
-            bias: if has_bias { Some(format_of(n, p, "BIAS")?) } else { None },
+            bias: if has_bias {
+                Some(format_of(n, p, "BIAS")?)
+            } else {
+                None
+            },
             output: format_of(n, p, "OUT")?,
             rounding: p.rounding("ROUNDING"),
             overflow: p.overflow("OVERFLOW"),
         };
         let acc = golden::linear::accumulator_format(&formats, in_size).map_err(|e| {
-            rule(n, "IN_WIDTH", p, format!("with WEIGHT_WIDTH, IN_SIZE and the bias alignment: {e}"))
+            rule(
+                n,
+                "IN_WIDTH",
+                p,
+                format!("with WEIGHT_WIDTH, IN_SIZE and the bias alignment: {e}"),
+            )
         })?;
         Ok(Box::new(LinearInstance {
             params: p.clone(),
@@ -96,10 +137,31 @@ impl Component for Linear {
         vec![
             vec![],
             vec![("WEIGHTS_FROM_ROM", 1)],
-            vec![("IN_PARALLELISM", 1), ("OUT_PARALLELISM", 1), ("IN_SIZE", 5), ("OUT_SIZE", 3)],
-            vec![("IN_PARALLELISM", 16), ("OUT_PARALLELISM", 8), ("WEIGHTS_FROM_ROM", 1)],
-            vec![("IN_SIZE", 12), ("IN_PARALLELISM", 3), ("OUT_SIZE", 10), ("OUT_PARALLELISM", 5), ("HAS_BIAS", 0)],
-            vec![("IN_SIZE", 1), ("IN_PARALLELISM", 1), ("OUT_SIZE", 4), ("OUT_PARALLELISM", 4), ("WEIGHTS_FROM_ROM", 1)],
+            vec![
+                ("IN_PARALLELISM", 1),
+                ("OUT_PARALLELISM", 1),
+                ("IN_SIZE", 5),
+                ("OUT_SIZE", 3),
+            ],
+            vec![
+                ("IN_PARALLELISM", 16),
+                ("OUT_PARALLELISM", 8),
+                ("WEIGHTS_FROM_ROM", 1),
+            ],
+            vec![
+                ("IN_SIZE", 12),
+                ("IN_PARALLELISM", 3),
+                ("OUT_SIZE", 10),
+                ("OUT_PARALLELISM", 5),
+                ("HAS_BIAS", 0),
+            ],
+            vec![
+                ("IN_SIZE", 1),
+                ("IN_PARALLELISM", 1),
+                ("OUT_SIZE", 4),
+                ("OUT_PARALLELISM", 4),
+                ("WEIGHTS_FROM_ROM", 1),
+            ],
             vec![
                 ("IN_WIDTH", 7),
                 ("WEIGHT_WIDTH", 13),
@@ -112,8 +174,30 @@ impl Component for Linear {
                 ("ROUNDING", 6),
                 ("OVERFLOW", 3),
             ],
-            vec![("IN_WIDTH", 16), ("WEIGHT_WIDTH", 16), ("OUT_WIDTH", 16), ("IN_FRAC_WIDTH", 8), ("WEIGHT_FRAC_WIDTH", 8), ("OUT_FRAC_WIDTH", 8), ("IN_SIZE", 32), ("IN_PARALLELISM", 16), ("OUT_SIZE", 16), ("OUT_PARALLELISM", 2), ("WEIGHTS_FROM_ROM", 1)],
-            vec![("IN_WIDTH", 1), ("WEIGHT_WIDTH", 1), ("BIAS_WIDTH", 1), ("OUT_WIDTH", 1), ("IN_FRAC_WIDTH", 0), ("WEIGHT_FRAC_WIDTH", 0), ("BIAS_FRAC_WIDTH", 0), ("OUT_FRAC_WIDTH", 0), ("OVERFLOW", 0)],
+            vec![
+                ("IN_WIDTH", 16),
+                ("WEIGHT_WIDTH", 16),
+                ("OUT_WIDTH", 16),
+                ("IN_FRAC_WIDTH", 8),
+                ("WEIGHT_FRAC_WIDTH", 8),
+                ("OUT_FRAC_WIDTH", 8),
+                ("IN_SIZE", 32),
+                ("IN_PARALLELISM", 16),
+                ("OUT_SIZE", 16),
+                ("OUT_PARALLELISM", 2),
+                ("WEIGHTS_FROM_ROM", 1),
+            ],
+            vec![
+                ("IN_WIDTH", 1),
+                ("WEIGHT_WIDTH", 1),
+                ("BIAS_WIDTH", 1),
+                ("OUT_WIDTH", 1),
+                ("IN_FRAC_WIDTH", 0),
+                ("WEIGHT_FRAC_WIDTH", 0),
+                ("BIAS_FRAC_WIDTH", 0),
+                ("OUT_FRAC_WIDTH", 0),
+                ("OVERFLOW", 0),
+            ],
         ]
     }
 
@@ -197,38 +281,79 @@ impl Instance for LinearInstance {
         "mh_linear"
     }
     fn library(&self) -> Vec<&'static str> {
-        vec!["mh_cast_lane", "mh_fifo", "mh_linear_adder_tree", "mh_linear"]
+        vec![
+            "mh_cast_lane",
+            "mh_fifo",
+            "mh_linear_adder_tree",
+            "mh_linear",
+        ]
     }
     fn sv_params(&self, mem_dir: &str) -> Vec<(String, SvValue)> {
-        let mut v: Vec<(String, SvValue)> =
-            PARAMS.iter().map(|s| (s.name.to_string(), SvValue::Int(self.params.get(s.name)))).collect();
-        let file = |f: &str| if self.rom { SvValue::Str(format!("{mem_dir}{f}")) } else { SvValue::Str(String::new()) };
+        let mut v: Vec<(String, SvValue)> = PARAMS
+            .iter()
+            .map(|s| (s.name.to_string(), SvValue::Int(self.params.get(s.name))))
+            .collect();
+        let file = |f: &str| {
+            if self.rom {
+                SvValue::Str(format!("{mem_dir}{f}"))
+            } else {
+                SvValue::Str(String::new())
+            }
+        };
         v.push(("WEIGHT_MEM_FILE".into(), file("weight.mem")));
         v.push((
             "BIAS_MEM_FILE".into(),
-            if self.formats.bias.is_some() { file("bias.mem") } else { SvValue::Str(String::new()) },
+            if self.formats.bias.is_some() {
+                file("bias.mem")
+            } else {
+                SvValue::Str(String::new())
+            },
         ));
         v
     }
     fn streams(&self) -> Vec<StreamDef> {
         let f = &self.formats;
-        let mut v = vec![StreamDef::new("data_in", Dir::Input, self.pi, f.input, "data_in")];
+        let mut v = vec![StreamDef::new(
+            "data_in",
+            Dir::Input,
+            self.pi,
+            f.input,
+            "data_in",
+        )];
         if !self.rom {
-            v.push(StreamDef::new("weight", Dir::Input, self.pi * self.po, f.weight, "weight"));
+            v.push(StreamDef::new(
+                "weight",
+                Dir::Input,
+                self.pi * self.po,
+                f.weight,
+                "weight",
+            ));
             if let Some(b) = f.bias {
                 v.push(StreamDef::new("bias", Dir::Input, self.po, b, "bias"));
             }
         }
-        v.push(StreamDef::new("data_out", Dir::Output, self.po, f.output, "data_out"));
+        v.push(StreamDef::new(
+            "data_out",
+            Dir::Output,
+            self.po,
+            f.output,
+            "data_out",
+        ));
         v
     }
     fn tie_offs(&self) -> Vec<(String, String)> {
         let mut v = Vec::new();
         if self.rom {
-            v.extend([("weight".into(), "'0".into()), ("weight_valid".into(), "1'b0".into())]);
+            v.extend([
+                ("weight".into(), "'0".into()),
+                ("weight_valid".into(), "1'b0".into()),
+            ]);
         }
         if self.rom || self.formats.bias.is_none() {
-            v.extend([("bias".into(), "'0".into()), ("bias_valid".into(), "1'b0".into())]);
+            v.extend([
+                ("bias".into(), "'0".into()),
+                ("bias_valid".into(), "1'b0".into()),
+            ]);
         }
         v
     }
@@ -268,7 +393,12 @@ impl Instance for LinearInstance {
     fn tensors(&self) -> Vec<TensorDef> {
         let f = &self.formats;
         let mut v = vec![
-            TensorDef { name: "data_in".into(), direction: Dir::Input, shape: vec![Dim::Batch, Dim::Fixed(self.in_size)], format: f.input },
+            TensorDef {
+                name: "data_in".into(),
+                direction: Dir::Input,
+                shape: vec![Dim::Batch, Dim::Fixed(self.in_size)],
+                format: f.input,
+            },
             TensorDef {
                 name: "weight".into(),
                 direction: Dir::Input,
@@ -277,9 +407,19 @@ impl Instance for LinearInstance {
             },
         ];
         if let Some(b) = f.bias {
-            v.push(TensorDef { name: "bias".into(), direction: Dir::Input, shape: vec![Dim::Fixed(self.out_size)], format: b });
+            v.push(TensorDef {
+                name: "bias".into(),
+                direction: Dir::Input,
+                shape: vec![Dim::Fixed(self.out_size)],
+                format: b,
+            });
         }
-        v.push(TensorDef { name: "data_out".into(), direction: Dir::Output, shape: vec![Dim::Batch, Dim::Fixed(self.out_size)], format: f.output });
+        v.push(TensorDef {
+            name: "data_out".into(),
+            direction: Dir::Output,
+            shape: vec![Dim::Batch, Dim::Fixed(self.out_size)],
+            format: f.output,
+        });
         v
     }
     fn timing(&self) -> Timing {
@@ -296,12 +436,24 @@ impl Instance for LinearInstance {
         let f = &self.formats;
         let mut r = BTreeMap::new();
         r.insert("multipliers".to_string(), (self.pi * self.po) as u64);
-        r.insert("row_buffer_bits".to_string(), (2 * self.in_size) as u64 * u64::from(f.input.width()));
-        r.insert("accumulator_bits".to_string(), self.po as u64 * u64::from(self.acc.width()));
+        r.insert(
+            "row_buffer_bits".to_string(),
+            (2 * self.in_size) as u64 * u64::from(f.input.width()),
+        );
+        r.insert(
+            "accumulator_bits".to_string(),
+            self.po as u64 * u64::from(self.acc.width()),
+        );
         if self.rom {
-            r.insert("weight_rom_bits".to_string(), (self.in_size * self.out_size) as u64 * u64::from(f.weight.width()));
+            r.insert(
+                "weight_rom_bits".to_string(),
+                (self.in_size * self.out_size) as u64 * u64::from(f.weight.width()),
+            );
             if let Some(b) = f.bias {
-                r.insert("bias_rom_bits".to_string(), self.out_size as u64 * u64::from(b.width()));
+                r.insert(
+                    "bias_rom_bits".to_string(),
+                    self.out_size as u64 * u64::from(b.width()),
+                );
             }
         }
         r
@@ -310,11 +462,29 @@ impl Instance for LinearInstance {
         let n = "linear";
         let x = require(inputs, n, "data_in", "input rows")?;
         let w = require(inputs, n, "weight", "weights")?;
-        let b = if self.formats.bias.is_some() { Some(&require(inputs, n, "bias", "bias")?.raw[..]) } else { None };
+        let b = if self.formats.bias.is_some() {
+            Some(&require(inputs, n, "bias", "bias")?.raw[..])
+        } else {
+            None
+        };
         let rows = x.shape[0];
-        let raw = golden::linear::linear(&x.raw, rows, self.in_size, &w.raw, self.out_size, b, &self.formats)
-            .map_err(|source| GenError::Fixed { component: n.to_string(), source })?;
-        Ok(TensorMap::from([("data_out".to_string(), Tensor::new(vec![rows, self.out_size], raw, self.formats.output))]))
+        let raw = golden::linear::linear(
+            &x.raw,
+            rows,
+            self.in_size,
+            &w.raw,
+            self.out_size,
+            b,
+            &self.formats,
+        )
+        .map_err(|source| GenError::Fixed {
+            component: n.to_string(),
+            source,
+        })?;
+        Ok(TensorMap::from([(
+            "data_out".to_string(),
+            Tensor::new(vec![rows, self.out_size], raw, self.formats.output),
+        )]))
     }
     fn stream_beats(&self, stream: &StreamDef, tensors: &TensorMap) -> Result<Vec<Beat>, GenError> {
         let n = "linear";
@@ -328,11 +498,19 @@ impl Instance for LinearInstance {
                 let words = self.bias_words(require(tensors, n, "bias", "bias")?);
                 Ok((0..rows).flat_map(|_| words.iter().cloned()).collect())
             }
-            _ => require(tensors, n, &stream.tensor, "stream data")?.to_beats(n, &stream.tensor, stream.lanes),
+            _ => require(tensors, n, &stream.tensor, "stream data")?.to_beats(
+                n,
+                &stream.tensor,
+                stream.lanes,
+            ),
         }
     }
     fn memory_words(&self, mem: &MemDef, tensors: &TensorMap) -> Result<Vec<Beat>, GenError> {
         let t = require(tensors, "linear", &mem.tensor, "ROM contents")?;
-        Ok(if mem.tensor == "weight" { self.weight_words(t) } else { self.bias_words(t) })
+        Ok(if mem.tensor == "weight" {
+            self.weight_words(t)
+        } else {
+            self.bias_words(t)
+        })
     }
 }

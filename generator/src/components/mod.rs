@@ -34,8 +34,16 @@ pub fn all() -> &'static [&'static dyn Component] {
 
 /// The component named `name`.
 pub fn find(name: &str) -> Result<&'static dyn Component, GenError> {
-    all().iter().copied().find(|c| c.name() == name).ok_or_else(|| GenError::UnknownComponent {
-        name: name.to_string(),
-        known: all().iter().map(|c| c.name()).collect::<Vec<_>>().join(", "),
-    })
+    all()
+        .iter()
+        .copied()
+        .find(|c| c.name() == name)
+        .ok_or_else(|| GenError::UnknownComponent {
+            name: name.to_string(),
+            known: all()
+                .iter()
+                .map(|c| c.name())
+                .collect::<Vec<_>>()
+                .join(", "),
+        })
 }

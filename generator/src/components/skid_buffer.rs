@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use golden::Format;
 
-use super::common::{bits_corners, bits_format, bits_random, PARALLELISM, WIDTH};
+use super::common::{PARALLELISM, WIDTH, bits_corners, bits_format, bits_random};
 use crate::component::{Component, Instance, StreamDef, TensorDef, Timing};
 use crate::error::GenError;
 use crate::params::{ParamSpec, Params};
@@ -28,7 +28,12 @@ impl Component for SkidBuffer {
         PARAMS
     }
     fn elaborate(&self, p: &Params) -> Result<Box<dyn Instance>, GenError> {
-        Ok(Box::new(Passthrough::new(p, &SkidBuffer, "mh_skid_buffer", Vec::new())))
+        Ok(Box::new(Passthrough::new(
+            p,
+            &SkidBuffer,
+            "mh_skid_buffer",
+            Vec::new(),
+        )))
     }
     fn corners(&self) -> Vec<Vec<(&'static str, i64)>> {
         bits_corners()
@@ -51,8 +56,20 @@ pub(super) struct Passthrough {
 }
 
 impl Passthrough {
-    pub fn new(p: &Params, component: &'static dyn Component, module: &'static str, extra: Vec<(String, SvValue)>) -> Self {
-        Passthrough { params: p.clone(), component, module, format: bits_format(p), lanes: p.get_usize("PARALLELISM"), extra }
+    pub fn new(
+        p: &Params,
+        component: &'static dyn Component,
+        module: &'static str,
+        extra: Vec<(String, SvValue)>,
+    ) -> Self {
+        Passthrough {
+            params: p.clone(),
+            component,
+            module,
+            format: bits_format(p),
+            lanes: p.get_usize("PARALLELISM"),
+            extra,
+        }
     }
     fn data_width(&self) -> u64 {
         self.lanes as u64 * u64::from(self.format.width())
@@ -73,7 +90,10 @@ impl Instance for Passthrough {
         vec![self.module]
     }
     fn sv_params(&self, _mem_dir: &str) -> Vec<(String, SvValue)> {
-        let mut v = vec![("DATA_WIDTH".to_string(), SvValue::Int(self.data_width() as i64))];
+        let mut v = vec![(
+            "DATA_WIDTH".to_string(),
+            SvValue::Int(self.data_width() as i64),
+        )];
         v.extend(self.extra.iter().cloned());
         v
     }
@@ -86,19 +106,41 @@ impl Instance for Passthrough {
     fn tensors(&self) -> Vec<TensorDef> {
         let shape = vec![Dim::Batch, Dim::Multiple(self.lanes)];
         vec![
-            TensorDef { name: "data_in".into(), direction: Dir::Input, shape: shape.clone(), format: self.format },
-            TensorDef { name: "data_out".into(), direction: Dir::Output, shape, format: self.format },
+            TensorDef {
+                name: "data_in".into(),
+                direction: Dir::Input,
+                shape: shape.clone(),
+                format: self.format,
+            },
+            TensorDef {
+                name: "data_out".into(),
+                direction: Dir::Output,
+                shape,
+                format: self.format,
+            },
         ]
     }
     fn timing(&self) -> Timing {
-        let latency = if self.module == "mh_fifo" { super::fifo::LATENCY } else { 1 };
-        Timing { latency, initiation_interval: 1, ii_stream: "data_in".into() }
+        let latency = if self.module == "mh_fifo" {
+            super::fifo::LATENCY
+        } else {
+            1
+        };
+        Timing {
+            latency,
+            initiation_interval: 1,
+            ii_stream: "data_in".into(),
+        }
     }
     fn combinational_paths(&self) -> Vec<(String, String)> {
         Vec::new()
     }
     fn resources(&self) -> BTreeMap<String, u64> {
-        let entries = if self.module == "mh_fifo" { self.params.get("DEPTH") as u64 } else { 2 };
+        let entries = if self.module == "mh_fifo" {
+            self.params.get("DEPTH") as u64
+        } else {
+            2
+        };
         BTreeMap::from([("memory_bits".to_string(), entries * self.data_width())])
     }
     fn golden(&self, inputs: &TensorMap) -> Result<TensorMap, GenError> {

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use golden::Format;
 
-use super::common::{bits_corners, bits_format, bits_random, PARALLELISM, WIDTH};
+use super::common::{PARALLELISM, WIDTH, bits_corners, bits_format, bits_random};
 use crate::component::{Component, Instance, MemDef, StreamDef, TensorDef, Timing};
 use crate::error::GenError;
 use crate::params::{ParamSpec, Params};
@@ -23,7 +23,13 @@ const PARAMS: &[ParamSpec] = &[
     WIDTH,
     PARALLELISM,
     ParamSpec::int("DEPTH", 1, 1 << 20, 8, "words (beats) in the ROM"),
-    ParamSpec::int("PASSES", 1, 1 << 16, 2, "passes over the ROM that `sim` and `test` observe (not an SV parameter)"),
+    ParamSpec::int(
+        "PASSES",
+        1,
+        1 << 16,
+        2,
+        "passes over the ROM that `sim` and `test` observe (not an SV parameter)",
+    ),
 ];
 
 impl Component for WeightRom {
@@ -47,7 +53,11 @@ impl Component for WeightRom {
     }
     fn corners(&self) -> Vec<Vec<(&'static str, i64)>> {
         let mut v = bits_corners();
-        v.extend([vec![("DEPTH", 1)], vec![("DEPTH", 2), ("PASSES", 5)], vec![("DEPTH", 13), ("WIDTH", 3), ("PASSES", 3)]]);
+        v.extend([
+            vec![("DEPTH", 1)],
+            vec![("DEPTH", 2), ("PASSES", 5)],
+            vec![("DEPTH", 13), ("WIDTH", 3), ("PASSES", 3)],
+        ]);
         v
     }
     fn random(&self, rng: &mut Rng) -> Vec<(&'static str, i64)> {
@@ -81,13 +91,25 @@ impl Instance for RomInstance {
     }
     fn sv_params(&self, mem_dir: &str) -> Vec<(String, SvValue)> {
         vec![
-            ("DATA_WIDTH".into(), SvValue::Int((self.lanes as u32 * self.format.width()) as i64)),
+            (
+                "DATA_WIDTH".into(),
+                SvValue::Int((self.lanes as u32 * self.format.width()) as i64),
+            ),
             ("DEPTH".into(), SvValue::Int(self.depth as i64)),
-            ("MEM_FILE".into(), SvValue::Str(format!("{mem_dir}contents.mem"))),
+            (
+                "MEM_FILE".into(),
+                SvValue::Str(format!("{mem_dir}contents.mem")),
+            ),
         ]
     }
     fn streams(&self) -> Vec<StreamDef> {
-        vec![StreamDef::new("data_out", Dir::Output, self.lanes, self.format, "data_out")]
+        vec![StreamDef::new(
+            "data_out",
+            Dir::Output,
+            self.lanes,
+            self.format,
+            "data_out",
+        )]
     }
     fn memories(&self) -> Vec<MemDef> {
         vec![MemDef {
@@ -115,17 +137,26 @@ impl Instance for RomInstance {
         ]
     }
     fn timing(&self) -> Timing {
-        Timing { latency: LATENCY, initiation_interval: 1, ii_stream: "data_out".into() }
+        Timing {
+            latency: LATENCY,
+            initiation_interval: 1,
+            ii_stream: "data_out".into(),
+        }
     }
     fn combinational_paths(&self) -> Vec<(String, String)> {
         Vec::new()
     }
     fn resources(&self) -> BTreeMap<String, u64> {
-        BTreeMap::from([("memory_bits".to_string(), self.depth as u64 * self.lanes as u64 * u64::from(self.format.width()))])
+        BTreeMap::from([(
+            "memory_bits".to_string(),
+            self.depth as u64 * self.lanes as u64 * u64::from(self.format.width()),
+        )])
     }
     fn golden(&self, inputs: &TensorMap) -> Result<TensorMap, GenError> {
         let c = crate::tensor::require(inputs, "weight_rom", "contents", "ROM contents")?;
-        let raw: Vec<i128> = (0..self.passes).flat_map(|_| c.raw.iter().copied()).collect();
+        let raw: Vec<i128> = (0..self.passes)
+            .flat_map(|_| c.raw.iter().copied())
+            .collect();
         Ok(TensorMap::from([(
             "data_out".to_string(),
             Tensor::new(vec![self.passes * self.depth, self.lanes], raw, self.format),
