@@ -70,6 +70,13 @@ enum Cmd {
         /// Parallel configurations (default: number of cores).
         #[arg(long)]
         jobs: Option<usize>,
+        /// Instead of co-simulating, measure the error of approximate components against
+        /// their float reference and check the stated bounds.
+        #[arg(long)]
+        accuracy: bool,
+        /// Rows per configuration for --accuracy.
+        #[arg(long, default_value_t = 256)]
+        rows: usize,
     },
     /// Run tensors through a component (golden model or Verilator).
     Sim {
@@ -192,7 +199,15 @@ fn run(cli: Cli) -> Result<()> {
             vectors,
             waves,
             jobs,
-        } => test(&components, configs, seed, vectors, waves, jobs),
+            accuracy,
+            rows,
+        } => {
+            if accuracy {
+                test_accuracy(&components, configs, seed, rows)
+            } else {
+                test(&components, configs, seed, vectors, waves, jobs)
+            }
+        }
         Cmd::Sim {
             what:
                 SimCmd::Component {
@@ -348,6 +363,35 @@ fn test(
     }
     Err(anyhow!(CheckFailed(format!(
         "{} failure(s); rerun with --seed {seed} to reproduce",
+        failures.len()
+    ))))
+}
+
+fn test_accuracy(names: &[String], configs: usize, seed: u64, rows: usize) -> Result<()> {
+    let comps: Vec<_> = if names.is_empty() {
+        components::all().to_vec()
+    } else {
+        names
+            .iter()
+            .map(|n| components::find(n).map_err(user))
+            .collect::<Result<_>>()?
+    };
+    let reports = testbenches::accuracy::sweep(&comps, seed, configs, rows.max(1));
+    if reports.is_empty() {
+        println!("no component among those selected has a float reference (all are exact)");
+        return Ok(());
+    }
+    print!("{}", testbenches::accuracy::table(&reports));
+    let failures: Vec<&String> = reports.iter().flat_map(|r| &r.failures).collect();
+    if failures.is_empty() {
+        return Ok(());
+    }
+    println!("\nfailures:");
+    for f in &failures {
+        println!("  {f}");
+    }
+    Err(anyhow!(CheckFailed(format!(
+        "{} accuracy failure(s)",
         failures.len()
     ))))
 }

@@ -136,6 +136,26 @@ pub struct Timing {
     pub ii_stream: String,
 }
 
+/// A stated accuracy bound against the float reference.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct AccuracyBound {
+    /// Largest allowed |golden - float| in output LSBs.
+    pub max_lsb: f64,
+    /// What the bound covers, in words.
+    pub note: String,
+}
+
+/// One accuracy figure beyond max/mean error, with the check it must pass.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct AccuracyFigure {
+    pub name: String,
+    pub value: f64,
+    /// Minimum allowed value (`None`: reported only).
+    pub min: Option<f64>,
+    /// Maximum allowed value (`None`: reported only).
+    pub max: Option<f64>,
+}
+
 /// The machine-readable description of an emitted top: what the stitcher and the
 /// test harness read instead of parsing SystemVerilog.
 #[derive(Clone, Debug, Serialize)]
@@ -219,6 +239,39 @@ pub trait Instance: Send + Sync {
 
     /// The golden model: output tensors from input tensors (already checked).
     fn golden(&self, inputs: &TensorMap) -> Result<TensorMap, GenError>;
+
+    /// The float (f64) reference: the mathematical function the component approximates,
+    /// evaluated on the dequantised inputs, per output tensor in real units (row-major).
+    /// `None` for components that are exact by construction (their golden model is the
+    /// reference).
+    fn float_reference(
+        &self,
+        _inputs: &TensorMap,
+    ) -> Result<Option<BTreeMap<String, Vec<f64>>>, GenError> {
+        Ok(None)
+    }
+
+    /// The error bound users may rely on, checked by `mase-hw test --accuracy`.
+    fn accuracy_bound(&self) -> Option<AccuracyBound> {
+        None
+    }
+
+    /// Inputs for accuracy measurement (default: the random inputs of the regression);
+    /// components override this with realistic distributions and hard cases.
+    fn accuracy_inputs(&self, rng: &mut Rng, batch: usize) -> TensorMap {
+        self.random_inputs(rng, batch)
+    }
+
+    /// Component-specific accuracy figures (name, value), e.g. softmax argmax agreement,
+    /// each with the bound it must meet (`None`: reported only).
+    fn accuracy_extras(
+        &self,
+        _inputs: &TensorMap,
+        _golden: &TensorMap,
+        _float: &BTreeMap<String, Vec<f64>>,
+    ) -> Vec<AccuracyFigure> {
+        Vec::new()
+    }
 
     /// Beats of a stream for the given tensors (inputs and golden outputs). Default:
     /// block order of the stream's tensor.

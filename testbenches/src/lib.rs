@@ -7,6 +7,7 @@
 //! [`check_component`]; outside CI a missing Verilator skips them with a message,
 //! under `CI=true` it fails them.
 
+pub mod accuracy;
 pub mod cosim;
 pub mod regress;
 
