@@ -21,12 +21,29 @@ pub enum Dir {
 pub enum SvValue {
     Int(i64),
     Str(String),
+    /// A sized hex literal `<width>'h<hex>`, e.g. a lookup table packed entry 0 first
+    /// (in the least significant bits).
+    Bits {
+        width: u32,
+        hex: String,
+    },
 }
 
 impl SvValue {
+    /// A table of raw codes of `format` packed into one literal, entry 0 in the least
+    /// significant bits (the layout of a `logic [N-1:0][W-1:0]` parameter).
+    pub fn table(entries: &[i128], format: golden::Format) -> SvValue {
+        let width = format.width() * entries.len().max(1) as u32;
+        SvValue::Bits {
+            width,
+            hex: crate::bits::hex(&crate::bits::pack(entries, format), width),
+        }
+    }
+
     fn print(&self) -> String {
         match self {
             SvValue::Int(v) => v.to_string(),
+            SvValue::Bits { width, hex } => format!("{width}'h{hex}"),
             SvValue::Str(s) => format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\"")),
         }
     }
