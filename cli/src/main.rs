@@ -248,10 +248,7 @@ fn configure(name: &str, params: &[String]) -> Result<Box<dyn Instance>> {
 }
 
 fn list_components(only: Option<&str>) -> Result<()> {
-    let list: Vec<_> = match only {
-        Some(n) => vec![components::find(n).map_err(user)?],
-        None => components::all().to_vec(),
-    };
+    let list = select(only.map(str::to_string).as_slice())?;
     for c in list {
         println!("{:<12} {}", c.name(), c.summary());
         for s in c.params() {
@@ -308,14 +305,7 @@ fn test(
     waves: Option<PathBuf>,
     jobs: Option<usize>,
 ) -> Result<()> {
-    let comps: Vec<_> = if names.is_empty() {
-        components::all().to_vec()
-    } else {
-        names
-            .iter()
-            .map(|n| components::find(n).map_err(user))
-            .collect::<Result<_>>()?
-    };
+    let comps = select(names)?;
     let v = sim::Verilator::discover()?;
     let mut opts = regress::Options {
         seed,
@@ -354,28 +344,37 @@ fn test(
     println!();
     print!("{}", regress::summary(&reports, t.elapsed().as_secs_f64()));
     let failures: Vec<&String> = reports.iter().flat_map(|r| &r.failures).collect();
+    report_failures(&failures, &format!("rerun with --seed {seed} to reproduce"))
+}
+
+/// The named components, or all of them.
+fn select(names: &[String]) -> Result<Vec<&'static dyn generator::Component>> {
+    if names.is_empty() {
+        return Ok(components::all().to_vec());
+    }
+    names
+        .iter()
+        .map(|n| components::find(n).map_err(user))
+        .collect()
+}
+
+/// Prints failures (if any) and turns them into a failed check.
+fn report_failures(failures: &[&String], hint: &str) -> Result<()> {
     if failures.is_empty() {
         return Ok(());
     }
     println!("\nfailures:");
-    for f in &failures {
+    for f in failures {
         println!("  {f}");
     }
     Err(anyhow!(CheckFailed(format!(
-        "{} failure(s); rerun with --seed {seed} to reproduce",
+        "{} failure(s); {hint}",
         failures.len()
     ))))
 }
 
 fn test_accuracy(names: &[String], configs: usize, seed: u64, rows: usize) -> Result<()> {
-    let comps: Vec<_> = if names.is_empty() {
-        components::all().to_vec()
-    } else {
-        names
-            .iter()
-            .map(|n| components::find(n).map_err(user))
-            .collect::<Result<_>>()?
-    };
+    let comps = select(names)?;
     let reports = testbenches::accuracy::sweep(&comps, seed, configs, rows.max(1));
     if reports.is_empty() {
         println!("no component among those selected has a float reference (all are exact)");
@@ -383,17 +382,7 @@ fn test_accuracy(names: &[String], configs: usize, seed: u64, rows: usize) -> Re
     }
     print!("{}", testbenches::accuracy::table(&reports));
     let failures: Vec<&String> = reports.iter().flat_map(|r| &r.failures).collect();
-    if failures.is_empty() {
-        return Ok(());
-    }
-    println!("\nfailures:");
-    for f in &failures {
-        println!("  {f}");
-    }
-    Err(anyhow!(CheckFailed(format!(
-        "{} accuracy failure(s)",
-        failures.len()
-    ))))
+    report_failures(&failures, "each names its configuration and seed")
 }
 
 fn sim_component(

@@ -93,3 +93,36 @@ pub fn bits_random(rng: &mut Rng) -> Vec<(&'static str, i64)> {
         ("PARALLELISM", rng.range(1, 9)),
     ]
 }
+
+/// The `N` parameter of fork and join.
+pub const N_WAYS: crate::params::ParamSpec =
+    crate::params::ParamSpec::int("N", 1, 16, 2, "number of streams joined or forked");
+
+/// Corner configurations of fork and join: the lane shapes plus N = 1, 3, 5.
+pub fn n_way_corners() -> Vec<Vec<(&'static str, i64)>> {
+    let mut v = bits_corners();
+    v.extend([
+        vec![("N", 1)],
+        vec![("N", 3), ("WIDTH", 5)],
+        vec![("N", 5), ("PARALLELISM", 2)],
+    ]);
+    v
+}
+
+/// A random configuration of fork and join.
+pub fn n_way_random(rng: &mut Rng) -> Vec<(&'static str, i64)> {
+    let mut v = bits_random(rng);
+    v.push(("N", rng.range(1, 5)));
+    v
+}
+
+/// SV parameters of fork and join.
+pub fn n_way_sv_params(p: &Params) -> Vec<(String, SvValue)> {
+    vec![
+        (
+            "DATA_WIDTH".into(),
+            SvValue::Int(p.get("WIDTH") * p.get("PARALLELISM")),
+        ),
+        ("N".into(), SvValue::Int(p.get("N"))),
+    ]
+}

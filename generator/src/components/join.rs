@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 
 use golden::Format;
 
-use super::common::{PARALLELISM, WIDTH, bits_corners, bits_format, bits_random};
+use super::common::{
+    N_WAYS, PARALLELISM, WIDTH, bits_format, n_way_corners, n_way_random, n_way_sv_params,
+};
 use crate::component::{Component, Instance, StreamDef, TensorDef, Timing};
 use crate::error::GenError;
 use crate::params::{ParamSpec, Params};
@@ -16,11 +18,7 @@ use crate::tensor::{Dim, Tensor, TensorMap};
 
 pub struct Join;
 
-const PARAMS: &[ParamSpec] = &[
-    WIDTH,
-    PARALLELISM,
-    ParamSpec::int("N", 1, 16, 2, "number of inputs"),
-];
+const PARAMS: &[ParamSpec] = &[WIDTH, PARALLELISM, N_WAYS];
 
 impl Component for Join {
     fn name(&self) -> &'static str {
@@ -41,18 +39,10 @@ impl Component for Join {
         }))
     }
     fn corners(&self) -> Vec<Vec<(&'static str, i64)>> {
-        let mut v = bits_corners();
-        v.extend([
-            vec![("N", 1)],
-            vec![("N", 3), ("WIDTH", 5)],
-            vec![("N", 5), ("PARALLELISM", 2)],
-        ]);
-        v
+        n_way_corners()
     }
     fn random(&self, rng: &mut Rng) -> Vec<(&'static str, i64)> {
-        let mut v = bits_random(rng);
-        v.push(("N", rng.range(1, 5)));
-        v
+        n_way_random(rng)
     }
 }
 
@@ -77,13 +67,7 @@ impl Instance for JoinInstance {
         vec!["mh_join"]
     }
     fn sv_params(&self, _mem_dir: &str) -> Vec<(String, SvValue)> {
-        vec![
-            (
-                "DATA_WIDTH".into(),
-                SvValue::Int((self.lanes as u32 * self.format.width()) as i64),
-            ),
-            ("N".into(), SvValue::Int(self.n as i64)),
-        ]
+        n_way_sv_params(&self.params)
     }
     fn streams(&self) -> Vec<StreamDef> {
         let mut v: Vec<StreamDef> = (0..self.n)
