@@ -30,8 +30,8 @@ cmp "$out/golden.json" "$out/verilator.json" && echo "golden.json and verilator.
 
 step "emit linear with its ROMs, then lint (Verilator -Wall) and compile (Icarus)"
 "$M" emit linear "${P[@]}" --inputs "$out/inputs.json" -o "$out/linear"
-(cd "$out/linear" && verilator --lint-only -Wall -f filelist.f && echo "verilator --lint-only -Wall: clean")
-(cd "$out/linear" && iverilog -g2012 -o /dev/null -s linear_top $(grep '\.sv$' filelist.f) && echo "iverilog -g2012: compiles")
+(cd "$out/linear" && verilator --lint-only -Wall --quiet-stats -f filelist.f && echo "verilator --lint-only -Wall: clean")
+(cd "$out/linear" && iverilog -g2012 -Wall -o /dev/null -s linear_top $(grep '\.sv$' filelist.f) && echo "iverilog -g2012: compiles")
 head -c 600 "$out/linear/linear_top.signature.json"; echo " ..."
 
 step "regression: linear and cast, corners + 1 random configuration, 4 stall patterns"

@@ -342,16 +342,20 @@ impl Instance for LinearInstance {
         v
     }
     fn tie_offs(&self) -> Vec<(String, String)> {
+        let f = &self.formats;
         let mut v = Vec::new();
         if self.rom {
+            let bits = (self.pi * self.po) as u32 * f.weight.width();
             v.extend([
-                ("weight".into(), "'0".into()),
+                ("weight".into(), format!("{bits}'d0")),
                 ("weight_valid".into(), "1'b0".into()),
             ]);
         }
-        if self.rom || self.formats.bias.is_none() {
+        if self.rom || f.bias.is_none() {
+            // The port keeps its declared width even when the layer has no bias.
+            let bits = self.po as u32 * self.params.get_u32("BIAS_WIDTH");
             v.extend([
-                ("bias".into(), "'0".into()),
+                ("bias".into(), format!("{bits}'d0")),
                 ("bias_valid".into(), "1'b0".into()),
             ]);
         }
