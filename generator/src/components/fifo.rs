@@ -32,7 +32,11 @@ impl Component for Fifo {
     }
     fn elaborate(&self, p: &Params) -> Result<Box<dyn Instance>, GenError> {
         let extra = vec![("DEPTH".to_string(), SvValue::Int(p.get("DEPTH")))];
-        Ok(Box::new(Passthrough::new(p, &Fifo, "mh_fifo", extra)))
+        // Capacity: DEPTH beats in memory plus the output register.
+        let capacity = p.get("DEPTH") as u64 + 1;
+        Ok(Box::new(Passthrough::new(
+            p, &Fifo, "mh_fifo", extra, LATENCY, capacity,
+        )))
     }
     fn corners(&self) -> Vec<Vec<(&'static str, i64)>> {
         let mut v = bits_corners();

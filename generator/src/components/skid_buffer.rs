@@ -33,6 +33,8 @@ impl Component for SkidBuffer {
             &SkidBuffer,
             "mh_skid_buffer",
             Vec::new(),
+            1,
+            2,
         )))
     }
     fn corners(&self) -> Vec<Vec<(&'static str, i64)>> {
@@ -53,6 +55,10 @@ pub(super) struct Passthrough {
     pub lanes: usize,
     /// Extra SV parameters after DATA_WIDTH.
     pub extra: Vec<(String, SvValue)>,
+    /// Cycles from a beat entering an empty module to it leaving.
+    pub latency: u64,
+    /// Beats the module holds when full.
+    pub capacity: u64,
 }
 
 impl Passthrough {
@@ -61,6 +67,8 @@ impl Passthrough {
         component: &'static dyn Component,
         module: &'static str,
         extra: Vec<(String, SvValue)>,
+        latency: u64,
+        capacity: u64,
     ) -> Self {
         Passthrough {
             params: p.clone(),
@@ -69,6 +77,8 @@ impl Passthrough {
             format: bits_format(p),
             lanes: p.get_usize("PARALLELISM"),
             extra,
+            latency,
+            capacity,
         }
     }
     fn data_width(&self) -> u64 {
@@ -121,13 +131,8 @@ impl Instance for Passthrough {
         ]
     }
     fn timing(&self) -> Timing {
-        let latency = if self.module == "mh_fifo" {
-            super::fifo::LATENCY
-        } else {
-            1
-        };
         Timing {
-            latency,
+            latency: self.latency,
             initiation_interval: 1,
             ii_stream: "data_in".into(),
         }
@@ -136,12 +141,10 @@ impl Instance for Passthrough {
         Vec::new()
     }
     fn resources(&self) -> BTreeMap<String, u64> {
-        let entries = if self.module == "mh_fifo" {
-            self.params.get("DEPTH") as u64
-        } else {
-            2
-        };
-        BTreeMap::from([("memory_bits".to_string(), entries * self.data_width())])
+        BTreeMap::from([
+            ("capacity_beats".to_string(), self.capacity),
+            ("memory_bits".to_string(), self.capacity * self.data_width()),
+        ])
     }
     fn golden(&self, inputs: &TensorMap) -> Result<TensorMap, GenError> {
         let x = crate::tensor::require(inputs, self.component.name(), "data_in", "input")?;
