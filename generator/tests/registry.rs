@@ -108,6 +108,15 @@ fn impossible_parameters_are_one_line_errors() {
 }
 
 #[test]
+fn unknown_components_list_the_known_ones() {
+    let e = components::find("conv2d").map(|_| ()).unwrap_err().to_string();
+    assert!(e.starts_with("unknown component `conv2d` (known: skid_buffer, fifo,"), "{e}");
+    for c in components::all() {
+        assert!(e.contains(c.name()), "{e}");
+    }
+}
+
+#[test]
 fn linear_rom_words_follow_block_order() {
     // W[o][i] = 10*o + i, IN 4 (Pi 2), OUT 4 (Po 2): word j*KB+k holds W[j*2+o][k*2+i] at lane o*2+i.
     let c = components::find("linear").unwrap();
