@@ -51,7 +51,9 @@
 // from an idle start, no backpressure) to the first `data_out` handshake:
 // NBT + KB + clog2(K_PARALLELISM) + 5 cycles (B complete after NBT cycles,
 // then KB blocks, 4 + clog2(K_PARALLELISM) stages to the FIFO input, 2
-// through mh_fifo). II on `data_out`: KB cycles a beat, or NBT / (M*JB) on
+// through mh_fifo; `b` is taken at once from idle, so this also counts from
+// the first `b` handshake when A's first row arrives within NBT cycles).
+// II on `data_out`: KB cycles a beat, or NBT / (M*JB) on
 // average when loading B takes longer than computing a head.
 // Combinational ready paths: none. `a_ready` and `b_ready` are functions of
 // registers only; `data_out_valid` and `data_out` come from the FIFO's
