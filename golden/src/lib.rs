@@ -6,7 +6,7 @@
 //! computed by it, and testbenches compare against it beat by beat. It is *not* a
 //! simulator: it knows nothing of clocks, handshakes, latency or lane packing beyond
 //! the element order of a stream, and it uses floating point only in the explicit
-//! conversions (`Format::to_f64` / `Format::from_f64`, `linear::linear_f64`). It
+//! conversions (`Format::to_f64` / `Format::from_f64`, `linear::linear_f64`, `matmul::matmul_f64`). It
 //! depends on no other crate of the workspace.
 //!
 //! ```
@@ -28,5 +28,6 @@ pub mod cast;
 pub mod dot_product;
 pub mod fixed;
 pub mod linear;
+pub mod matmul;
 
 pub use fixed::{FixedError, Format, Overflow, Rounding, cast};

@@ -10,6 +10,7 @@ pub mod fifo;
 pub mod fork;
 pub mod join;
 pub mod linear;
+pub mod matmul;
 pub mod skid_buffer;
 pub mod weight_rom;
 
@@ -29,6 +30,7 @@ pub fn all() -> &'static [&'static dyn Component] {
         &dot_product::DotProduct,
         &accumulator::Accumulator,
         &linear::Linear,
+        &matmul::Matmul,
     ]
 }
 
