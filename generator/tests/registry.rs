@@ -105,8 +105,14 @@ fn impossible_parameters_are_one_line_errors() {
 
 #[test]
 fn unknown_components_list_the_known_ones() {
-    let e = components::find("conv2d").map(|_| ()).unwrap_err().to_string();
-    assert!(e.starts_with("unknown component `conv2d` (known: skid_buffer, fifo,"), "{e}");
+    let e = components::find("conv2d")
+        .map(|_| ())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.starts_with("unknown component `conv2d` (known: skid_buffer, fifo,"),
+        "{e}"
+    );
     for c in components::all() {
         assert!(e.contains(c.name()), "{e}");
     }
