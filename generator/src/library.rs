@@ -40,6 +40,10 @@ pub const MODULES: &[(&str, &str)] = &[
         "mh_linear",
         include_str!("../../components/linear/mh_linear.sv"),
     ),
+    (
+        "mh_layernorm",
+        include_str!("../../components/layernorm/mh_layernorm.sv"),
+    ),
 ];
 
 /// Verilator configuration with the library's lint waivers (each with its reason).

@@ -9,6 +9,7 @@ pub mod dot_product;
 pub mod fifo;
 pub mod fork;
 pub mod join;
+pub mod layernorm;
 pub mod linear;
 pub mod skid_buffer;
 pub mod weight_rom;
@@ -29,6 +30,7 @@ pub fn all() -> &'static [&'static dyn Component] {
         &dot_product::DotProduct,
         &accumulator::Accumulator,
         &linear::Linear,
+        &layernorm::LayerNorm,
     ]
 }
 
