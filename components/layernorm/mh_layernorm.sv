@@ -32,10 +32,10 @@
 // per Newton-Raphson step, then the row's (S, y, e2) enter a small stats
 // FIFO. A row is issued beat by beat from the buffer once its stats are in
 // that FIFO, into a 6-stage pipeline (buffer/ROM read, N, z, xh, acc, cast)
-// that stalls as a whole on `data_out` backpressure. ROWS is the smallest
-// count >= 2 that lets rows stream back to back (a generalised ping-pong:
+// that stalls as a whole on `data_out` backpressure. ROWS is a count
+// >= 2 that lets rows stream back to back (a generalised ping-pong:
 // the buffer must hold a row plus the words arriving while the stats of the
-// previous row are computed).
+// previous row are computed). With long rows ROWS = 2, a ping-pong buffer.
 //
 // Does not: check that PARALLELISM divides SIZE or that widths stay within
 // 126 bits (the generator validates), accept EPS_MANT = 0, or reset the

@@ -431,6 +431,28 @@ mod tests {
     }
 
     #[test]
+    fn bert_base_rows_within_two_lsb() {
+        // H = 768, s16.8 in and out, BERT's eps; pseudo-random rows around varied
+        // offsets and scales, gamma near 1, small beta.
+        let c = cfg(768);
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move |m: i128| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % (2 * m as u64 + 1)) as i128 - m
+        };
+        let g: Vec<i128> = (0..768).map(|_| 4096 + next(1500)).collect();
+        let b: Vec<i128> = (0..768).map(|_| next(2000)).collect();
+        let mut x = Vec::new();
+        for r in 0..8 {
+            let (offset, spread) = [(0, 3000), (25000, 40), (-20000, 1), (0, 32767)][r % 4];
+            x.extend((0..768).map(|_| (offset + next(spread)).clamp(-32768, 32767)));
+        }
+        assert!(max_err(&x, 8, &g, &b, &c) <= 2.0);
+    }
+
+    #[test]
     fn size_one_is_beta() {
         let c = cfg(1);
         let y = layernorm(&[1234], 1, &[4096], &[4096], &c).unwrap();
