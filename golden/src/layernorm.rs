@@ -145,7 +145,7 @@ pub fn widths(cfg: &LayerNormConfig) -> Result<LayerNormWidths, FixedError> {
         acc,
     };
     for (what, width) in [
-        ("layernorm variance", w.d + cfg.rsqrt_frac),
+        ("layernorm range reduction", w.d + cfg.rsqrt_frac),
         ("layernorm product", w.z + w.csh),
         ("layernorm output sum", w.acc),
     ] {

@@ -117,11 +117,17 @@ impl Component for LayerNorm {
             norm_frac: p.get_u32("NORM_FRAC_WIDTH"),
         };
         let widths = golden::layernorm::widths(&cfg).map_err(|e| {
+            let why = match e {
+                golden::FixedError::WidthOverflow { what, width, .. } => {
+                    format!("{what} would need {width} bits (limit 126)")
+                }
+                other => other.to_string(),
+            };
             rule(
                 n,
                 "EPS_FRAC_WIDTH",
                 p,
-                format!("with the input, gamma, beta and rsqrt formats: {e}"),
+                format!("with the input, gamma, beta and rsqrt formats: {why}"),
             )
         })?;
         Ok(Box::new(LayerNormInstance {
@@ -605,6 +611,26 @@ mod tests {
             .err()
             .unwrap();
         assert!(e.to_string().contains("PARALLELISM"), "{e}");
+    }
+
+    #[test]
+    fn rejects_intermediates_wider_than_126_bits() {
+        let e = LayerNorm
+            .configure(&[
+                ("IN_WIDTH", 24),
+                ("IN_FRAC_WIDTH", -8),
+                ("SIZE", 4096),
+                ("PARALLELISM", 64),
+                ("EPS_FRAC_WIDTH", 80),
+            ])
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            e.contains("EPS_FRAC_WIDTH=80") && e.contains("limit 126"),
+            "{e}"
+        );
+        assert!(!e.contains('\n'), "{e}");
     }
 
     #[test]
