@@ -44,6 +44,10 @@ pub const MODULES: &[(&str, &str)] = &[
         "mh_matmul",
         include_str!("../../components/matmul/mh_matmul.sv"),
     ),
+    (
+        "mh_layernorm",
+        include_str!("../../components/layernorm/mh_layernorm.sv"),
+    ),
 ];
 
 /// Verilator configuration with the library's lint waivers (each with its reason).

@@ -27,6 +27,7 @@ pub mod adder_tree;
 pub mod cast;
 pub mod dot_product;
 pub mod fixed;
+pub mod layernorm;
 pub mod linear;
 pub mod matmul;
 

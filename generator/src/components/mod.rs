@@ -9,6 +9,7 @@ pub mod dot_product;
 pub mod fifo;
 pub mod fork;
 pub mod join;
+pub mod layernorm;
 pub mod linear;
 pub mod matmul;
 pub mod skid_buffer;
@@ -31,6 +32,7 @@ pub fn all() -> &'static [&'static dyn Component] {
         &accumulator::Accumulator,
         &linear::Linear,
         &matmul::Matmul,
+        &layernorm::LayerNorm,
     ]
 }
 
