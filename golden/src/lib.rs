@@ -28,5 +28,6 @@ pub mod cast;
 pub mod dot_product;
 pub mod fixed;
 pub mod linear;
+pub mod softmax;
 
 pub use fixed::{FixedError, Format, Overflow, Rounding, cast};
