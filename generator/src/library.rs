@@ -40,6 +40,14 @@ pub const MODULES: &[(&str, &str)] = &[
         "mh_linear",
         include_str!("../../components/linear/mh_linear.sv"),
     ),
+    (
+        "mh_softmax_recip",
+        include_str!("../../components/softmax/mh_softmax_recip.sv"),
+    ),
+    (
+        "mh_softmax",
+        include_str!("../../components/softmax/mh_softmax.sv"),
+    ),
 ];
 
 /// Verilator configuration with the library's lint waivers (each with its reason).

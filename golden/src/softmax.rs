@@ -284,4 +284,57 @@ mod tests {
             assert!((c.output.to_f64(*g) - w).abs() * 256.0 <= 1.0);
         }
     }
+
+    /// The error before the output cast stays within the documented 0.3 output LSB,
+    /// across output widths, row lengths, scales and table sizes at their minimum.
+    #[test]
+    fn pre_cast_error_within_budget() {
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for &(of, size, scale, scale_frac) in &[
+            (7, 16, 1, 0),
+            (8, 1000, 1, 0),
+            (16, 64, 181, 11),
+            (17, 300, 3, 0),
+            (12, 4096, 1, 4),
+        ] {
+            let c = SoftmaxConfig {
+                input: Format::signed(12, 6).unwrap(),
+                output: Format::unsigned(of + 1, of as i32).unwrap(),
+                table_bits: (of / 2).max(1),
+                size,
+                scale,
+                scale_frac,
+                ..cfg(size, 7)
+            };
+            let p = SoftmaxPlan::new(c);
+            let lsb = (-f64::from(of)).exp2();
+            let denom = f64::from(p.exp_frac + p.recip_frac).exp2();
+            for row in 0..6 {
+                let spread = [4i128, 64, 4096][row % 3];
+                let x: Vec<i128> = (0..size)
+                    .map(|_| (next() % spread as u64) as i128 - 2048)
+                    .collect();
+                let m = *x.iter().max().unwrap();
+                let e: Vec<i128> = x.iter().map(|&v| p.exp((m - v) as u128)).collect();
+                let s: i128 = e.iter().sum();
+                let r = (1i128 << (p.exp_frac + p.recip_frac)) / s;
+                let xf: Vec<f64> = x.iter().map(|&v| c.input.to_f64(v)).collect();
+                let sc = scale as f64 / f64::from(scale_frac).exp2();
+                let want = softmax_f64(&xf, size, sc);
+                for (ev, w) in e.iter().zip(&want) {
+                    let got = (ev * r) as f64 / denom;
+                    assert!(
+                        (got - w).abs() <= 0.3 * lsb,
+                        "of={of} n={size}: {got} vs {w}"
+                    );
+                }
+            }
+        }
+    }
 }

@@ -11,6 +11,7 @@ pub mod fork;
 pub mod join;
 pub mod linear;
 pub mod skid_buffer;
+pub mod softmax;
 pub mod weight_rom;
 
 use crate::component::Component;
@@ -29,6 +30,7 @@ pub fn all() -> &'static [&'static dyn Component] {
         &dot_product::DotProduct,
         &accumulator::Accumulator,
         &linear::Linear,
+        &softmax::Softmax,
     ]
 }
 
