@@ -30,9 +30,10 @@
 //
 // Timing (no stalls, NB = SIZE / PARALLELISM, RF = RECIP_FRAC_WIDTH):
 // latency from a row's first data_in handshake to its first data_out beat,
-// for a row that finds the module idle, is 2 * NB + RF + 12 cycles (stage 1
-// NB, max FIFO 2, exp pipeline 6 + NB - 1 to the last e, sum register 1,
-// divider RF + 1, R FIFO 2, multiply and cast 2). II 1 on data_in: rows
+// for a row that finds the module idle, is 2 * NB + RF + 12 cycles (last
+// beat in: NB - 1, max FIFO 2, last beat issued to the exp pipeline NB - 1,
+// exp pipeline 6, sum register 1, divider RF + 1, R FIFO 2, multiply and
+// cast registers 2). II 1 on data_in: rows
 // stream back to back; the FIFOs (x: NB + 4, e: NB + RF + 6 entries) hold
 // the beats in flight so no stage waits in steady state.
 // Registered: `data_in_ready` is the AND of two FIFO-full flags (registers);
@@ -52,11 +53,12 @@ module mh_softmax #(
   parameter int EXP_FRAC_WIDTH   = 16,  // fractional bits of e and table entries
   parameter int RECIP_FRAC_WIDTH = 12,  // fractional bits of the row reciprocal
   parameter int T_FRAC_WIDTH     = 12,  // fractional bits of the exponent t (> EXP_TABLE_BITS)
-  parameter int T_SHIFT          = 11,  // right shift from d*SCALE_K to t (negative: left)
+  parameter int T_SHIFT          = 10,  // right shift from d*SCALE_K to t (negative: left)
   parameter int K_WIDTH          = 19,  // width of SCALE_K, bits (unsigned)
-  parameter logic [K_WIDTH-1:0] SCALE_K = '0,  // scale*log2(e)*2^K_FRAC, rounded
+  parameter logic [K_WIDTH-1:0] SCALE_K = 19'h5c552,  // scale*log2(e)*2^K_FRAC, rounded (log2 e, K_FRAC 18)
   // 2^-f table: 2^EXP_TABLE_BITS + 1 entries of EXP_FRAC_WIDTH + 1 bits, entry 0 in
-  // the LSBs (flat: Icarus 11 rejects 2-D packed parameters).
+  // the LSBs (flat: Icarus 11 rejects 2-D packed parameters). No usable default:
+  // the generator always passes it (the other defaults are the default config).
   parameter logic [((1 << EXP_TABLE_BITS) + 1) * (EXP_FRAC_WIDTH + 1) - 1:0] EXP_TABLE = '0
 ) (
   input  logic                                   clk,
