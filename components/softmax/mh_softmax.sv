@@ -27,6 +27,8 @@
 //
 // Does not: check parameters (the generator validates and derives them),
 // handle SIZE % PARALLELISM != 0, or reset the datapath or FIFO memories.
+// Does not pipeline across lanes: the beat's lane maximum and lane sum are
+// single-cycle compare / add chains (long paths at large PARALLELISM).
 //
 // Timing (no stalls, NB = SIZE / PARALLELISM, RF = RECIP_FRAC_WIDTH):
 // latency from a row's first data_in handshake to its first data_out beat,
