@@ -48,6 +48,14 @@ pub const MODULES: &[(&str, &str)] = &[
         "mh_layernorm",
         include_str!("../../components/layernorm/mh_layernorm.sv"),
     ),
+    (
+        "mh_softmax_recip",
+        include_str!("../../components/softmax/mh_softmax_recip.sv"),
+    ),
+    (
+        "mh_softmax",
+        include_str!("../../components/softmax/mh_softmax.sv"),
+    ),
 ];
 
 /// Verilator configuration with the library's lint waivers (each with its reason).

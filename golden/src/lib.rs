@@ -30,5 +30,6 @@ pub mod fixed;
 pub mod layernorm;
 pub mod linear;
 pub mod matmul;
+pub mod softmax;
 
 pub use fixed::{FixedError, Format, Overflow, Rounding, cast};

@@ -13,6 +13,7 @@ pub mod layernorm;
 pub mod linear;
 pub mod matmul;
 pub mod skid_buffer;
+pub mod softmax;
 pub mod weight_rom;
 
 use crate::component::Component;
@@ -33,6 +34,7 @@ pub fn all() -> &'static [&'static dyn Component] {
         &linear::Linear,
         &matmul::Matmul,
         &layernorm::LayerNorm,
+        &softmax::Softmax,
     ]
 }
 
