@@ -23,10 +23,14 @@
 //! ```
 
 pub mod accumulator;
+pub mod add;
 pub mod adder_tree;
 pub mod cast;
 pub mod dot_product;
 pub mod fixed;
+pub mod gelu;
 pub mod linear;
+pub mod mul;
+pub mod relu;
 
 pub use fixed::{FixedError, Format, Overflow, Rounding, cast};

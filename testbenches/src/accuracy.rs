@@ -108,13 +108,13 @@ pub fn measure(
     } else {
         0.0
     };
-    if let Some(b) = r.bound {
-        if r.max_lsb > b {
-            r.failures.push(format!(
-                "{whence}: max error {:.3} LSB exceeds the stated bound {b} LSB",
-                r.max_lsb
-            ));
-        }
+    if let Some(b) = r.bound
+        && r.max_lsb > b
+    {
+        r.failures.push(format!(
+            "{whence}: max error {:.3} LSB exceeds the stated bound {b} LSB",
+            r.max_lsb
+        ));
     }
     r.extras = inst.accuracy_extras(&inputs, &golden, &float);
     for x in &r.extras {

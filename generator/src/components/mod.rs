@@ -2,14 +2,19 @@
 //! module per component named by its stem.
 
 pub mod accumulator;
+pub mod add;
 pub mod adder_tree;
 pub mod cast;
 mod common;
 pub mod dot_product;
+mod elementwise;
 pub mod fifo;
 pub mod fork;
+pub mod gelu;
 pub mod join;
 pub mod linear;
+pub mod mul;
+pub mod relu;
 pub mod skid_buffer;
 pub mod weight_rom;
 
@@ -29,6 +34,10 @@ pub fn all() -> &'static [&'static dyn Component] {
         &dot_product::DotProduct,
         &accumulator::Accumulator,
         &linear::Linear,
+        &relu::Relu,
+        &gelu::Gelu,
+        &add::Add,
+        &mul::Mul,
     ]
 }
 
