@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 
+use golden::Overflow;
 use golden::gelu::{GeluError, GeluPlan, GeluTable};
 
 use super::common::{format_of, lanewise_streams, lanewise_tensors, rounding_error_lsb, rule};
@@ -280,7 +281,7 @@ impl Instance for GeluInstance {
         let approx = if self.segments().is_some() { 0.25 } else { 0.0 };
         Some(AccuracyBound {
             max_lsb: r + approx,
-            note: "full table: 0.5 LSB (round to nearest) / 1 LSB (TRN, TRN_ZERO); segmented: 0.75 / 1.25 LSB; over inputs whose GELU lies 1 LSB inside the output range (beyond it the overflow mode decides)".into(),
+            note: "full table: 0.5 LSB (round to nearest) / 1 LSB (TRN, TRN_ZERO); segmented: 0.75 / 1.25 LSB; over inputs whose GELU the output range holds (1 LSB inside it for WRAP / SAT_ZERO; beyond it the overflow mode decides)".into(),
         })
     }
     fn accuracy_inputs(&self, rng: &mut Rng, batch: usize) -> TensorMap {
@@ -304,10 +305,16 @@ impl Instance for GeluInstance {
                 })
                 .collect()
         };
-        // Keep inputs whose GELU the output range holds (with 1 LSB to spare).
+        // Keep inputs whose GELU the output range holds. Saturation only moves a result
+        // towards that range, so SAT / SAT_SYM need no margin; WRAP / SAT_ZERO keep 1 LSB.
         let o = self.plan.output;
         let lsb = (-f64::from(o.frac())).exp2();
-        let (lo, hi) = (o.to_f64(o.min_raw()) + lsb, o.to_f64(o.max_raw()) - lsb);
+        let (margin, min_raw) = match self.plan.overflow {
+            Overflow::Sat => (0.0, o.min_raw()),
+            Overflow::SatSym => (0.0, -o.max_raw()),
+            Overflow::Wrap | Overflow::SatZero => (lsb, o.min_raw()),
+        };
+        let (lo, hi) = (o.to_f64(min_raw) + margin, o.to_f64(o.max_raw()) - margin);
         raw.retain(|&c| (lo..=hi).contains(&golden::gelu::gelu_f64(f.to_f64(c))));
         while !raw.len().is_multiple_of(self.lanes) || raw.is_empty() {
             raw.push(0);
