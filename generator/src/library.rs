@@ -56,6 +56,10 @@ pub const MODULES: &[(&str, &str)] = &[
         "mh_softmax",
         include_str!("../../components/softmax/mh_softmax.sv"),
     ),
+    ("mh_relu", include_str!("../../components/relu/mh_relu.sv")),
+    ("mh_gelu", include_str!("../../components/gelu/mh_gelu.sv")),
+    ("mh_add", include_str!("../../components/add/mh_add.sv")),
+    ("mh_mul", include_str!("../../components/mul/mh_mul.sv")),
 ];
 
 /// Verilator configuration with the library's lint waivers (each with its reason).

@@ -98,6 +98,16 @@ fn impossible_parameters_are_one_line_errors() {
             err("fork", &["N=0"]),
             err("linear", &["BIAS=1"]),
             err("dot_product", &["PARALLELISM"]),
+            err(
+                "gelu",
+                &[
+                    "IN_WIDTH=32",
+                    "IN_FRAC_WIDTH=16",
+                    "OUT_WIDTH=32",
+                    "OUT_FRAC_WIDTH=32"
+                ]
+            ),
+            err("add", &["A_WIDTH=33"]),
         ]
         .join("\n")
     );

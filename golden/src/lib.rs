@@ -23,13 +23,17 @@
 //! ```
 
 pub mod accumulator;
+pub mod add;
 pub mod adder_tree;
 pub mod cast;
 pub mod dot_product;
 pub mod fixed;
+pub mod gelu;
 pub mod layernorm;
 pub mod linear;
 pub mod matmul;
+pub mod mul;
+pub mod relu;
 pub mod softmax;
 
 pub use fixed::{FixedError, Format, Overflow, Rounding, cast};

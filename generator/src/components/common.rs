@@ -126,3 +126,80 @@ pub fn n_way_sv_params(p: &Params) -> Vec<(String, SvValue)> {
         ("N".into(), SvValue::Int(p.get("N"))),
     ]
 }
+/// Largest error, in output LSBs, of rounding an exact value from frac `from_frac` to
+/// frac `to_frac` with `r`: 0 for an exact left shift, under 1 for the truncating modes,
+/// at most 0.5 for the round-to-nearest modes.
+pub fn rounding_error_lsb(r: golden::Rounding, from_frac: i32, to_frac: i32) -> f64 {
+    use golden::Rounding::{Trn, TrnZero};
+    if from_frac <= to_frac {
+        0.0
+    } else if matches!(r, Trn | TrnZero) {
+        1.0
+    } else {
+        0.5
+    }
+}
+
+/// f64 slack, in output LSBs, of a float reference whose exact result needs
+/// `exact_width` bits: 0 when the result fits the 53-bit f64 significand, else the
+/// reference's own rounding, up to `2^(out_width - 52)` LSB (rounded up to 1e-6).
+pub fn f64_slack_lsb(exact_width: u32, out_width: u32) -> f64 {
+    if exact_width <= 53 {
+        0.0
+    } else {
+        (f64::from(out_width as i32 - 52).exp2() * 1e6).ceil() / 1e6
+    }
+}
+
+/// Whether raw `y` (already rounded to `to`'s frac) is left alone by overflow mode `o`.
+pub fn representable(y: i128, to: Format, o: golden::Overflow) -> bool {
+    to.contains(y) && !(o == golden::Overflow::SatSym && to.is_signed() && y == to.min_raw())
+}
+
+/// `raw` rounded to `to`'s frac with `r` (no overflow applied; 128-bit range).
+pub fn rounded(raw: i128, from: Format, to: Format, r: golden::Rounding) -> i128 {
+    match Format::signed(Format::MAX_SIGNED_WIDTH, to.frac()) {
+        Ok(wide) => golden::cast(raw, from, wide, r, golden::Overflow::Sat),
+        Err(_) => 0,
+    }
+}
+
+/// A raw code of `f` with a log-uniform magnitude (a uniform code shifted right by a
+/// random amount): small and large values alike, as in real activations.
+pub fn raw_log_uniform(rng: &mut Rng, f: Format) -> i128 {
+    let v = rng.raw_in(f);
+    v >> rng.below(u64::from(f.width()))
+}
+
+/// Streams and tensors of a lane-wise component: `data_in` → `data_out`, `lanes` lanes,
+/// tensors `[N, k·lanes]`.
+pub fn lanewise_streams(
+    lanes: usize,
+    input: Format,
+    output: Format,
+) -> Vec<crate::component::StreamDef> {
+    use crate::component::StreamDef;
+    use crate::sv::Dir;
+    vec![
+        StreamDef::new("data_in", Dir::Input, lanes, input, "data_in"),
+        StreamDef::new("data_out", Dir::Output, lanes, output, "data_out"),
+    ]
+}
+
+/// Tensors `[N, k·lanes]` named after the given (name, direction, format) triples.
+pub fn lanewise_tensors(
+    lanes: usize,
+    defs: &[(&str, crate::sv::Dir, Format)],
+) -> Vec<crate::component::TensorDef> {
+    defs.iter()
+        .map(|&(name, direction, format)| crate::component::TensorDef {
+            name: name.to_string(),
+            direction,
+            shape: vec![
+                crate::tensor::Dim::Batch,
+                crate::tensor::Dim::Multiple(lanes),
+            ],
+            format,
+        })
+        .collect()
+}

@@ -2,16 +2,21 @@
 //! module per component named by its stem.
 
 pub mod accumulator;
+pub mod add;
 pub mod adder_tree;
 pub mod cast;
 mod common;
 pub mod dot_product;
+mod elementwise;
 pub mod fifo;
 pub mod fork;
+pub mod gelu;
 pub mod join;
 pub mod layernorm;
 pub mod linear;
 pub mod matmul;
+pub mod mul;
+pub mod relu;
 pub mod skid_buffer;
 pub mod softmax;
 pub mod weight_rom;
@@ -35,6 +40,10 @@ pub fn all() -> &'static [&'static dyn Component] {
         &matmul::Matmul,
         &layernorm::LayerNorm,
         &softmax::Softmax,
+        &relu::Relu,
+        &gelu::Gelu,
+        &add::Add,
+        &mul::Mul,
     ]
 }
 
