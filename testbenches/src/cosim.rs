@@ -92,6 +92,32 @@ impl Pattern {
     }
 }
 
+/// Beats packed as their port holds them, one contiguous buffer (the cycle loop reads
+/// them in order, so they should not be scattered over separate allocations).
+struct Packed {
+    words: Vec<u32>,
+    stride: usize,
+}
+
+impl Packed {
+    fn new(beats: &[Beat], format: Format) -> Packed {
+        let stride = beats
+            .first()
+            .map_or(1, |b| bits::words_for(format.width() * b.len() as u32));
+        let mut words = Vec::with_capacity(stride * beats.len());
+        for b in beats {
+            words.extend_from_slice(&bits::pack(b, format));
+        }
+        Packed { words, stride }
+    }
+    fn len(&self) -> usize {
+        self.words.len() / self.stride
+    }
+    fn get(&self, i: usize) -> Option<&[u32]> {
+        self.words.get(i * self.stride..(i + 1) * self.stride)
+    }
+}
+
 /// The first output beat that differed from the golden model.
 #[derive(Clone, Debug)]
 pub struct Mismatch {
@@ -223,7 +249,7 @@ impl<'i> Dut<'i> {
             data: usize,
             valid: usize,
             ready: usize,
-            beats: Vec<Vec<u32>>,
+            beats: Packed,
             pos: usize,
             offering: bool,
             pattern: Pattern,
@@ -237,7 +263,7 @@ impl<'i> Dut<'i> {
             format: Format,
             expected: Vec<Beat>,
             /// Expected beats packed as the port holds them, compared word for word.
-            expected_words: Vec<Vec<u32>>,
+            expected_words: Packed,
             /// Observed beats, packed, concatenated.
             got_words: Vec<u32>,
             got: usize,
@@ -264,27 +290,31 @@ impl<'i> Dut<'i> {
                     data,
                     valid,
                     ready,
-                    beats: beats.iter().map(|b| bits::pack(b, s.format())).collect(),
+                    beats: Packed::new(&beats, s.format()),
                     pos: 0,
                     offering: false,
                     pattern: Pattern::new(stall.idle(), &mut rng),
                 }),
-                Dir::Output => outs.push(Out {
-                    name: s.name.clone(),
-                    data,
-                    valid,
-                    ready,
-                    lanes: s.lanes,
-                    format: s.format(),
-                    expected_words: beats.iter().map(|b| bits::pack(b, s.format())).collect(),
-                    expected: beats,
-                    got_words: Vec::new(),
-                    got: 0,
-                    is_ii: s.name == ii_stream,
-                    pending: None,
-                    pattern: Pattern::new(stall.backpressure(), &mut rng),
-                    fires: Vec::new(),
-                }),
+                Dir::Output => {
+                    let expected_words = Packed::new(&beats, s.format());
+                    let is_ii = s.name == ii_stream;
+                    outs.push(Out {
+                        name: s.name.clone(),
+                        data,
+                        valid,
+                        ready,
+                        lanes: s.lanes,
+                        format: s.format(),
+                        got_words: Vec::with_capacity(expected_words.words.len()),
+                        fires: Vec::with_capacity(if is_ii { beats.len() } else { 0 }),
+                        expected_words,
+                        expected: beats,
+                        got: 0,
+                        is_ii,
+                        pending: None,
+                        pattern: Pattern::new(stall.backpressure(), &mut rng),
+                    })
+                }
             }
         }
         let (clk, rst) = (idx("clk")?, idx("rst")?);
@@ -342,7 +372,9 @@ impl<'i> Dut<'i> {
             for i in ins.iter_mut() {
                 if !i.offering && i.pos < i.beats.len() && !i.pattern.stalled() {
                     i.offering = true;
-                    model.set_words(i.data, &i.beats[i.pos]);
+                    if let Some(w) = i.beats.get(i.pos) {
+                        model.set_words(i.data, w);
+                    }
                 }
                 model.set_u64(i.valid, u64::from(i.offering));
             }
@@ -407,7 +439,7 @@ impl<'i> Dut<'i> {
                     )),
                     Some(exp) => {
                         out.beats_compared += 1;
-                        if *exp != words {
+                        if exp != words.as_slice() {
                             out.mismatches += 1;
                             if out.first_mismatch.is_none() {
                                 let beat = bits::unpack(&words, o.lanes, o.format);
