@@ -1,0 +1,730 @@
+//! The model graph IR: a versioned, ordered list of nodes, each producing one named
+//! tensor of a declared shape, plus the named parameters (weights, biases, γ, β) the
+//! nodes read.
+//!
+//! A node's output tensor carries the node's name, so "tensor" and "node" share one
+//! namespace; parameters have their own. Nodes are listed in a topological order: every
+//! input names a node listed earlier. [`Graph::validate`] checks exactly that, name
+//! uniqueness, each op's arity and attributes, and infers every output shape from the
+//! inputs and parameters, comparing it with the declared one. The IR describes *what*
+//! is computed on real numbers; it knows nothing of fixed-point formats, parallelism or
+//! hardware (see [`crate::quant`] for those), and it does not execute anything (see
+//! [`crate::float`]).
+//!
+//! Conventions (all shapes row-major, the last axis is the feature axis):
+//! - `linear`: `x [.., in]`, weight `[out, in]` (PyTorch / Hugging Face layout), bias
+//!   `[out]` → `[.., out]`, i.e. `y = x·Wᵀ + b`.
+//! - `matmul`: `a [.., m, k]`, `b [.., k, n]` (or `[.., n, k]` with `transpose_b`) →
+//!   `[.., m, n]`; leading (batch) axes must be equal.
+//! - `softmax` over the last axis of `scale · x`; `layernorm` over the last axis.
+//! - `add`, `mul`: two inputs of the same shape (no broadcasting).
+//! - `split_heads {heads}`: `[s, heads·d]` → `[heads, s, d]`; `merge_heads` is its
+//!   inverse; `reshape {shape}` keeps the element order and count.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+/// The schema version this crate reads and writes.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// A whole model: parameters and nodes in topological order.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Graph {
+    /// Schema version; must equal [`SCHEMA_VERSION`].
+    pub version: u32,
+    /// A human-readable model name (`"bert-tiny"`).
+    pub name: String,
+    /// Named parameters and their shapes, in a deterministic order.
+    pub params: Vec<Param>,
+    /// Nodes in topological order.
+    pub nodes: Vec<Node>,
+}
+
+/// A named parameter tensor (its values live in [`crate::weights::Weights`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Param {
+    /// Name, e.g. `encoder.layer.0.attention.self.query.weight`.
+    pub name: String,
+    /// Shape, e.g. `[768, 768]`.
+    pub shape: Vec<usize>,
+}
+
+/// One operation; its output tensor is called `name` and has shape `shape`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Node {
+    /// Node (and output tensor) name.
+    pub name: String,
+    /// The operation and its attributes.
+    #[serde(flatten)]
+    pub op: Op,
+    /// Names of the input tensors (earlier nodes), in operand order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub inputs: Vec<String>,
+    /// Declared output shape, checked against inference.
+    pub shape: Vec<usize>,
+}
+
+/// The operations of the IR and their attributes.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Op {
+    /// A graph input (no inputs); the shape is the declared one.
+    Input,
+    /// A graph output: passes its single input through.
+    Output,
+    /// `y = x·Wᵀ + b`.
+    Linear {
+        /// Parameter name of `W [out, in]`.
+        weight: String,
+        /// Parameter name of `b [out]`, if the layer has a bias.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        bias: Option<String>,
+    },
+    /// Batched matrix product of two activations.
+    Matmul {
+        /// Whether the second operand is stored `[.., n, k]` (so `a·bᵀ` is computed).
+        #[serde(default)]
+        transpose_b: bool,
+    },
+    /// `softmax(scale · x)` over the last axis.
+    Softmax {
+        /// Multiplier applied before the exponential (e.g. `1/√d_head`).
+        scale: f64,
+    },
+    /// `(x − mean) / √(var + eps) · γ + β` over the last axis.
+    Layernorm {
+        /// Added to the variance.
+        eps: f64,
+        /// Parameter name of `γ [d]`.
+        gamma: String,
+        /// Parameter name of `β [d]`.
+        beta: String,
+    },
+    /// Exact (erf-based) GELU.
+    Gelu,
+    /// `max(x, 0)`.
+    Relu,
+    /// Elementwise sum of two same-shaped inputs.
+    Add,
+    /// Elementwise product of two same-shaped inputs.
+    Mul,
+    /// Same elements, new shape.
+    Reshape,
+    /// `[s, heads·d]` → `[heads, s, d]`.
+    SplitHeads {
+        /// Number of heads.
+        heads: usize,
+    },
+    /// `[heads, s, d]` → `[s, heads·d]`.
+    MergeHeads,
+}
+
+impl Op {
+    /// The op's name as spelled in the model JSON.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Op::Input => "input",
+            Op::Output => "output",
+            Op::Linear { .. } => "linear",
+            Op::Matmul { .. } => "matmul",
+            Op::Softmax { .. } => "softmax",
+            Op::Layernorm { .. } => "layernorm",
+            Op::Gelu => "gelu",
+            Op::Relu => "relu",
+            Op::Add => "add",
+            Op::Mul => "mul",
+            Op::Reshape => "reshape",
+            Op::SplitHeads { .. } => "split_heads",
+            Op::MergeHeads => "merge_heads",
+        }
+    }
+
+    /// Number of input tensors the op takes.
+    pub fn arity(&self) -> usize {
+        match self {
+            Op::Input => 0,
+            Op::Matmul { .. } | Op::Add | Op::Mul => 2,
+            _ => 1,
+        }
+    }
+
+    /// The parameter names the op reads, in a fixed order.
+    pub fn params(&self) -> Vec<&str> {
+        match self {
+            Op::Linear { weight, bias } => {
+                let mut v = vec![weight.as_str()];
+                v.extend(bias.as_deref());
+                v
+            }
+            Op::Layernorm { gamma, beta, .. } => vec![gamma.as_str(), beta.as_str()],
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// Why a graph is not valid. Every variant names the node (or parameter) at fault.
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum GraphError {
+    /// The schema version is not the one this crate reads.
+    #[error("model schema version {found} is not supported (this build reads version {expected})")]
+    Version {
+        /// Version in the file.
+        found: u32,
+        /// [`SCHEMA_VERSION`].
+        expected: u32,
+    },
+    /// Two nodes, or two parameters, share a name.
+    #[error("duplicate {kind} name `{name}`: names must be unique")]
+    Duplicate {
+        /// `"node"` or `"parameter"`.
+        kind: &'static str,
+        /// The repeated name.
+        name: String,
+    },
+    /// A name is empty.
+    #[error("a {kind} has an empty name")]
+    EmptyName {
+        /// `"node"` or `"parameter"`.
+        kind: &'static str,
+    },
+    /// An input names no earlier node.
+    #[error(
+        "node `{node}`: input `{input}` is not defined before use (inputs must name earlier nodes)"
+    )]
+    UndefinedInput {
+        /// The reading node.
+        node: String,
+        /// The unknown input name.
+        input: String,
+    },
+    /// A parameter name is not declared in `params`.
+    #[error("node `{node}`: parameter `{param}` is not declared in `params`")]
+    UndefinedParam {
+        /// The reading node.
+        node: String,
+        /// The unknown parameter name.
+        param: String,
+    },
+    /// A declared parameter is read by no node.
+    #[error("parameter `{param}` is declared but no node reads it")]
+    UnusedParam {
+        /// The parameter.
+        param: String,
+    },
+    /// Wrong number of inputs for the op.
+    #[error("node `{node}` ({op}): expects {expected} input(s), has {actual}")]
+    Arity {
+        /// The node.
+        node: String,
+        /// Its op kind.
+        op: &'static str,
+        /// Inputs the op takes.
+        expected: usize,
+        /// Inputs listed.
+        actual: usize,
+    },
+    /// A shape does not match what the op requires.
+    #[error("node `{node}`: {what}: expected {expected:?}, got {actual:?}")]
+    Shape {
+        /// The node.
+        node: String,
+        /// Which shape (`"output shape"`, `"weight `w` shape"`, ...).
+        what: String,
+        /// The shape required.
+        expected: Vec<usize>,
+        /// The shape found.
+        actual: Vec<usize>,
+    },
+    /// A shape or attribute breaks an op's rule.
+    #[error("node `{node}`: {key} = {value}: {rule}")]
+    Attribute {
+        /// The node.
+        node: String,
+        /// The attribute or operand.
+        key: &'static str,
+        /// Its value, printed.
+        value: String,
+        /// The rule broken.
+        rule: &'static str,
+    },
+    /// The graph has no `input` or no `output` node.
+    #[error("the graph has no `{0}` node")]
+    Missing(&'static str),
+}
+
+impl Graph {
+    /// Looks a node up by name.
+    pub fn node(&self, name: &str) -> Option<&Node> {
+        self.nodes.iter().find(|n| n.name == name)
+    }
+
+    /// Looks a parameter up by name.
+    pub fn param(&self, name: &str) -> Option<&Param> {
+        self.params.iter().find(|p| p.name == name)
+    }
+
+    /// The `input` nodes, in order.
+    pub fn inputs(&self) -> impl Iterator<Item = &Node> {
+        self.nodes.iter().filter(|n| n.op == Op::Input)
+    }
+
+    /// The `output` nodes, in order.
+    pub fn outputs(&self) -> impl Iterator<Item = &Node> {
+        self.nodes.iter().filter(|n| n.op == Op::Output)
+    }
+
+    /// Checks the version, names, topological order, arities, attributes and every
+    /// shape (inferred from inputs and parameters, compared with the declared one).
+    ///
+    /// # Errors
+    /// The first [`GraphError`] found, in node order.
+    pub fn validate(&self) -> Result<(), GraphError> {
+        if self.version != SCHEMA_VERSION {
+            return Err(GraphError::Version {
+                found: self.version,
+                expected: SCHEMA_VERSION,
+            });
+        }
+        let mut params: BTreeMap<&str, &[usize]> = BTreeMap::new();
+        for p in &self.params {
+            if p.name.is_empty() {
+                return Err(GraphError::EmptyName { kind: "parameter" });
+            }
+            if params.insert(&p.name, &p.shape).is_some() {
+                return Err(GraphError::Duplicate {
+                    kind: "parameter",
+                    name: p.name.clone(),
+                });
+            }
+        }
+        let mut shapes: BTreeMap<&str, &[usize]> = BTreeMap::new();
+        let mut used: BTreeSet<&str> = BTreeSet::new();
+        for node in &self.nodes {
+            if node.name.is_empty() {
+                return Err(GraphError::EmptyName { kind: "node" });
+            }
+            if shapes.contains_key(node.name.as_str()) {
+                return Err(GraphError::Duplicate {
+                    kind: "node",
+                    name: node.name.clone(),
+                });
+            }
+            if node.inputs.len() != node.op.arity() {
+                return Err(GraphError::Arity {
+                    node: node.name.clone(),
+                    op: node.op.kind(),
+                    expected: node.op.arity(),
+                    actual: node.inputs.len(),
+                });
+            }
+            let mut ins = Vec::with_capacity(node.inputs.len());
+            for input in &node.inputs {
+                let shape =
+                    shapes
+                        .get(input.as_str())
+                        .ok_or_else(|| GraphError::UndefinedInput {
+                            node: node.name.clone(),
+                            input: input.clone(),
+                        })?;
+                ins.push(*shape);
+            }
+            let mut ps = Vec::new();
+            for p in node.op.params() {
+                let shape = params.get(p).ok_or_else(|| GraphError::UndefinedParam {
+                    node: node.name.clone(),
+                    param: p.to_owned(),
+                })?;
+                used.insert(p);
+                ps.push((p, *shape));
+            }
+            let inferred = infer(node, &ins, &ps)?;
+            if inferred != node.shape {
+                return Err(GraphError::Shape {
+                    node: node.name.clone(),
+                    what: "declared output shape".into(),
+                    expected: inferred,
+                    actual: node.shape.clone(),
+                });
+            }
+            shapes.insert(&node.name, &node.shape);
+        }
+        if let Some(p) = self.params.iter().find(|p| !used.contains(p.name.as_str())) {
+            return Err(GraphError::UnusedParam {
+                param: p.name.clone(),
+            });
+        }
+        if self.inputs().next().is_none() {
+            return Err(GraphError::Missing("input"));
+        }
+        if self.outputs().next().is_none() {
+            return Err(GraphError::Missing("output"));
+        }
+        Ok(())
+    }
+}
+
+fn attr(
+    node: &Node,
+    key: &'static str,
+    value: impl std::fmt::Debug,
+    rule: &'static str,
+) -> GraphError {
+    GraphError::Attribute {
+        node: node.name.clone(),
+        key,
+        value: format!("{value:?}"),
+        rule,
+    }
+}
+
+fn shape_err(
+    node: &Node,
+    what: impl Into<String>,
+    expected: &[usize],
+    actual: &[usize],
+) -> GraphError {
+    GraphError::Shape {
+        node: node.name.clone(),
+        what: what.into(),
+        expected: expected.to_vec(),
+        actual: actual.to_vec(),
+    }
+}
+
+/// The output shape of `node` given its input and parameter shapes (arity checked).
+fn infer(node: &Node, ins: &[&[usize]], ps: &[(&str, &[usize])]) -> Result<Vec<usize>, GraphError> {
+    if node.shape.contains(&0) {
+        return Err(attr(
+            node,
+            "shape",
+            &node.shape,
+            "every dimension must be at least 1",
+        ));
+    }
+    let last = |s: &[usize], key: &'static str| -> Result<usize, GraphError> {
+        s.last()
+            .copied()
+            .ok_or_else(|| attr(node, key, s, "needs at least one axis"))
+    };
+    match &node.op {
+        Op::Input => {
+            if node.shape.is_empty() {
+                return Err(attr(
+                    node,
+                    "shape",
+                    &node.shape,
+                    "an input needs at least one axis",
+                ));
+            }
+            Ok(node.shape.clone())
+        }
+        Op::Output | Op::Gelu | Op::Relu => Ok(ins[0].to_vec()),
+        Op::Add | Op::Mul => {
+            if ins[0] != ins[1] {
+                return Err(shape_err(
+                    node,
+                    "second input shape (no broadcasting)",
+                    ins[0],
+                    ins[1],
+                ));
+            }
+            Ok(ins[0].to_vec())
+        }
+        Op::Softmax { scale } => {
+            if !scale.is_finite() || *scale <= 0.0 {
+                return Err(attr(node, "scale", scale, "must be finite and positive"));
+            }
+            last(ins[0], "input")?;
+            Ok(ins[0].to_vec())
+        }
+        Op::Layernorm { eps, .. } => {
+            if !eps.is_finite() || *eps < 0.0 {
+                return Err(attr(node, "eps", eps, "must be finite and non-negative"));
+            }
+            let d = last(ins[0], "input")?;
+            for (name, shape) in ps {
+                if *shape != [d] {
+                    return Err(shape_err(
+                        node,
+                        format!("parameter `{name}` shape"),
+                        &[d],
+                        shape,
+                    ));
+                }
+            }
+            Ok(ins[0].to_vec())
+        }
+        Op::Linear { .. } => {
+            let x = ins[0];
+            let d_in = last(x, "input")?;
+            let (wname, w) = ps[0];
+            if w.len() != 2 || w[1] != d_in {
+                let out = w.first().copied().unwrap_or(0);
+                return Err(shape_err(
+                    node,
+                    format!("weight `{wname}` shape [out, in]"),
+                    &[out, d_in],
+                    w,
+                ));
+            }
+            let d_out = w[0];
+            if let Some((bname, b)) = ps.get(1)
+                && *b != [d_out]
+            {
+                return Err(shape_err(
+                    node,
+                    format!("bias `{bname}` shape"),
+                    &[d_out],
+                    b,
+                ));
+            }
+            let mut y = x.to_vec();
+            if let Some(l) = y.last_mut() {
+                *l = d_out;
+            }
+            Ok(y)
+        }
+        Op::Matmul { transpose_b } => {
+            let (a, b) = (ins[0], ins[1]);
+            if a.len() < 2 {
+                return Err(attr(
+                    node,
+                    "first input shape",
+                    a,
+                    "needs at least two axes [.., m, k]",
+                ));
+            }
+            if b.len() != a.len() {
+                return Err(attr(
+                    node,
+                    "second input shape",
+                    b,
+                    "needs as many axes as the first",
+                ));
+            }
+            let r = a.len();
+            if a[..r - 2] != b[..r - 2] {
+                return Err(shape_err(
+                    node,
+                    "second input batch axes",
+                    &a[..r - 2],
+                    &b[..r - 2],
+                ));
+            }
+            let (m, k) = (a[r - 2], a[r - 1]);
+            let (bk, n) = if *transpose_b {
+                (b[r - 1], b[r - 2])
+            } else {
+                (b[r - 2], b[r - 1])
+            };
+            if bk != k {
+                let mut want = b.to_vec();
+                if *transpose_b {
+                    want[r - 1] = k;
+                } else {
+                    want[r - 2] = k;
+                }
+                return Err(shape_err(
+                    node,
+                    "second input shape (inner dimension k)",
+                    &want,
+                    b,
+                ));
+            }
+            let mut y = a[..r - 2].to_vec();
+            y.extend([m, n]);
+            Ok(y)
+        }
+        Op::Reshape => {
+            let (from, to) = (
+                ins[0].iter().product::<usize>(),
+                node.shape.iter().product::<usize>(),
+            );
+            if from != to || node.shape.is_empty() {
+                return Err(shape_err(
+                    node,
+                    "output shape (same element count as the input)",
+                    ins[0],
+                    &node.shape,
+                ));
+            }
+            Ok(node.shape.clone())
+        }
+        Op::SplitHeads { heads } => {
+            let x = ins[0];
+            if x.len() != 2 {
+                return Err(attr(
+                    node,
+                    "input shape",
+                    x,
+                    "split_heads takes [s, heads*d]",
+                ));
+            }
+            if *heads == 0 || !x[1].is_multiple_of(*heads) {
+                return Err(attr(
+                    node,
+                    "heads",
+                    heads,
+                    "must be positive and divide the input's last axis",
+                ));
+            }
+            Ok(vec![*heads, x[0], x[1] / heads])
+        }
+        Op::MergeHeads => {
+            let x = ins[0];
+            if x.len() != 3 {
+                return Err(attr(
+                    node,
+                    "input shape",
+                    x,
+                    "merge_heads takes [heads, s, d]",
+                ));
+            }
+            Ok(vec![x[1], x[0] * x[2]])
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn node(name: &str, op: Op, inputs: &[&str], shape: &[usize]) -> Node {
+        Node {
+            name: name.into(),
+            op,
+            inputs: inputs.iter().map(|s| s.to_string()).collect(),
+            shape: shape.to_vec(),
+        }
+    }
+
+    fn mlp() -> Graph {
+        Graph {
+            version: SCHEMA_VERSION,
+            name: "t".into(),
+            params: vec![
+                Param {
+                    name: "w".into(),
+                    shape: vec![3, 4],
+                },
+                Param {
+                    name: "b".into(),
+                    shape: vec![3],
+                },
+            ],
+            nodes: vec![
+                node("x", Op::Input, &[], &[2, 4]),
+                node(
+                    "fc",
+                    Op::Linear {
+                        weight: "w".into(),
+                        bias: Some("b".into()),
+                    },
+                    &["x"],
+                    &[2, 3],
+                ),
+                node("r", Op::Relu, &["fc"], &[2, 3]),
+                node("y", Op::Output, &["r"], &[2, 3]),
+            ],
+        }
+    }
+
+    #[test]
+    fn valid_mlp() {
+        mlp().validate().unwrap();
+    }
+
+    #[test]
+    fn errors_name_node_and_shapes() {
+        let mut g = mlp();
+        g.params[0].shape = vec![3, 5];
+        let e = g.validate().unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "node `fc`: weight `w` shape [out, in]: expected [3, 4], got [3, 5]"
+        );
+
+        let mut g = mlp();
+        g.nodes[2].shape = vec![2, 4];
+        let e = g.validate().unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "node `r`: declared output shape: expected [2, 3], got [2, 4]"
+        );
+
+        let mut g = mlp();
+        g.nodes.swap(1, 2);
+        let e = g.validate().unwrap_err().to_string();
+        assert!(
+            e.contains("node `r`: input `fc` is not defined before use"),
+            "{e}"
+        );
+
+        let mut g = mlp();
+        g.nodes[2].name = "fc".into();
+        assert!(matches!(
+            g.validate(),
+            Err(GraphError::Duplicate { kind: "node", .. })
+        ));
+
+        let mut g = mlp();
+        g.params.push(Param {
+            name: "unused".into(),
+            shape: vec![1],
+        });
+        assert!(matches!(g.validate(), Err(GraphError::UnusedParam { .. })));
+
+        let mut g = mlp();
+        g.version = 99;
+        assert!(matches!(
+            g.validate(),
+            Err(GraphError::Version { found: 99, .. })
+        ));
+    }
+
+    #[test]
+    fn matmul_and_heads() {
+        let g = Graph {
+            version: SCHEMA_VERSION,
+            name: "att".into(),
+            params: vec![],
+            nodes: vec![
+                node("x", Op::Input, &[], &[8, 64]),
+                node("h", Op::SplitHeads { heads: 4 }, &["x"], &[4, 8, 16]),
+                node(
+                    "s",
+                    Op::Matmul { transpose_b: true },
+                    &["h", "h"],
+                    &[4, 8, 8],
+                ),
+                node("p", Op::Softmax { scale: 0.25 }, &["s"], &[4, 8, 8]),
+                node(
+                    "c",
+                    Op::Matmul { transpose_b: false },
+                    &["p", "h"],
+                    &[4, 8, 16],
+                ),
+                node("m", Op::MergeHeads, &["c"], &[8, 64]),
+                node("y", Op::Output, &["m"], &[8, 64]),
+            ],
+        };
+        g.validate().unwrap();
+        let mut bad = g.clone();
+        bad.nodes[4].op = Op::Matmul { transpose_b: true };
+        let e = bad.validate().unwrap_err().to_string();
+        assert!(
+            e.starts_with("node `c`: second input shape (inner dimension k)"),
+            "{e}"
+        );
+        let mut bad = g;
+        bad.nodes[1].op = Op::SplitHeads { heads: 5 };
+        assert!(matches!(
+            bad.validate(),
+            Err(GraphError::Attribute { key: "heads", .. })
+        ));
+    }
+}

@@ -1,0 +1,1 @@
+//! Quantization config (in progress).
