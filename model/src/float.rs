@@ -118,7 +118,7 @@ pub fn compare(actual: &[f64], reference: &[f64]) -> Accuracy {
     let cosine = if na == 0.0 && nr == 0.0 {
         1.0
     } else {
-        dot / (na.sqrt() * nr.sqrt())
+        (dot / (na * nr).sqrt()).clamp(-1.0, 1.0)
     };
     Accuracy {
         cosine,
@@ -490,7 +490,7 @@ mod tests {
                 }
             }
         }
-        // Every layernorm row has mean ≈ mean(β) and the output is finite.
+        // The output is finite, and compares perfectly with itself.
         let out = a.get("output").unwrap();
         assert!(out.data.iter().all(|v| v.is_finite()));
         assert_eq!(out.shape, vec![8, 64]);

@@ -22,6 +22,7 @@ use serde::Deserialize;
 use thiserror::Error;
 
 use crate::graph::{Graph, GraphError, Node, Op, Param, SCHEMA_VERSION};
+use crate::weights::Weights;
 
 /// The fields of a Hugging Face `config.json` the expansion reads (others are ignored).
 #[derive(Clone, Debug, PartialEq, Deserialize)]
@@ -298,6 +299,24 @@ pub fn expand(cfg: &BertConfig, seq_len: usize, name: &str) -> Result<Graph, HfE
     };
     graph.validate()?;
     Ok(graph)
+}
+
+/// Expands `cfg` (validated) and draws seeded synthetic weights for it
+/// ([`Weights::synthetic`], BERT initialisation): everything `gen` needs before
+/// quantization when no checkpoint is given. This is the function the `build`
+/// benchmark times for bert-base.
+///
+/// # Errors
+/// As [`expand`].
+pub fn expand_synthetic(
+    cfg: &BertConfig,
+    seq_len: usize,
+    name: &str,
+    seed: u64,
+) -> Result<(Graph, Weights), HfError> {
+    let graph = expand(cfg, seq_len, name)?;
+    let weights = Weights::synthetic(&graph, seed);
+    Ok((graph, weights))
 }
 
 #[derive(Default)]

@@ -55,12 +55,71 @@ pub fn load(path: &Path) -> Result<Graph, JsonError> {
     from_json(&text)
 }
 
-/// Writes `graph` as pretty-printed model JSON with a trailing newline.
+/// Writes `graph` as model JSON: the top-level object pretty-printed, each parameter
+/// and node on one line, and a trailing newline. Deterministic: the same graph always
+/// gives the same bytes.
 pub fn to_json(graph: &Graph) -> String {
     // Serialising plain structs, strings, integers and finite floats cannot fail.
-    let mut s = serde_json::to_string_pretty(graph).unwrap_or_default();
-    s.push('\n');
-    s
+    let one = |v: &dyn erased::Ser| v.line();
+    let list = |items: Vec<String>| {
+        if items.is_empty() {
+            "[]".to_owned()
+        } else {
+            format!("[\n    {}\n  ]", items.join(",\n    "))
+        }
+    };
+    format!(
+        "{{\n  \"version\": {},\n  \"name\": {},\n  \"params\": {},\n  \"nodes\": {}\n}}\n",
+        graph.version,
+        one(&graph.name),
+        list(graph.params.iter().map(|p| one(p)).collect()),
+        list(graph.nodes.iter().map(|n| one(n)).collect()),
+    )
+}
+
+mod erased {
+    use std::io;
+
+    /// One-line JSON of a serialisable value, with a space after `:` and `,`.
+    pub trait Ser {
+        fn line(&self) -> String;
+    }
+
+    impl<T: serde::Serialize> Ser for T {
+        fn line(&self) -> String {
+            let mut out = Vec::new();
+            let mut ser = serde_json::Serializer::with_formatter(&mut out, Spaced);
+            if self.serialize(&mut ser).is_err() {
+                return String::new();
+            }
+            String::from_utf8(out).unwrap_or_default()
+        }
+    }
+
+    /// serde_json's compact formatter plus single spaces after separators.
+    struct Spaced;
+
+    impl serde_json::ser::Formatter for Spaced {
+        fn begin_array_value<W: ?Sized + io::Write>(
+            &mut self,
+            w: &mut W,
+            first: bool,
+        ) -> io::Result<()> {
+            if first { Ok(()) } else { w.write_all(b", ") }
+        }
+
+        fn begin_object_key<W: ?Sized + io::Write>(
+            &mut self,
+            w: &mut W,
+            first: bool,
+        ) -> io::Result<()> {
+            if first { Ok(()) } else { w.write_all(b", ") }
+        }
+
+        fn begin_object_value<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+            w.write_all(b": ")
+        }
+    }
 }
 
 #[cfg(test)]
@@ -80,6 +139,16 @@ mod tests {
     { "name": "y", "op": "output", "inputs": ["p"], "shape": [2, 3] }
   ]
 }"#;
+
+    #[test]
+    fn one_line_per_node() {
+        let g = from_json(SMALL).unwrap();
+        let text = to_json(&g);
+        assert!(text.contains("\n    {\"name\": \"fc\", \"op\": \"linear\", \"weight\": \"w\", \"inputs\": [\"x\"], \"shape\": [2, 3]},\n"), "{text}");
+        let mut odd = g.clone();
+        odd.name = "a\": ,\"b".into();
+        assert_eq!(from_json(&to_json(&odd)).unwrap(), odd);
+    }
 
     #[test]
     fn round_trip() {

@@ -43,16 +43,23 @@ impl Rng {
         ((self.next_u64() >> 11) + 1) as f64 * (1.0 / (1u64 << 53) as f64)
     }
 
-    /// A standard normal sample (Box–Muller; the second sample of each pair is kept
-    /// for the next call).
+    /// A standard normal sample: Box–Muller in Marsaglia's polar form (no `sin`/`cos`;
+    /// the second sample of each pair is kept for the next call).
     pub fn normal(&mut self) -> f64 {
         if let Some(z) = self.spare.take() {
             return z;
         }
-        let r = (-2.0 * self.uniform().ln()).sqrt();
-        let (s, c) = (std::f64::consts::TAU * self.uniform()).sin_cos();
-        self.spare = Some(r * s);
-        r * c
+        loop {
+            // Uniform in (-1, 1) from the top 53 bits.
+            let u = (self.next_u64() >> 11) as f64 * (2.0 / (1u64 << 53) as f64) - 1.0;
+            let v = (self.next_u64() >> 11) as f64 * (2.0 / (1u64 << 53) as f64) - 1.0;
+            let s = u * u + v * v;
+            if s > 0.0 && s < 1.0 {
+                let m = (-2.0 * s.ln() / s).sqrt();
+                self.spare = Some(v * m);
+                return u * m;
+            }
+        }
     }
 }
 
