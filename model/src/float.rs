@@ -160,7 +160,7 @@ fn param(weights: &Weights, graph: &Graph, node: &str, name: &str) -> Result<Vec
         .param(name)
         .map(|p| p.shape.as_slice())
         .unwrap_or_default();
-    if t.shape != want {
+    if t.shape != want || t.data.len() != t.shape.iter().product::<usize>() {
         return Err(err(format!(
             "has shape {:?}, the model expects {want:?}",
             t.shape

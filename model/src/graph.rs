@@ -251,6 +251,14 @@ pub enum GraphError {
         /// The rule broken.
         rule: &'static str,
     },
+    /// A parameter's element count exceeds [`MAX_ELEMENTS`].
+    #[error("parameter `{param}`: shape {shape:?}: the element count must fit in 2^48")]
+    ParamSize {
+        /// The parameter.
+        param: String,
+        /// Its shape.
+        shape: Vec<usize>,
+    },
     /// The graph has no `input` or no `output` node.
     #[error("the graph has no `{0}` node")]
     Missing(&'static str),
@@ -294,6 +302,12 @@ impl Graph {
             if p.name.is_empty() {
                 return Err(GraphError::EmptyName { kind: "parameter" });
             }
+            if element_count(&p.shape).is_none() {
+                return Err(GraphError::ParamSize {
+                    param: p.name.clone(),
+                    shape: p.shape.clone(),
+                });
+            }
             if params.insert(&p.name, &p.shape).is_some() {
                 return Err(GraphError::Duplicate {
                     kind: "parameter",
@@ -312,6 +326,14 @@ impl Graph {
                     kind: "node",
                     name: node.name.clone(),
                 });
+            }
+            if element_count(&node.shape).is_none() {
+                return Err(attr(
+                    node,
+                    "shape",
+                    &node.shape,
+                    "the element count must fit in 2^48",
+                ));
             }
             if node.inputs.len() != node.op.arity() {
                 return Err(GraphError::Arity {
@@ -365,6 +387,18 @@ impl Graph {
         }
         Ok(())
     }
+}
+
+/// Largest element count of one tensor (2^48, far beyond any FPGA model; it keeps
+/// every size computation of later stages far from overflow).
+pub const MAX_ELEMENTS: usize = 1 << 48;
+
+/// The element count of `shape`, if it is at most [`MAX_ELEMENTS`].
+pub fn element_count(shape: &[usize]) -> Option<usize> {
+    shape
+        .iter()
+        .try_fold(1usize, |n, d| n.checked_mul(*d))
+        .filter(|n| *n <= MAX_ELEMENTS)
 }
 
 fn attr(
@@ -677,6 +711,11 @@ mod tests {
             shape: vec![1],
         });
         assert!(matches!(g.validate(), Err(GraphError::UnusedParam { .. })));
+
+        let mut g = mlp();
+        g.nodes[0].shape = vec![1 << 40, 1 << 40];
+        let e = g.validate().unwrap_err().to_string();
+        assert!(e.contains("element count must fit"), "{e}");
 
         let mut g = mlp();
         g.version = 99;
