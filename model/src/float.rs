@@ -160,10 +160,17 @@ fn param(weights: &Weights, graph: &Graph, node: &str, name: &str) -> Result<Vec
         .param(name)
         .map(|p| p.shape.as_slice())
         .unwrap_or_default();
-    if t.shape != want || t.data.len() != t.shape.iter().product::<usize>() {
+    if t.shape != want {
         return Err(err(format!(
             "has shape {:?}, the model expects {want:?}",
             t.shape
+        )));
+    }
+    let n: usize = t.shape.iter().product();
+    if t.data.len() != n {
+        return Err(err(format!(
+            "holds {} elements, its shape {want:?} needs {n}",
+            t.data.len()
         )));
     }
     Ok(t.data.iter().map(|v| f64::from(*v)).collect())
