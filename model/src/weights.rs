@@ -514,6 +514,63 @@ mod tests {
     }
 
     #[test]
+    fn bf16_and_integer_buffers_outside_the_graph() {
+        use safetensors::tensor::TensorView;
+        let g = crate::json::from_json(
+            r#"{"version": 1, "name": "one", "params": [{"name": "fc.weight", "shape": [1, 2]}],
+                "nodes": [{"name": "x", "op": "input", "shape": [1, 2]},
+                          {"name": "fc", "op": "linear", "weight": "fc.weight", "inputs": ["x"], "shape": [1, 1]},
+                          {"name": "y", "op": "output", "inputs": ["fc"], "shape": [1, 1]}]}"#,
+        )
+        .unwrap();
+        let w: Vec<u8> = [1.5f32, -0.25]
+            .iter()
+            .flat_map(|v| half::bf16::from_f32(*v).to_le_bytes())
+            .collect();
+        let ids: Vec<u8> = [0i64, 1].iter().flat_map(|v| v.to_le_bytes()).collect();
+        let views = vec![
+            (
+                "bert.fc.weight",
+                TensorView::new(Dtype::BF16, vec![1, 2], &w).unwrap(),
+            ),
+            (
+                "bert.embeddings.position_ids",
+                TensorView::new(Dtype::I64, vec![1, 2], &ids).unwrap(),
+            ),
+        ];
+        let bytes = safetensors::serialize(views.clone(), None).unwrap();
+        let r = Weights::from_safetensors(&bytes, &g).unwrap();
+        assert_eq!(r.get("fc.weight").unwrap().data, [1.5, -0.25]);
+        assert_eq!(r.ignored(), ["bert.embeddings.position_ids"]);
+
+        let views = vec![(
+            "fc.weight",
+            TensorView::new(Dtype::I64, vec![1, 2], &ids).unwrap(),
+        )];
+        let e = Weights::from_safetensors(&safetensors::serialize(views, None).unwrap(), &g)
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "weights: tensor `fc.weight` has dtype I64, expected F32, F16 or BF16"
+        );
+
+        let nan: Vec<u8> = [1.0f32, f32::NAN]
+            .iter()
+            .flat_map(|v| v.to_le_bytes())
+            .collect();
+        let views = vec![(
+            "fc.weight",
+            TensorView::new(Dtype::F32, vec![1, 2], &nan).unwrap(),
+        )];
+        let e = Weights::from_safetensors(&safetensors::serialize(views, None).unwrap(), &g)
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "weights: tensor `fc.weight` has a non-finite value at element 1"
+        );
+    }
+
+    #[test]
     fn missing_extra_and_wrong_shape_are_named() {
         let g = tiny();
         let w = Weights::synthetic(&g, 3);
