@@ -13,6 +13,24 @@
 //! - [`rng`]: the seeded generator behind synthetic weights and inputs.
 //!
 //! It is *not* a hardware generator: it knows no components, streams or SystemVerilog.
+//!
+//! ```
+//! use model::{float, hf, quant::QuantConfig};
+//!
+//! // bert-tiny from its Hugging Face config, sequences of 8 tokens, synthetic weights.
+//! let (graph, weights) = hf::expand_synthetic(&hf::BertConfig::tiny(), 8, "bert-tiny", 1)?;
+//! // Float reference on a seeded input: every node's output, and its ranges.
+//! let acts = float::run(&graph, &weights, &float::synthetic_inputs(&graph, 2))?;
+//! // 16-bit everywhere, fractional bits from the ranges, 4 lanes on one FFN layer.
+//! let cfg = QuantConfig::from_toml(
+//!     "[default]\nwidth = 16\nfrac = \"auto\"\n\
+//!      [node.\"encoder.layer.0.intermediate.dense\"]\nparallelism = { in = 4, out = 4 }\n",
+//! )?;
+//! let plan = cfg.resolve(&graph, Some(&weights), Some(&acts.ranges()))?;
+//! assert_eq!(plan.tensors["hidden_states"].format.width(), 16);
+//! assert_eq!(plan.parallelism["encoder.layer.0.intermediate.dense"]["out"], 4);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 pub mod erf;
 pub mod float;
