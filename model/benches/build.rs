@@ -1,6 +1,6 @@
 //! Times the model frontend's part of `gen` for bert-base (seq 128) with synthetic
 //! weights: expand the Hugging Face config, validate, draw 85 M weights. Also times
-//! loading `examples/bert-base.json` and a bert-tiny float run.
+//! loading `examples/bert-base.json` and float reference runs of bert-tiny and bert-base.
 //! Run with `cargo bench -p model --bench build`.
 
 use std::path::PathBuf;
@@ -49,4 +49,10 @@ fn main() {
     time("bert-tiny: float reference run", 20, || {
         float::run(&tiny, &w, &x)
     });
+    if let Ok((g, w)) = expand_synthetic(&base, 128, "bert-base", 0) {
+        let x = float::synthetic_inputs(&g, 0);
+        time("bert-base: float reference run (calibration)", 2, || {
+            float::run(&g, &w, &x)
+        });
+    }
 }

@@ -4,7 +4,9 @@
 //! It is the accuracy yardstick for the quantized hardware (per-layer cosine and error
 //! via [`compare`]) and the calibration run behind `frac = "auto"` for activations
 //! ([`Activations::ranges`]). Arithmetic follows the op definitions of
-//! [`crate::graph`] literally: linear and matmul accumulate in `f64` in index order,
+//! [`crate::graph`]: linear and matmul accumulate in `f64` with eight interleaved
+//! partial sums in a fixed order (deterministic, vectorisable; rows are spread over
+//! the available cores, which does not change any result),
 //! softmax subtracts the row maximum before `exp`, layernorm uses the two-pass
 //! population variance plus `eps`, and GELU is the exact erf-based one
 //! ([`crate::erf::gelu`]). Weights are read as stored (`f32`) and widened. It is
@@ -147,7 +149,12 @@ pub fn synthetic_inputs(graph: &Graph, seed: u64) -> BTreeMap<String, Tensor<f64
         .collect()
 }
 
-fn param(weights: &Weights, graph: &Graph, node: &str, name: &str) -> Result<Vec<f64>, FloatError> {
+fn param<'w>(
+    weights: &'w Weights,
+    graph: &Graph,
+    node: &str,
+    name: &str,
+) -> Result<&'w [f32], FloatError> {
     let err = |problem: String| FloatError::Param {
         node: node.to_owned(),
         param: name.to_owned(),
@@ -173,7 +180,11 @@ fn param(weights: &Weights, graph: &Graph, node: &str, name: &str) -> Result<Vec
             t.data.len()
         )));
     }
-    Ok(t.data.iter().map(|v| f64::from(*v)).collect())
+    Ok(&t.data)
+}
+
+fn widen(v: &[f32]) -> Vec<f64> {
+    v.iter().map(|x| f64::from(*x)).collect()
 }
 
 /// Runs `graph` on `inputs` (one tensor per `input` node) with `weights`.
@@ -210,22 +221,16 @@ pub fn run(
             Op::Linear { weight, bias } => {
                 let w = param(weights, graph, &node.name, weight)?;
                 let b = match bias {
-                    Some(b) => Some(param(weights, graph, &node.name, b)?),
+                    Some(b) => Some(widen(param(weights, graph, &node.name, b)?)),
                     None => None,
                 };
-                linear(
-                    &x(0).data,
-                    x(0).last_dim(),
-                    &w,
-                    b.as_deref(),
-                    node.shape.last().copied().unwrap_or(1),
-                )
+                linear(&x(0).data, x(0).last_dim(), w, b.as_deref())
             }
             Op::Matmul { transpose_b } => matmul(x(0), x(1), *transpose_b, &node.shape),
             Op::Softmax { scale } => softmax(&x(0).data, x(0).last_dim(), *scale),
             Op::Layernorm { eps, gamma, beta } => {
-                let g = param(weights, graph, &node.name, gamma)?;
-                let b = param(weights, graph, &node.name, beta)?;
+                let g = widen(param(weights, graph, &node.name, gamma)?);
+                let b = widen(param(weights, graph, &node.name, beta)?);
                 layernorm(&x(0).data, &g, &b, *eps)
             }
             Op::Gelu => x(0).data.iter().map(|v| erf::gelu(*v)).collect(),
@@ -280,45 +285,96 @@ pub fn run(
     })
 }
 
-/// `y[r][o] = Σ_i x[r][i]·w[o][i] + b[o]`.
-fn linear(x: &[f64], d_in: usize, w: &[f64], b: Option<&[f64]>, d_out: usize) -> Vec<f64> {
-    let mut y = Vec::with_capacity(x.len() / d_in.max(1) * d_out);
-    for row in x.chunks_exact(d_in) {
-        for o in 0..d_out {
-            let wo = &w[o * d_in..(o + 1) * d_in];
-            let acc: f64 = row.iter().zip(wo).map(|(a, b)| a * b).sum();
-            y.push(acc + b.map_or(0.0, |b| b[o]));
+/// `Σ a[i]·w[i]` with eight interleaved partial sums (lane `i mod 8`) combined in a
+/// fixed tree, then the tail: a fixed order, so results are deterministic, and one the
+/// compiler vectorises.
+fn dot<W: Copy + Into<f64>>(a: &[f64], w: &[W]) -> f64 {
+    let mut acc = [0.0f64; 8];
+    let (ca, cw) = (a.chunks_exact(8), w.chunks_exact(8));
+    let tail: f64 = ca
+        .remainder()
+        .iter()
+        .zip(cw.remainder())
+        .map(|(x, y)| x * (*y).into())
+        .sum();
+    for (x, y) in ca.zip(cw) {
+        for i in 0..8 {
+            acc[i] += x[i] * y[i].into();
         }
     }
+    ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7])) + tail
+}
+
+/// Fills `y` (rows of `width` outputs) with `row(r, out)` for each row `r`, the rows
+/// split across the available cores (each output is computed the same way whatever
+/// the split).
+fn par_rows(y: &mut [f64], width: usize, row: impl Fn(usize, &mut [f64]) + Sync) {
+    let rows = y.len() / width.max(1);
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(rows.div_ceil(4).max(1));
+    if threads <= 1 || y.len() < 1 << 14 {
+        for (r, out) in y.chunks_exact_mut(width).enumerate() {
+            row(r, out);
+        }
+        return;
+    }
+    let per = rows.div_ceil(threads);
+    std::thread::scope(|s| {
+        for (t, block) in y.chunks_mut(per * width).enumerate() {
+            let row = &row;
+            s.spawn(move || {
+                for (i, out) in block.chunks_exact_mut(width).enumerate() {
+                    row(t * per + i, out);
+                }
+            });
+        }
+    });
+}
+
+/// `y[r][o] = Σ_i x[r][i]·w[o][i] + b[o]`.
+fn linear(x: &[f64], d_in: usize, w: &[f32], b: Option<&[f64]>) -> Vec<f64> {
+    let d_out = w.len() / d_in.max(1);
+    let mut y = vec![0.0; x.len() / d_in.max(1) * d_out];
+    par_rows(&mut y, d_out, |r, out| {
+        let row = &x[r * d_in..(r + 1) * d_in];
+        for (o, v) in out.iter_mut().enumerate() {
+            *v = dot(row, &w[o * d_in..(o + 1) * d_in]) + b.map_or(0.0, |b| b[o]);
+        }
+    });
     y
 }
 
-/// Batched `a·b` or `a·bᵀ`.
+/// Batched `a·b` or `a·bᵀ` (`b` is transposed once so every product is a row dot).
 fn matmul(a: &Tensor<f64>, b: &Tensor<f64>, transpose_b: bool, out_shape: &[usize]) -> Vec<f64> {
     let r = a.shape.len();
     let (m, k) = (a.shape[r - 2], a.shape[r - 1]);
     let n = out_shape[r - 1];
     let batch: usize = a.shape[..r - 2].iter().product();
-    let mut y = Vec::with_capacity(batch * m * n);
-    for bt in 0..batch {
-        let ab = &a.data[bt * m * k..(bt + 1) * m * k];
-        let bb = &b.data[bt * k * n..(bt + 1) * k * n];
-        for i in 0..m {
-            for j in 0..n {
-                let acc: f64 = (0..k)
-                    .map(|t| {
-                        ab[i * k + t]
-                            * if transpose_b {
-                                bb[j * k + t]
-                            } else {
-                                bb[t * n + j]
-                            }
-                    })
-                    .sum();
-                y.push(acc);
+    // bt[batch][j][t] = b as [n, k] rows.
+    let bt: std::borrow::Cow<'_, [f64]> = if transpose_b {
+        std::borrow::Cow::Borrowed(&b.data)
+    } else {
+        let mut t = vec![0.0; b.data.len()];
+        for bi in 0..batch {
+            let (src, dst) = (&b.data[bi * k * n..], &mut t[bi * k * n..]);
+            for kk in 0..k {
+                for j in 0..n {
+                    dst[j * k + kk] = src[kk * n + j];
+                }
             }
         }
-    }
+        std::borrow::Cow::Owned(t)
+    };
+    let mut y = vec![0.0; batch * m * n];
+    par_rows(&mut y, n, |row, out| {
+        let bi = row / m.max(1);
+        let arow = &a.data[row * k..(row + 1) * k];
+        for (j, v) in out.iter_mut().enumerate() {
+            let off = (bi * n + j) * k;
+            *v = dot(arow, &bt[off..off + k]);
+        }
+    });
     y
 }
 
@@ -454,6 +510,26 @@ mod tests {
             run(&g, &w, &BTreeMap::new()),
             Err(FloatError::MissingInput { .. })
         ));
+    }
+
+    #[test]
+    fn threaded_linear_matches_plain_loops() {
+        let (rows, d_in, d_out) = (300, 67, 129); // odd sizes: tails and uneven splits
+        let mut rng = Rng::new(4);
+        let x: Vec<f64> = (0..rows * d_in).map(|_| rng.normal()).collect();
+        let w: Vec<f32> = (0..d_out * d_in).map(|_| rng.normal() as f32).collect();
+        let b: Vec<f64> = (0..d_out).map(|_| rng.normal()).collect();
+        let y = linear(&x, d_in, &w, Some(&b));
+        assert_eq!(y, linear(&x, d_in, &w, Some(&b)));
+        for r in 0..rows {
+            for o in 0..d_out {
+                let want: f64 = (0..d_in)
+                    .map(|i| x[r * d_in + i] * f64::from(w[o * d_in + i]))
+                    .sum::<f64>()
+                    + b[o];
+                assert!((y[r * d_out + o] - want).abs() < 1e-12, "row {r} out {o}");
+            }
+        }
     }
 
     #[test]
