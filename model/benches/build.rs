@@ -49,6 +49,10 @@ fn main() {
     time("bert-tiny: float reference run", 20, || {
         float::run(&tiny, &w, &x)
     });
+    let xs: Vec<f64> = (0..1_000_000).map(|i| (i as f64 / 1e5) - 5.0).collect();
+    time("erf-based GELU, 1 M values in [-5, 5)", 5, || {
+        xs.iter().map(|x| model::erf::gelu(*x)).sum::<f64>()
+    });
     if let Ok((g, w)) = expand_synthetic(&base, 128, "bert-base", 0) {
         let x = float::synthetic_inputs(&g, 0);
         time("bert-base: float reference run (calibration)", 2, || {
