@@ -184,6 +184,22 @@ pub struct TensorQuant {
     pub range: Option<f64>,
 }
 
+impl TensorQuant {
+    /// The raw code of `x` in this format, with this rounding and overflow (the same
+    /// conversion golden and the ROM contents use).
+    ///
+    /// # Errors
+    /// [`golden::FixedError::NotFinite`] for NaN or infinity.
+    pub fn quantize(&self, x: f64) -> Result<i128, golden::FixedError> {
+        self.format.from_f64(x, self.rounding, self.overflow)
+    }
+
+    /// The real value of raw code `raw`.
+    pub fn dequantize(&self, raw: i128) -> f64 {
+        self.format.to_f64(raw)
+    }
+}
+
 /// Formats for every tensor and lanes for every node of a graph.
 #[derive(Clone, Debug, PartialEq)]
 pub struct QuantPlan {
@@ -609,6 +625,18 @@ overflow = "SAT_SYM"
             q
         );
         assert_eq!(plan.tensors.len(), g.nodes.len() + g.params.len());
+        // "auto" weights round-trip within half an LSB, without saturating.
+        for (name, t) in w.iter() {
+            let tq = plan.tensors[name];
+            let lsb = tq.dequantize(1);
+            for v in &t.data {
+                let back = tq.dequantize(tq.quantize(f64::from(*v)).unwrap());
+                assert!(
+                    (back - f64::from(*v)).abs() <= lsb / 2.0,
+                    "{name}: {v} -> {back}"
+                );
+            }
+        }
         // Without calibration, "auto" activations are an error naming the tensor.
         let e = cfg.resolve(&g, Some(&w), None).unwrap_err().to_string();
         assert_eq!(
