@@ -1,0 +1,701 @@
+//! The quantization and parallelism config (TOML) and its resolution against a graph.
+//!
+//! ```toml
+//! [default]                 # every key optional; shown with the built-in defaults
+//! width = 16
+//! frac = "auto"             # an integer, or "auto": from the tensor's range
+//! rounding = "RND"          # golden::Rounding names: TRN, TRN_ZERO, RND, RND_ZERO, RND_MIN_INF, RND_INF, RND_CONV
+//! overflow = "SAT"          # golden::Overflow names: WRAP, SAT, SAT_ZERO, SAT_SYM
+//! parallelism = 1
+//!
+//! [node."encoder.layer.0.intermediate.dense"]   # the node's output tensor and lanes
+//! width = 12
+//! parallelism = { in = 8, out = 4 }             # or one integer for every dimension
+//!
+//! [tensor."encoder.layer.0.intermediate.dense.weight"]   # a parameter or node output
+//! width = 8
+//! frac = "auto"
+//! ```
+//!
+//! Resolution gives every tensor (each node's output and each parameter) a signed
+//! [`Format`], a rounding and an overflow mode, and every node its lanes per
+//! dimension. Precedence, per key: `[tensor.T]`, then `[node.N]` (for `N`'s output),
+//! then `[default]`. The data-movement nodes (`reshape`, `split_heads`, `merge_heads`,
+//! `output`) inherit their input's resolution unless a node or tensor section names
+//! them, so they never need a cast. `frac = "auto"` picks the largest fractional width
+//! at which the tensor's maximum magnitude still fits: weights from their values,
+//! activations from calibration ranges ([`crate::float::Activations::ranges`]).
+//!
+//! Parallelism keys per op: `linear` has `in` (divides the input features) and `out`
+//! (divides the output features); `matmul` has `k` (the inner dimension) and `n` (the
+//! output columns); every other op has `lanes` (divides the output's last axis). An
+//! integer sets every key of the op. This module decides formats and lane counts only;
+//! mapping them onto components is the generator's job.
+
+use std::collections::BTreeMap;
+
+use golden::{Format, Overflow, Rounding};
+use thiserror::Error;
+
+use crate::graph::{Graph, Node, Op};
+use crate::weights::Weights;
+
+/// Why a quantization config is invalid for a graph.
+#[derive(Debug, Error)]
+pub enum QuantError {
+    /// The text is not TOML.
+    #[error("quant config: {0}")]
+    Toml(String),
+    /// A key has a wrong value, or is not a key of its section.
+    #[error("quant config [{section}] {key} = {value}: {rule}")]
+    Key {
+        /// `default`, `node."name"` or `tensor."name"`.
+        section: String,
+        /// The key.
+        key: String,
+        /// The value, printed.
+        value: String,
+        /// The rule broken.
+        rule: String,
+    },
+    /// A `[node.N]` section names no node of the graph.
+    #[error("quant config [node.\"{name}\"]: the model has no node `{name}`")]
+    UnknownNode {
+        /// The name given.
+        name: String,
+    },
+    /// A `[tensor.T]` section names no parameter or node output.
+    #[error(
+        "quant config [tensor.\"{name}\"]: the model has no tensor (parameter or node output) `{name}`"
+    )]
+    UnknownTensor {
+        /// The name given.
+        name: String,
+    },
+    /// A lane count does not divide the dimension it parallelises.
+    #[error(
+        "quant config: node `{node}`: parallelism.{key} = {lanes} (from [{section}]) does not divide {what} {size}"
+    )]
+    Parallelism {
+        /// The node.
+        node: String,
+        /// The dimension key (`in`, `out`, `k`, `n`, `lanes`).
+        key: &'static str,
+        /// The lane count.
+        lanes: usize,
+        /// The section it came from.
+        section: String,
+        /// The dimension's meaning.
+        what: &'static str,
+        /// The dimension's size.
+        size: usize,
+    },
+    /// `frac = "auto"` for a tensor without a known range.
+    #[error("quant config: tensor `{tensor}`: frac = \"auto\" needs its range, but {why}")]
+    NoRange {
+        /// The tensor.
+        tensor: String,
+        /// Why no range is known.
+        why: &'static str,
+    },
+}
+
+/// A fractional width: fixed, or chosen from the tensor's range.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Frac {
+    /// Exactly this many fractional bits.
+    Bits(i32),
+    /// The largest fractional width at which the tensor's range fits.
+    Auto,
+}
+
+/// Lanes for a node: one count for every dimension, or per dimension key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ParallelismSpec {
+    /// Every dimension key of the op gets this count.
+    All(usize),
+    /// Per key (`in`, `out`, `k`, `n`, `lanes`); missing keys take the default.
+    Dims(BTreeMap<String, usize>),
+}
+
+/// The keys a section may set; `None` means "not set here".
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Spec {
+    /// Total bits.
+    pub width: Option<u32>,
+    /// Fractional bits.
+    pub frac: Option<Frac>,
+    /// Rounding of the cast that produces the tensor.
+    pub rounding: Option<Rounding>,
+    /// Overflow handling of that cast.
+    pub overflow: Option<Overflow>,
+    /// Lanes (`[default]` and `[node.N]` only).
+    pub parallelism: Option<ParallelismSpec>,
+}
+
+impl Spec {
+    /// Whether the section sets any of width, frac, rounding or overflow.
+    pub fn sets_format(&self) -> bool {
+        self.width.is_some()
+            || self.frac.is_some()
+            || self.rounding.is_some()
+            || self.overflow.is_some()
+    }
+}
+
+/// A parsed config: the default and the overrides, not yet checked against a graph.
+#[derive(Clone, Debug, PartialEq)]
+pub struct QuantConfig {
+    /// `[default]`, with the built-in defaults filled in.
+    pub default: Spec,
+    /// `[node."N"]` sections.
+    pub nodes: BTreeMap<String, Spec>,
+    /// `[tensor."T"]` sections.
+    pub tensors: BTreeMap<String, Spec>,
+}
+
+impl Default for QuantConfig {
+    /// 16 bits, `frac = "auto"`, `RND`, `SAT`, parallelism 1, no overrides.
+    fn default() -> Self {
+        QuantConfig {
+            default: Spec {
+                width: Some(16),
+                frac: Some(Frac::Auto),
+                rounding: Some(Rounding::Rnd),
+                overflow: Some(Overflow::Sat),
+                parallelism: Some(ParallelismSpec::All(1)),
+            },
+            nodes: BTreeMap::new(),
+            tensors: BTreeMap::new(),
+        }
+    }
+}
+
+/// The resolved quantization of one tensor.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TensorQuant {
+    /// Signed fixed-point format.
+    pub format: Format,
+    /// Rounding of the cast producing it.
+    pub rounding: Rounding,
+    /// Overflow handling of that cast.
+    pub overflow: Overflow,
+    /// The maximum magnitude used for `frac = "auto"`, if that was asked for.
+    pub range: Option<f64>,
+}
+
+impl TensorQuant {
+    /// The raw code of `x` in this format, with this rounding and overflow (the same
+    /// conversion golden and the ROM contents use).
+    ///
+    /// # Errors
+    /// [`golden::FixedError::NotFinite`] for NaN or infinity.
+    pub fn quantize(&self, x: f64) -> Result<i128, golden::FixedError> {
+        self.format.from_f64(x, self.rounding, self.overflow)
+    }
+
+    /// The real value of raw code `raw`.
+    pub fn dequantize(&self, raw: i128) -> f64 {
+        self.format.to_f64(raw)
+    }
+}
+
+/// Formats for every tensor and lanes for every node of a graph.
+#[derive(Clone, Debug, PartialEq)]
+pub struct QuantPlan {
+    /// By tensor name (node outputs and parameters).
+    pub tensors: BTreeMap<String, TensorQuant>,
+    /// By node name: dimension key → lanes.
+    pub parallelism: BTreeMap<String, BTreeMap<&'static str, usize>>,
+}
+
+fn key_err(
+    section: &str,
+    key: &str,
+    value: impl std::fmt::Display,
+    rule: impl Into<String>,
+) -> QuantError {
+    QuantError::Key {
+        section: section.to_owned(),
+        key: key.to_owned(),
+        value: value.to_string(),
+        rule: rule.into(),
+    }
+}
+
+fn parse_spec(section: &str, value: &toml::Value, allow_par: bool) -> Result<Spec, QuantError> {
+    let table = value
+        .as_table()
+        .ok_or_else(|| key_err(section, "", value, "must be a table"))?;
+    let mut spec = Spec::default();
+    for (key, v) in table {
+        let bad = |rule: &str| key_err(section, key, v, rule);
+        match key.as_str() {
+            "width" => {
+                let w = v.as_integer().ok_or_else(|| bad("must be an integer"))?;
+                let w = u32::try_from(w)
+                    .ok()
+                    .filter(|w| (1..=Format::MAX_SIGNED_WIDTH).contains(w))
+                    .ok_or_else(|| bad("out of range 1..=128"))?;
+                spec.width = Some(w);
+            }
+            "frac" => {
+                spec.frac = Some(match v {
+                    toml::Value::String(s) if s == "auto" => Frac::Auto,
+                    toml::Value::Integer(f) => Frac::Bits(
+                        i32::try_from(*f)
+                            .ok()
+                            .filter(|f| (Format::MIN_FRAC..=Format::MAX_FRAC).contains(f))
+                            .ok_or_else(|| bad("out of range -128..=256"))?,
+                    ),
+                    _ => return Err(bad("must be an integer or \"auto\"")),
+                });
+            }
+            "rounding" => {
+                let s = v.as_str().ok_or_else(|| bad("must be a string"))?;
+                spec.rounding = Some(
+                    s.parse()
+                        .map_err(|e: golden::FixedError| bad(&e.to_string()))?,
+                );
+            }
+            "overflow" => {
+                let s = v.as_str().ok_or_else(|| bad("must be a string"))?;
+                spec.overflow = Some(
+                    s.parse()
+                        .map_err(|e: golden::FixedError| bad(&e.to_string()))?,
+                );
+            }
+            "parallelism" if allow_par => {
+                let lanes = |v: &toml::Value| {
+                    v.as_integer()
+                        .and_then(|p| usize::try_from(p).ok())
+                        .filter(|p| *p >= 1)
+                        .ok_or_else(|| bad("lane counts must be integers ≥ 1"))
+                };
+                spec.parallelism = Some(match v {
+                    toml::Value::Table(t) => ParallelismSpec::Dims(
+                        t.iter()
+                            .map(|(k, v)| Ok((k.clone(), lanes(v)?)))
+                            .collect::<Result<_, QuantError>>()?,
+                    ),
+                    _ => ParallelismSpec::All(lanes(v)?),
+                });
+            }
+            _ => {
+                let keys = if allow_par {
+                    "width, frac, rounding, overflow, parallelism"
+                } else {
+                    "width, frac, rounding, overflow"
+                };
+                return Err(bad(&format!("unknown key (expected one of {keys})")));
+            }
+        }
+    }
+    Ok(spec)
+}
+
+impl QuantConfig {
+    /// Parses a TOML config; keys missing from `[default]` take the built-in defaults.
+    ///
+    /// # Errors
+    /// [`QuantError::Toml`] for malformed TOML, [`QuantError::Key`] for an unknown
+    /// section or key or an invalid value.
+    pub fn from_toml(text: &str) -> Result<QuantConfig, QuantError> {
+        let table: toml::Table =
+            toml::from_str(text).map_err(|e| QuantError::Toml(e.to_string()))?;
+        let mut cfg = QuantConfig::default();
+        for (section, value) in &table {
+            match section.as_str() {
+                "default" => {
+                    let d = parse_spec("default", value, true)?;
+                    let def = &mut cfg.default;
+                    def.width = d.width.or(def.width);
+                    def.frac = d.frac.or(def.frac);
+                    def.rounding = d.rounding.or(def.rounding);
+                    def.overflow = d.overflow.or(def.overflow);
+                    def.parallelism = d.parallelism.or(def.parallelism.take());
+                }
+                "node" | "tensor" => {
+                    let t = value.as_table().ok_or_else(|| {
+                        key_err(section, "", value, "must be a table of named sections")
+                    })?;
+                    for (name, spec) in t {
+                        let sec = format!("{section}.\"{name}\"");
+                        let spec = parse_spec(&sec, spec, section == "node")?;
+                        if section == "node" {
+                            cfg.nodes.insert(name.clone(), spec);
+                        } else {
+                            cfg.tensors.insert(name.clone(), spec);
+                        }
+                    }
+                }
+                other => {
+                    return Err(key_err(
+                        other,
+                        "",
+                        "…",
+                        "unknown section (expected default, node, tensor)",
+                    ));
+                }
+            }
+        }
+        Ok(cfg)
+    }
+
+    /// Resolves every tensor's format and every node's lanes for `graph`.
+    /// `weights` give the ranges of parameters, `calibration` (node name → maximum
+    /// magnitude, from a float run) those of activations; either is only needed for
+    /// tensors whose `frac` is `"auto"`.
+    ///
+    /// # Errors
+    /// Unknown node or tensor names, a lane count not dividing its dimension, an
+    /// unknown parallelism key, or `"auto"` without a range.
+    pub fn resolve(
+        &self,
+        graph: &Graph,
+        weights: Option<&Weights>,
+        calibration: Option<&BTreeMap<String, f64>>,
+    ) -> Result<QuantPlan, QuantError> {
+        for name in self.nodes.keys() {
+            if graph.node(name).is_none() {
+                return Err(QuantError::UnknownNode { name: name.clone() });
+            }
+        }
+        for name in self.tensors.keys() {
+            if graph.node(name).is_none() && graph.param(name).is_none() {
+                return Err(QuantError::UnknownTensor { name: name.clone() });
+            }
+        }
+        let mut plan = QuantPlan {
+            tensors: BTreeMap::new(),
+            parallelism: BTreeMap::new(),
+        };
+        for p in &graph.params {
+            let range = || {
+                weights
+                    .and_then(|w| w.get(&p.name))
+                    .map(|t| t.max_abs())
+                    .ok_or(QuantError::NoRange {
+                        tensor: p.name.clone(),
+                        why: "no weights were given for it",
+                    })
+            };
+            let specs = [self.tensors.get(&p.name), None];
+            plan.tensors
+                .insert(p.name.clone(), self.tensor_quant(&p.name, specs, range)?);
+        }
+        for node in &graph.nodes {
+            let specs = [self.tensors.get(&node.name), self.nodes.get(&node.name)];
+            let moves_data = matches!(
+                node.op,
+                Op::Reshape | Op::SplitHeads { .. } | Op::MergeHeads | Op::Output
+            );
+            let inherited = node
+                .inputs
+                .first()
+                .and_then(|i| plan.tensors.get(i))
+                .copied();
+            let tq = match inherited {
+                Some(tq) if moves_data && !specs.iter().flatten().any(|s| s.sets_format()) => tq,
+                _ => {
+                    let range = || {
+                        calibration.and_then(|c| c.get(&node.name)).copied().ok_or(
+                            QuantError::NoRange {
+                                tensor: node.name.clone(),
+                                why: if calibration.is_none() {
+                                    "no calibration run was given"
+                                } else {
+                                    "the calibration run has no value for it"
+                                },
+                            },
+                        )
+                    };
+                    self.tensor_quant(&node.name, specs, range)?
+                }
+            };
+            plan.tensors.insert(node.name.clone(), tq);
+            plan.parallelism
+                .insert(node.name.clone(), self.lanes(graph, node)?);
+        }
+        Ok(plan)
+    }
+
+    fn tensor_quant(
+        &self,
+        name: &str,
+        specs: [Option<&Spec>; 2],
+        range: impl Fn() -> Result<f64, QuantError>,
+    ) -> Result<TensorQuant, QuantError> {
+        let pick = |f: &dyn Fn(&Spec) -> bool| {
+            specs
+                .iter()
+                .flatten()
+                .copied()
+                .find(|s| f(s))
+                .unwrap_or(&self.default)
+        };
+        let width = pick(&|s| s.width.is_some()).width.unwrap_or(16);
+        let frac = pick(&|s| s.frac.is_some()).frac.unwrap_or(Frac::Auto);
+        let rounding = pick(&|s| s.rounding.is_some()).rounding.unwrap_or_default();
+        let overflow = pick(&|s| s.overflow.is_some()).overflow.unwrap_or_default();
+        let (frac, range) = match frac {
+            Frac::Bits(f) => (f, None),
+            Frac::Auto => {
+                let r = range()?;
+                (auto_frac(r, width), Some(r))
+            }
+        };
+        let format = Format::signed(width, frac)
+            .map_err(|e| key_err(&format!("tensor.\"{name}\""), "frac", frac, e.to_string()))?;
+        Ok(TensorQuant {
+            format,
+            rounding,
+            overflow,
+            range,
+        })
+    }
+
+    fn lanes(
+        &self,
+        graph: &Graph,
+        node: &Node,
+    ) -> Result<BTreeMap<&'static str, usize>, QuantError> {
+        let in_shape = node
+            .inputs
+            .first()
+            .and_then(|i| graph.node(i))
+            .map(|n| n.shape.as_slice())
+            .unwrap_or_default();
+        let last = |s: &[usize]| s.last().copied().unwrap_or(1);
+        let dims: Vec<(&'static str, &'static str, usize)> = match &node.op {
+            Op::Linear { .. } => vec![
+                ("in", "the input features", last(in_shape)),
+                ("out", "the output features", last(&node.shape)),
+            ],
+            Op::Matmul { .. } => vec![
+                ("k", "the inner dimension", last(in_shape)),
+                ("n", "the output columns", last(&node.shape)),
+            ],
+            _ => vec![("lanes", "the output's last axis", last(&node.shape))],
+        };
+        let node_spec = self
+            .nodes
+            .get(&node.name)
+            .and_then(|s| s.parallelism.as_ref());
+        let node_section = format!("node.\"{}\"", node.name);
+        if let Some(ParallelismSpec::Dims(m)) = node_spec
+            && let Some(k) = m.keys().find(|k| !dims.iter().any(|d| d.0 == k.as_str()))
+        {
+            let keys: Vec<&str> = dims.iter().map(|d| d.0).collect();
+            return Err(key_err(
+                &node_section,
+                &format!("parallelism.{k}"),
+                m[k],
+                format!(
+                    "a {} node has parallelism keys {}",
+                    node.op.kind(),
+                    keys.join(", ")
+                ),
+            ));
+        }
+        let mut out = BTreeMap::new();
+        for (key, what, size) in dims {
+            let from = |spec: Option<&ParallelismSpec>| match spec {
+                Some(ParallelismSpec::All(p)) => Some(*p),
+                Some(ParallelismSpec::Dims(m)) => m.get(key).copied(),
+                None => None,
+            };
+            let (lanes, section) = match from(node_spec) {
+                Some(p) => (p, node_section.clone()),
+                None => (
+                    from(self.default.parallelism.as_ref()).unwrap_or(1),
+                    "default".to_owned(),
+                ),
+            };
+            if !size.is_multiple_of(lanes) {
+                return Err(QuantError::Parallelism {
+                    node: node.name.clone(),
+                    key,
+                    lanes,
+                    section,
+                    what,
+                    size,
+                });
+            }
+            out.insert(key, lanes);
+        }
+        Ok(out)
+    }
+}
+
+/// The largest fractional width at which `max_abs` rounds to at most the largest
+/// signed `width`-bit code, clamped to the limits of [`Format`]. A zero (or
+/// non-finite) range gives `width − 1` (the range ±1).
+pub fn auto_frac(max_abs: f64, width: u32) -> i32 {
+    let w = width.clamp(1, Format::MAX_SIGNED_WIDTH) as i32;
+    if !(max_abs.is_finite() && max_abs > 0.0) {
+        return w - 1;
+    }
+    let max_code = 2f64.powi(w - 1) - 1.0;
+    let fits = |f: i32| (max_abs * 2f64.powi(f)).round() <= max_code.max(0.0);
+    let mut f = (w - 1 - max_abs.log2().ceil() as i32).clamp(Format::MIN_FRAC, Format::MAX_FRAC);
+    while f > Format::MIN_FRAC && !fits(f) {
+        f -= 1;
+    }
+    while f < Format::MAX_FRAC && fits(f + 1) {
+        f += 1;
+    }
+    f
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::float;
+    use crate::hf::{BertConfig, expand};
+
+    #[test]
+    fn auto_frac_fits_the_range() {
+        assert_eq!(auto_frac(1.0, 8), 6); // 1.0 * 64 = 64 <= 127; 1.0 * 128 > 127
+        assert_eq!(auto_frac(0.99, 8), 7); // round(126.7) = 127
+        assert_eq!(auto_frac(3.5, 16), 13);
+        assert_eq!(auto_frac(0.0, 16), 15);
+        assert_eq!(auto_frac(0.02, 8), 12);
+        for (r, w) in [(1e-3, 16), (123.4, 12), (7.9, 4)] {
+            let f = auto_frac(r, w);
+            let max = (1i64 << (w - 1)) - 1;
+            assert!((r * 2f64.powi(f)).round() as i64 <= max);
+            assert!((r * 2f64.powi(f + 1)).round() as i64 > max);
+        }
+    }
+
+    const CFG: &str = r#"
+[default]
+width = 16
+frac = "auto"
+parallelism = 2
+
+[node."encoder.layer.0.intermediate.dense"]
+width = 12
+frac = 6
+rounding = "rnd_conv"
+parallelism = { in = 8, out = 4 }
+
+[tensor."encoder.layer.0.intermediate.dense.weight"]
+width = 8
+overflow = "SAT_SYM"
+"#;
+
+    #[test]
+    fn resolves_bert_tiny() {
+        let g = expand(&BertConfig::tiny(), 8, "bert-tiny").unwrap();
+        let w = Weights::synthetic(&g, 1);
+        let act = float::run(&g, &w, &float::synthetic_inputs(&g, 2)).unwrap();
+        let cfg = QuantConfig::from_toml(CFG).unwrap();
+        let plan = cfg.resolve(&g, Some(&w), Some(&act.ranges())).unwrap();
+        let ffn = &plan.tensors["encoder.layer.0.intermediate.dense"];
+        assert_eq!(
+            (ffn.format.to_string(), ffn.rounding),
+            ("s12.6".into(), Rounding::RndConv)
+        );
+        let wq = &plan.tensors["encoder.layer.0.intermediate.dense.weight"];
+        assert_eq!(wq.format.width(), 8);
+        assert_eq!(wq.overflow, Overflow::SatSym);
+        assert_eq!(
+            wq.format.frac(),
+            auto_frac(
+                w.get("encoder.layer.0.intermediate.dense.weight")
+                    .unwrap()
+                    .max_abs(),
+                8
+            )
+        );
+        assert_eq!(
+            plan.parallelism["encoder.layer.0.intermediate.dense"],
+            BTreeMap::from([("in", 8), ("out", 4)])
+        );
+        assert_eq!(
+            plan.parallelism["encoder.layer.0.attention.self.scores"],
+            BTreeMap::from([("k", 2), ("n", 2)])
+        );
+        // Head reshapes inherit their input's format.
+        let q = plan.tensors["encoder.layer.0.attention.self.query"];
+        assert_eq!(
+            plan.tensors["encoder.layer.0.attention.self.query.heads"],
+            q
+        );
+        assert_eq!(plan.tensors.len(), g.nodes.len() + g.params.len());
+        // "auto" weights round-trip within half an LSB, without saturating.
+        for (name, t) in w.iter() {
+            let tq = plan.tensors[name];
+            let lsb = tq.dequantize(1);
+            for v in &t.data {
+                let back = tq.dequantize(tq.quantize(f64::from(*v)).unwrap());
+                assert!(
+                    (back - f64::from(*v)).abs() <= lsb / 2.0,
+                    "{name}: {v} -> {back}"
+                );
+            }
+        }
+        // Without calibration, "auto" activations are an error naming the tensor.
+        let e = cfg.resolve(&g, Some(&w), None).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "quant config: tensor `hidden_states`: frac = \"auto\" needs its range, but no calibration run was given"
+        );
+    }
+
+    #[test]
+    fn errors_name_node_and_key() {
+        let g = expand(&BertConfig::tiny(), 8, "bert-tiny").unwrap();
+        let err = |text: &str| {
+            QuantConfig::from_toml(text)
+                .and_then(|c| c.resolve(&g, None, None))
+                .unwrap_err()
+                .to_string()
+        };
+        let base = "[default]\nfrac = 8\n";
+        assert_eq!(
+            err(&format!(
+                "{base}[node.\"encoder.layer.9.output.dense\"]\nwidth = 8\n"
+            )),
+            "quant config [node.\"encoder.layer.9.output.dense\"]: the model has no node `encoder.layer.9.output.dense`"
+        );
+        assert_eq!(
+            err(&format!(
+                "{base}[node.\"encoder.layer.0.output.dense\"]\nfrac = 300\n"
+            )),
+            "quant config [node.\"encoder.layer.0.output.dense\"] frac = 300: out of range -128..=256"
+        );
+        assert_eq!(
+            err(&format!(
+                "{base}[node.\"encoder.layer.0.output.dense\"]\nparallelism = {{ in = 3 }}\n"
+            )),
+            "quant config: node `encoder.layer.0.output.dense`: parallelism.in = 3 (from [node.\"encoder.layer.0.output.dense\"]) does not divide the input features 128"
+        );
+        assert_eq!(
+            err("[default]\nfrac = 8\nparallelism = 3\n"),
+            "quant config: node `hidden_states`: parallelism.lanes = 3 (from [default]) does not divide the output's last axis 64"
+        );
+        assert!(
+            err(&format!(
+                "{base}[node.\"encoder.layer.0.output.dense\"]\nparallelism = {{ k = 2 }}\n"
+            ))
+            .contains("parallelism.k = 2: a linear node has parallelism keys in, out")
+        );
+        assert!(
+            err("[default]\nrounding = \"nearest\"\n")
+                .starts_with("quant config [default] rounding = \"nearest\": ")
+        );
+        assert!(err("[default]\nwidht = 8\n").contains("widht = 8: unknown key"));
+        assert!(
+            err("[tensor.\"nope\"]\nwidth = 8\n")
+                .contains("no tensor (parameter or node output) `nope`")
+        );
+        assert!(
+            err("[tensor.\"encoder.layer.0.output.dense.weight\"]\nparallelism = 2\n")
+                .contains("unknown key")
+        );
+        assert!(err("[default\n").starts_with("quant config: "));
+    }
+}
