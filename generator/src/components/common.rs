@@ -203,3 +203,18 @@ pub fn lanewise_tensors(
         })
         .collect()
 }
+
+/// Checks that parameter `lanes` divides parameter `size` (a tensor dimension streamed
+/// `lanes` elements per beat); the error names `lanes`, its value and `size`.
+pub fn divides(component: &str, p: &Params, lanes: &str, size: &str) -> Result<(), GenError> {
+    if p.get(size) % p.get(lanes) == 0 {
+        Ok(())
+    } else {
+        Err(rule(
+            component,
+            lanes,
+            p,
+            format!("must divide {size}={}", p.get(size)),
+        ))
+    }
+}

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use golden::layernorm::{LayerNormConfig, LayerNormWidths};
 use golden::{Format, Overflow, Rounding};
 
-use super::common::{format_of, rule};
+use super::common::{divides, format_of, rule};
 use crate::component::{AccuracyBound, Component, Instance, MemDef, StreamDef, TensorDef, Timing};
 use crate::error::GenError;
 use crate::params::{ParamSpec, Params};
@@ -82,14 +82,7 @@ impl Component for LayerNorm {
     fn elaborate(&self, p: &Params) -> Result<Box<dyn Instance>, GenError> {
         let n = self.name();
         let (size, par) = (p.get_usize("SIZE"), p.get_usize("PARALLELISM"));
-        if size % par != 0 {
-            return Err(rule(
-                n,
-                "PARALLELISM",
-                p,
-                format!("must divide SIZE={size}"),
-            ));
-        }
+        divides(n, p, "PARALLELISM", "SIZE")?;
         if p.get("TABLE_BITS") > p.get("RSQRT_FRAC_WIDTH") {
             return Err(rule(
                 n,

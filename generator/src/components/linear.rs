@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use golden::Format;
 use golden::linear::LinearFormats;
 
-use super::common::{clog2, format_of, rule};
+use super::common::{clog2, divides, format_of, rule};
 use crate::component::{Component, Instance, MemDef, StreamDef, TensorDef, Timing};
 use crate::error::GenError;
 use crate::params::{ParamSpec, Params};
@@ -73,22 +73,8 @@ impl Component for Linear {
             p.get_usize("IN_PARALLELISM"),
             p.get_usize("OUT_PARALLELISM"),
         );
-        if in_size % pi != 0 {
-            return Err(rule(
-                n,
-                "IN_PARALLELISM",
-                p,
-                format!("must divide IN_SIZE={in_size}"),
-            ));
-        }
-        if out_size % po != 0 {
-            return Err(rule(
-                n,
-                "OUT_PARALLELISM",
-                p,
-                format!("must divide OUT_SIZE={out_size}"),
-            ));
-        }
+        divides(n, p, "IN_PARALLELISM", "IN_SIZE")?;
+        divides(n, p, "OUT_PARALLELISM", "OUT_SIZE")?;
         if pi * po > MAX_MULTIPLIERS {
             return Err(rule(
                 n,

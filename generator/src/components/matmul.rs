@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use golden::matmul::{MatmulFormats, MatmulShape};
 use golden::{Format, Overflow, Rounding};
 
-use super::common::{clog2, format_of, rule};
+use super::common::{clog2, divides, format_of, rule};
 use crate::component::{AccuracyBound, Component, Instance, StreamDef, TensorDef, Timing};
 use crate::error::GenError;
 use crate::params::{ParamSpec, Params};
@@ -81,22 +81,8 @@ impl Component for Matmul {
         let n = self.name();
         let (k, nn) = (p.get_usize("K_SIZE"), p.get_usize("N_SIZE"));
         let (pk, pn) = (p.get_usize("K_PARALLELISM"), p.get_usize("N_PARALLELISM"));
-        if k % pk != 0 {
-            return Err(rule(
-                n,
-                "K_PARALLELISM",
-                p,
-                format!("must divide K_SIZE={k}"),
-            ));
-        }
-        if nn % pn != 0 {
-            return Err(rule(
-                n,
-                "N_PARALLELISM",
-                p,
-                format!("must divide N_SIZE={nn}"),
-            ));
-        }
+        divides(n, p, "K_PARALLELISM", "K_SIZE")?;
+        divides(n, p, "N_PARALLELISM", "N_SIZE")?;
         if pk * pn > MAX_MULTIPLIERS {
             return Err(rule(
                 n,

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use golden::softmax::{SoftmaxConfig, SoftmaxPlan};
 use golden::{Format, Overflow, Rounding};
 
-use super::common::{format_of, rule};
+use super::common::{divides, format_of, rule};
 use crate::component::{
     AccuracyBound, AccuracyFigure, Component, Instance, StreamDef, TensorDef, Timing,
 };
@@ -76,14 +76,7 @@ impl Component for Softmax {
         let n = self.name();
         let size = p.get_usize("SIZE");
         let lanes = p.get_usize("PARALLELISM");
-        if !size.is_multiple_of(lanes) {
-            return Err(rule(
-                n,
-                "PARALLELISM",
-                p,
-                format!("must divide SIZE={size}"),
-            ));
-        }
+        divides(n, p, "PARALLELISM", "SIZE")?;
         let (ow, of) = (p.get_i32("OUT_WIDTH"), p.get_i32("OUT_FRAC_WIDTH"));
         if of > ow {
             return Err(rule(
