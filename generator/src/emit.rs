@@ -98,7 +98,8 @@ pub fn render(
     Ok(files)
 }
 
-/// Writes `files` into `dir` (created if missing) via a temporary sibling directory.
+/// Writes `files` into `dir` (created if missing) via a temporary sibling directory;
+/// a name with `/` goes into a subdirectory.
 pub fn write_dir(files: &FileSet, dir: &Path) -> Result<Vec<PathBuf>, GenError> {
     let io = |p: &Path, source| GenError::Io {
         path: p.display().to_string(),
@@ -119,12 +120,18 @@ pub fn write_dir(files: &FileSet, dir: &Path) -> Result<Vec<PathBuf>, GenError> 
     let result = (|| {
         for (name, text) in files {
             let p = tmp.join(name);
+            if let Some(d) = p.parent() {
+                fs::create_dir_all(d).map_err(|e| io(d, e))?;
+            }
             fs::write(&p, text).map_err(|e| io(&p, e))?;
         }
         fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
         let mut written = Vec::new();
         for name in files.keys() {
             let (from, to) = (tmp.join(name), dir.join(name));
+            if let Some(d) = to.parent() {
+                fs::create_dir_all(d).map_err(|e| io(d, e))?;
+            }
             fs::rename(&from, &to).map_err(|e| io(&to, e))?;
             written.push(to);
         }

@@ -1,0 +1,105 @@
+//! The output directory of a system, rendered in memory (then written atomically with
+//! [`generator::emit::write_dir`]): `rtl/` (the top and every library module it uses,
+//! plus the lint waivers), `mem/` (one `.mem` file per ROM, named
+//! `<instance>_<rom>.mem`, referenced from the top by the relative path `mem/…`, so
+//! simulators run from the output directory), `signature.json`, `filelist.f` (paths
+//! relative to the directory, in compile order) and `report.json`.
+
+use std::collections::BTreeMap;
+
+use generator::Instance;
+use generator::emit::FileSet;
+use serde::Serialize;
+
+use crate::error::SystemError;
+use crate::top::{NodeTiming, SystemInstance};
+
+/// One node in `report.json`.
+#[derive(Serialize)]
+struct NodeReport {
+    instance: String,
+    model_node: String,
+    component: String,
+    parameters: Vec<String>,
+    input: String,
+    output: String,
+    lanes_in: usize,
+    lanes_out: usize,
+    timing: NodeTiming,
+    resources: BTreeMap<String, u64>,
+}
+
+#[derive(Serialize)]
+struct Report {
+    model: String,
+    top: String,
+    /// Sum of node latencies: a lower bound on first input beat to first output beat.
+    latency_cycles: u64,
+    /// Cycles per row (sample) in steady state: the slowest node.
+    row_interval_cycles: u64,
+    nodes: Vec<NodeReport>,
+    resources: BTreeMap<String, u64>,
+}
+
+/// The report of `sys` with top `top`.
+pub fn report(sys: &SystemInstance, top: &str) -> String {
+    let nodes = sys
+        .net
+        .nodes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            let (inp, out) = (n.input(), n.output());
+            let fmt = |s: &Result<generator::StreamDef, SystemError>| {
+                s.as_ref()
+                    .map(|s| s.format().to_string())
+                    .unwrap_or_default()
+            };
+            let lanes = |s: &Result<generator::StreamDef, SystemError>| {
+                s.as_ref().map(|s| s.lanes).unwrap_or_default()
+            };
+            NodeReport {
+                instance: format!("u_{}", n.name),
+                model_node: n.source.clone(),
+                component: n.inst.component().name().to_string(),
+                parameters: n.inst.params().display(n.inst.component().params()),
+                input: fmt(&inp),
+                output: fmt(&out),
+                lanes_in: lanes(&inp),
+                lanes_out: lanes(&out),
+                timing: sys.node_timing(i),
+                resources: n.inst.resources(),
+            }
+        })
+        .collect();
+    let r = Report {
+        model: sys.net.name.clone(),
+        top: top.to_string(),
+        latency_cycles: sys.timing().latency,
+        row_interval_cycles: sys.row_interval(),
+        nodes,
+        resources: sys.resources(),
+    };
+    serde_json::to_string_pretty(&r).unwrap_or_default() + "\n"
+}
+
+/// Every file of the output directory of `sys` with top module `top`.
+///
+/// # Errors
+/// ROM contents that do not fit their formats (cannot happen for a mapped netlist).
+pub fn render(sys: &SystemInstance, top: &str) -> Result<FileSet, SystemError> {
+    let (sources, order) = generator::emit::sources(sys, top, "mem/");
+    let mut files = FileSet::new();
+    for (name, text) in sources {
+        files.insert(format!("rtl/{name}"), text);
+    }
+    for (name, text) in generator::emit::memory_files(sys, Some(&sys.rom_tensors()))? {
+        files.insert(format!("mem/{name}"), text);
+    }
+    let sig = serde_json::to_string_pretty(&sys.signature(top)).unwrap_or_default() + "\n";
+    files.insert("signature.json".into(), sig);
+    let filelist: String = order.iter().map(|f| format!("rtl/{f}\n")).collect();
+    files.insert("filelist.f".into(), filelist);
+    files.insert("report.json".into(), report(sys, top));
+    Ok(files)
+}

@@ -1,0 +1,51 @@
+//! Errors of system generation: each names the model node (and the config key or the
+//! other node) involved, so the CLI can print one line.
+
+use generator::GenError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SystemError {
+    #[error(
+        "node `{node}` feeds {consumers}: fan-out stitching (forks, reconvergent FIFOs) is not implemented yet; only chain models can be generated"
+    )]
+    FanOut { node: String, consumers: String },
+    #[error("node `{node}`: op `{op}` is not supported by the system generator yet")]
+    Unsupported { node: String, op: String },
+    #[error("the model must have exactly one input and one output node ({what})")]
+    Ports { what: String },
+    #[error(
+        "node `{producer}` produces {producer_lanes} lanes but node `{consumer}` consumes {consumer_lanes}: set the same parallelism on both (a lane-width converter is not implemented)"
+    )]
+    Lanes {
+        producer: String,
+        producer_lanes: usize,
+        consumer: String,
+        consumer_lanes: usize,
+    },
+    #[error("node `{node}`: {key}: {rule}")]
+    Node {
+        node: String,
+        key: String,
+        rule: String,
+    },
+    #[error("node `{node}`: {source}")]
+    Component { node: String, source: Box<GenError> },
+    #[error(transparent)]
+    Gen(Box<GenError>),
+}
+
+impl From<GenError> for SystemError {
+    fn from(e: GenError) -> Self {
+        SystemError::Gen(Box::new(e))
+    }
+}
+
+impl SystemError {
+    pub fn node(node: &str, key: &str, rule: impl Into<String>) -> Self {
+        SystemError::Node {
+            node: node.to_string(),
+            key: key.to_string(),
+            rule: rule.into(),
+        }
+    }
+}

@@ -1,0 +1,110 @@
+//! jsc-mlp mapped with a per-node parallelism config: structure, errors, determinism.
+
+use generator::Instance;
+use model::quant::QuantConfig;
+use model::weights::Weights;
+use system::{SystemError, SystemInstance};
+
+const CONFIG: &str = r#"
+[default]
+width = 16
+frac = "auto"
+[node.features]
+parallelism = 4
+[node.fc1]
+parallelism = { in = 4, out = 8 }
+[node.relu1]
+parallelism = 8
+[node.fc2]
+parallelism = { in = 8, out = 4 }
+[node.relu2]
+parallelism = 4
+[node.fc3]
+parallelism = 4
+[node.relu3]
+parallelism = 4
+[node.fc4]
+parallelism = { in = 4, out = 5 }
+[node.probs]
+parallelism = 5
+[node.output]
+parallelism = 5
+"#;
+
+fn graph() -> model::graph::Graph {
+    model::json::load(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/jsc-mlp.json"),
+    )
+    .unwrap()
+}
+
+fn build(cfg: &str) -> Result<SystemInstance, SystemError> {
+    let g = graph();
+    let w = Weights::synthetic(&g, 1);
+    let plan = system::map::resolve(&g, &QuantConfig::from_toml(cfg).unwrap(), &w, 0, 16)?;
+    Ok(SystemInstance::new(system::map_chain(&g, &plan, &w)?))
+}
+
+#[test]
+fn maps_jsc_mlp_to_a_chain() {
+    let s = build(CONFIG).unwrap();
+    let kinds: Vec<&str> = s
+        .net
+        .nodes
+        .iter()
+        .map(|n| n.inst.component().name())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "linear", "relu", "linear", "relu", "linear", "relu", "linear", "softmax"
+        ]
+    );
+    assert_eq!(s.net.edges.len(), 9);
+    assert_eq!(s.memories().len(), 8);
+    let files = system::emit::render(&s, "mh_jsc_mlp").unwrap();
+    assert!(files.contains_key("rtl/mh_jsc_mlp.sv"));
+    assert!(files.contains_key("mem/fc1_weight.mem"));
+    assert!(files["rtl/mh_jsc_mlp.sv"].contains("\"mem/fc1_weight.mem\""));
+    // Deterministic.
+    assert_eq!(
+        files,
+        system::emit::render(&build(CONFIG).unwrap(), "mh_jsc_mlp").unwrap()
+    );
+}
+
+#[test]
+fn lane_mismatch_names_both_nodes() {
+    let cfg = CONFIG.replace(
+        "[node.relu1]\nparallelism = 8",
+        "[node.relu1]\nparallelism = 4",
+    );
+    let e = build(&cfg).err().unwrap().to_string();
+    assert!(e.contains("`fc1`") && e.contains("`relu1`"), "{e}");
+}
+
+#[test]
+fn wide_softmax_input_gets_a_cast() {
+    let cfg = format!("{CONFIG}\n[tensor.fc4]\nwidth = 28\n");
+    let s = build(&cfg).unwrap();
+    let kinds: Vec<&str> = s
+        .net
+        .nodes
+        .iter()
+        .map(|n| n.inst.component().name())
+        .collect();
+    assert_eq!(kinds[7..], ["cast", "softmax"]);
+}
+
+#[test]
+fn fan_out_is_refused() {
+    let text = include_str!("../../examples/bert-tiny.json");
+    let g = model::json::from_json(text).unwrap();
+    let w = Weights::synthetic(&g, 1);
+    let plan = system::map::resolve(&g, &QuantConfig::default(), &w, 0, 1).unwrap();
+    let e = system::map_chain(&g, &plan, &w).err().unwrap().to_string();
+    assert!(
+        e.contains("fan-out stitching") && e.contains("not implemented"),
+        "{e}"
+    );
+}

@@ -1,0 +1,211 @@
+//! jsc-mlp (16-64-32-32-5 ReLU MLP, softmax) stitched into one top: lint-clean in
+//! Verilator, compiles in Icarus, equal to the chained golden models bit for bit under
+//! the four stall patterns, and close to the float reference.
+
+use std::path::Path;
+use std::process::Command;
+
+use generator::{Instance, Tensor, TensorMap};
+use model::quant::QuantConfig;
+use model::weights::Weights;
+use system::SystemInstance;
+use testbenches::cosim::{Dut, Stall};
+
+/// 16-bit activations, 8-bit weights and biases; lanes chosen so that every
+/// producer/consumer pair agrees and every lane count divides its dimension.
+const CONFIG: &str = r#"
+[default]
+width = 16
+frac = "auto"
+[tensor."fc1.weight"]
+width = 8
+[tensor."fc2.weight"]
+width = 8
+[tensor."fc3.weight"]
+width = 8
+[tensor."fc4.weight"]
+width = 8
+[tensor."fc1.bias"]
+width = 8
+[tensor."fc2.bias"]
+width = 8
+[tensor."fc3.bias"]
+width = 8
+[tensor."fc4.bias"]
+width = 8
+[node.features]
+parallelism = 4
+[node.fc1]
+parallelism = { in = 4, out = 8 }
+[node.relu1]
+parallelism = 8
+[node.fc2]
+parallelism = { in = 8, out = 4 }
+[node.relu2]
+parallelism = 4
+[node.fc3]
+parallelism = 4
+[node.relu3]
+parallelism = 4
+[node.fc4]
+parallelism = { in = 4, out = 5 }
+[node.probs]
+parallelism = 5
+[node.output]
+parallelism = 5
+"#;
+
+fn setup() -> (model::graph::Graph, Weights, SystemInstance) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/jsc-mlp.json");
+    let g = model::json::load(&path).unwrap();
+    let w = Weights::synthetic(&g, 7);
+    let cfg = QuantConfig::from_toml(CONFIG).unwrap();
+    let plan = system::map::resolve(&g, &cfg, &w, 0, 64).unwrap();
+    let sys = SystemInstance::new(system::map_chain(&g, &plan, &w).unwrap());
+    (g, w, sys)
+}
+
+/// `rows` seeded N(0, 1) feature rows (float) and their quantized tensor.
+fn features(g: &model::graph::Graph, sys: &SystemInstance, rows: u64) -> (Vec<Vec<f64>>, Tensor) {
+    let fmt = sys.tensors()[0].format;
+    let mut floats = Vec::new();
+    let mut raw = Vec::new();
+    for r in 0..rows {
+        let x = model::float::synthetic_inputs(g, 1000 + r)
+            .remove("features")
+            .unwrap();
+        for v in &x.data {
+            raw.push(
+                fmt.from_f64(*v, golden::Rounding::Rnd, golden::Overflow::Sat)
+                    .unwrap(),
+            );
+        }
+        floats.push(x.data);
+    }
+    let t = Tensor::new(vec![rows as usize, 16], raw, fmt);
+    (floats, t)
+}
+
+#[test]
+fn jsc_mlp_system_matches_golden_under_stalls() {
+    let Some(v) = testbenches::verilator_or_skip("system_mlp") else {
+        return;
+    };
+    let (g, _, sys) = setup();
+    let (_, x) = features(&g, &sys, 12);
+    let mut inputs: TensorMap = sys.rom_tensors();
+    inputs.insert("data_in".into(), x);
+    let expected = sys.golden(&inputs).unwrap();
+    let dut = Dut::build(&v, &sys, false).unwrap();
+    let t = sys.timing();
+    println!(
+        "jsc-mlp: latency lower bound {} cycles, {} cycles per row (slowest node)",
+        t.latency,
+        sys.row_interval()
+    );
+    for (k, stall) in Stall::ALL.into_iter().enumerate() {
+        let out = dut
+            .run(&inputs, &expected, stall, 11 + k as u64, None)
+            .unwrap();
+        assert!(
+            out.passed(),
+            "{stall}: {:?} {:?}",
+            out.first_mismatch,
+            out.errors
+        );
+        assert_eq!(out.beats_compared, 12);
+        println!(
+            "jsc-mlp {stall}: {} cycles for 12 rows, latency {:?}, interval {:?}",
+            out.cycles, out.latency, out.interval
+        );
+        if stall == Stall::None {
+            let lat = out.latency.unwrap();
+            // The sum of node latencies assumes every node receives its input beats
+            // back to back; a linear or softmax fed at a slower producer's rate waits
+            // longer for its row, so the sum is a lower bound.
+            assert!(
+                lat >= t.latency,
+                "measured {lat} < lower bound {}",
+                t.latency
+            );
+            let ii = out.interval.unwrap();
+            assert!(
+                (ii - sys.row_interval() as f64).abs() < 1.0,
+                "measured {ii} cycles per row, predicted {}",
+                sys.row_interval()
+            );
+        }
+    }
+}
+
+#[test]
+fn jsc_mlp_golden_is_close_to_float() {
+    let (g, w, sys) = setup();
+    let rows = 64;
+    let (floats, x) = features(&g, &sys, rows);
+    let out = sys
+        .golden(&TensorMap::from([("data_in".to_string(), x)]))
+        .unwrap()
+        .remove("data_out")
+        .unwrap();
+    let got: Vec<f64> = out.raw.iter().map(|r| out.format.to_f64(*r)).collect();
+    let mut reference = Vec::new();
+    for f in floats {
+        let ins = [(
+            "features".to_string(),
+            model::tensor::Tensor {
+                shape: vec![1, 16],
+                data: f,
+            },
+        )]
+        .into();
+        let acts = model::float::run(&g, &w, &ins).unwrap();
+        reference.extend_from_slice(&acts.get("output").unwrap().data);
+    }
+    let acc = model::float::compare(&got, &reference);
+    println!(
+        "jsc-mlp golden vs float over {rows} rows: cosine {:.6}, max abs error {:.2e}",
+        acc.cosine, acc.max_abs_error
+    );
+    assert!(acc.cosine >= 0.999, "cosine {}", acc.cosine);
+}
+
+#[test]
+fn jsc_mlp_output_lints_and_compiles_in_icarus() {
+    let Some(v) = testbenches::verilator_or_skip("system_mlp lint") else {
+        return;
+    };
+    let _ = v;
+    let (_, _, sys) = setup();
+    let files = system::emit::render(&sys, "mh_jsc_mlp").unwrap();
+    let dir = std::env::temp_dir().join(format!("mase-hw-system-{}", std::process::id()));
+    generator::emit::write_dir(&files, &dir).unwrap();
+    let run = |cmd: &mut Command, what: &str| {
+        let out = cmd
+            .current_dir(&dir)
+            .env("PATH", sim::tools::child_path())
+            .output()
+            .expect("spawn");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            out.status.success() && !text.contains("%Warning"),
+            "{what}:\n{text}"
+        );
+    };
+    run(
+        Command::new("verilator").args(["--lint-only", "-Wall", "-f", "filelist.f"]),
+        "verilator",
+    );
+    let svs: Vec<&String> = files.keys().filter(|f| f.ends_with(".sv")).collect();
+    run(
+        Command::new("iverilog")
+            .args(["-g2012", "-o", "/dev/null", "-s", "mh_jsc_mlp"])
+            .args(svs),
+        "iverilog",
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
