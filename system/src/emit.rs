@@ -33,7 +33,7 @@ struct NodeReport {
 struct Report {
     model: String,
     top: String,
-    /// Sum of node latencies: a lower bound on first input beat to first output beat.
+    /// Predicted first input beat to first output beat, no stalls.
     latency_cycles: u64,
     /// Cycles per row (sample) in steady state: the slowest node.
     row_interval_cycles: u64,
@@ -43,12 +43,13 @@ struct Report {
 
 /// The report of `sys` with top `top`.
 pub fn report(sys: &SystemInstance, top: &str) -> String {
+    let timings = sys.node_timings();
     let nodes = sys
         .net
         .nodes
         .iter()
-        .enumerate()
-        .map(|(i, n)| {
+        .zip(timings)
+        .map(|(n, timing)| {
             let (inp, out) = (n.input(), n.output());
             let fmt = |s: &Result<generator::StreamDef, SystemError>| {
                 s.as_ref()
@@ -67,7 +68,7 @@ pub fn report(sys: &SystemInstance, top: &str) -> String {
                 output: fmt(&out),
                 lanes_in: lanes(&inp),
                 lanes_out: lanes(&out),
-                timing: sys.node_timing(i),
+                timing,
                 resources: n.inst.resources(),
             }
         })

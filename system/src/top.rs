@@ -4,10 +4,14 @@
 //! golden model chains the nodes' golden models. Emission and the co-simulation
 //! harness therefore handle a system exactly like a single component.
 //!
-//! Timing is estimated from the nodes' signatures: latency is the sum of the node
-//! latencies, a lower bound (each node's latency assumes input beats back to back; a
-//! row-buffering node fed by a slower producer waits longer); the row interval is the
-//! slowest node's cycles per row, which the Verilator run matches.
+//! Timing is predicted from the nodes' signatures by following the first row down the
+//! chain with no stalls. A node's signature latency assumes its input beats arrive back
+//! to back; a node that needs the whole row before its first output (`linear`,
+//! `softmax`) fed one beat every `p` cycles starts `(beats − 1)·(p − 1)` cycles later.
+//! An elementwise node passes its producer's beat rate on; a row node emits its row at
+//! the slower of its own rate and its input's. The row interval is the slowest node's
+//! cycles per row. The prediction assumes uniform beat rates inside a row (true for the
+//! components used here); the jsc-mlp co-simulation checks it to the cycle.
 
 use std::collections::BTreeMap;
 
@@ -15,7 +19,7 @@ use generator::component::{CoreBinding, MemDef, StreamDef, TensorDef, Timing};
 use generator::params::{ParamSpec, Params};
 use generator::sv::{Dir, SvInstance, SvModule, SvPort, SvValue, range};
 use generator::tensor::{Beat, Dim};
-use generator::{Component, GenError, Instance, TensorMap};
+use generator::{Component, GenError, Instance, Tensor, TensorMap};
 
 use crate::netlist::{Endpoint, Netlist};
 
@@ -54,12 +58,42 @@ pub struct SystemInstance {
     params: Params,
 }
 
-/// Per-row figures of one node.
+/// Predicted figures of one node (no stalls, cycles).
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct NodeTiming {
+    /// From the node's signature: first input beat to first output beat, inputs back to back.
     pub latency: u64,
-    /// Cycles per row (sample) in steady state.
+    /// From the node's signature: cycles per row (sample) in steady state.
     pub row_interval: u64,
+    /// From the system's first input beat to this node's first output beat.
+    pub first_output: f64,
+    /// Cycles between this node's output beats in steady state.
+    pub beat_interval: f64,
+}
+
+/// Components whose first output needs the whole input row.
+fn buffers_row(component: &str) -> bool {
+    matches!(component, "linear" | "softmax" | "layernorm" | "matmul")
+}
+
+/// Elements per row of `inst`'s tensor `name` (its last dimension, when fixed; an
+/// elementwise component leaves it free).
+fn row_len(inst: &dyn Instance, name: &str) -> Option<usize> {
+    inst.tensors()
+        .into_iter()
+        .find(|d| d.name == name)
+        .and_then(|d| match d.shape.last() {
+            Some(Dim::Fixed(n)) => Some(*n),
+            _ => None,
+        })
+}
+
+/// Lanes of `inst`'s stream `name`.
+fn lanes(inst: &dyn Instance, name: &str) -> usize {
+    inst.streams()
+        .iter()
+        .find(|s| s.name == name)
+        .map_or(1, |s| s.lanes.max(1))
 }
 
 impl SystemInstance {
@@ -81,32 +115,71 @@ impl SystemInstance {
         m
     }
 
-    /// Latency and cycles per row of node `i`, from its signature.
-    pub fn node_timing(&self, i: usize) -> NodeTiming {
-        let inst = &self.net.nodes[i].inst;
-        let t = inst.timing();
-        let row_beats = inst
-            .streams()
-            .iter()
-            .find(|s| s.name == t.ii_stream)
-            .and_then(|s| {
-                let def = inst.tensors().into_iter().find(|d| d.name == s.tensor)?;
-                match def.shape.last() {
-                    Some(Dim::Fixed(n)) => Some((*n / s.lanes) as u64),
-                    _ => None,
-                }
-            })
-            .unwrap_or(1);
-        NodeTiming {
-            latency: t.latency,
-            row_interval: t.initiation_interval * row_beats,
+    /// The golden chain: every node's output (with its model node name), in order.
+    ///
+    /// # Errors
+    /// A missing or malformed `data_in`, as any node's golden model reports it.
+    pub fn golden_trace(&self, inputs: &TensorMap) -> Result<Vec<(String, Tensor)>, GenError> {
+        let mut x = generator::tensor::require(inputs, "system", "data_in", "input rows")?.clone();
+        let mut trace = Vec::with_capacity(self.net.nodes.len());
+        for n in &self.net.nodes {
+            let mut m = n.roms.clone();
+            m.insert("data_in".into(), x);
+            x = n
+                .inst
+                .golden(&m)?
+                .remove("data_out")
+                .ok_or_else(|| GenError::MissingTensor {
+                    component: n.name.clone(),
+                    tensor: "data_out".into(),
+                    what: "golden output".into(),
+                })?;
+            trace.push((n.source.clone(), x.clone()));
         }
+        Ok(trace)
+    }
+
+    /// Predicted timing of every node, in chain order.
+    pub fn node_timings(&self) -> Vec<NodeTiming> {
+        let (mut t, mut p) = (0.0f64, 1.0f64);
+        let mut row = self.row_len(false);
+        let mut v = Vec::with_capacity(self.net.nodes.len());
+        for n in &self.net.nodes {
+            let inst = &*n.inst;
+            let sig = inst.timing();
+            let in_row = row_len(inst, "data_in").unwrap_or(row);
+            let out_row = row_len(inst, "data_out").unwrap_or(in_row);
+            let in_beats = (in_row / lanes(inst, "data_in")).max(1) as u64;
+            let out_beats = (out_row / lanes(inst, "data_out")).max(1) as u64;
+            let ii_beats = if sig.ii_stream == "data_in" {
+                in_beats
+            } else {
+                out_beats
+            };
+            let row_interval = sig.initiation_interval * ii_beats;
+            let wait = if buffers_row(inst.component().name()) {
+                (in_beats - 1) as f64 * (p - 1.0)
+            } else {
+                0.0
+            };
+            t += sig.latency as f64 + wait;
+            p = (row_interval as f64).max(in_beats as f64 * p) / out_beats as f64;
+            row = out_row;
+            v.push(NodeTiming {
+                latency: sig.latency,
+                row_interval,
+                first_output: t,
+                beat_interval: p,
+            });
+        }
+        v
     }
 
     /// Cycles per row of the whole system: its slowest node.
     pub fn row_interval(&self) -> u64 {
-        (0..self.net.nodes.len())
-            .map(|i| self.node_timing(i).row_interval)
+        self.node_timings()
+            .iter()
+            .map(|t| t.row_interval)
             .max()
             .unwrap_or(1)
     }
@@ -119,19 +192,21 @@ impl SystemInstance {
         )
     }
 
-    /// Elements per row of the first node's input (`out` false) or the last node's output.
+    /// Elements per row of the first node's input (`out` false) or the last node's
+    /// output, following the chain through elementwise nodes.
     fn row_len(&self, out: bool) -> usize {
-        let (node, tensor) = if out {
-            (self.net.nodes.last(), "data_out")
-        } else {
-            (self.net.nodes.first(), "data_in")
-        };
-        node.and_then(|n| n.inst.tensors().into_iter().find(|d| d.name == tensor))
-            .and_then(|d| match d.shape.last() {
-                Some(Dim::Fixed(n)) => Some(*n),
-                _ => None,
-            })
-            .unwrap_or(1)
+        let mut row = self
+            .net
+            .nodes
+            .first()
+            .and_then(|n| row_len(&*n.inst, "data_in"))
+            .unwrap_or(1);
+        if out {
+            for n in &self.net.nodes {
+                row = row_len(&*n.inst, "data_out").unwrap_or(row);
+            }
+        }
+        row
     }
 
     /// The wire stem of the stream leaving `from`.
@@ -215,9 +290,10 @@ impl Instance for SystemInstance {
         v
     }
     fn timing(&self) -> Timing {
-        let latency = (0..self.net.nodes.len())
-            .map(|i| self.node_timing(i).latency)
-            .sum();
+        let latency = self
+            .node_timings()
+            .last()
+            .map_or(0, |t| t.first_output.ceil() as u64);
         let (_, o) = self.io();
         let beats = (self.row_len(true) / o.lanes).max(1) as u64;
         Timing {
@@ -239,19 +315,12 @@ impl Instance for SystemInstance {
         r
     }
     fn golden(&self, inputs: &TensorMap) -> Result<TensorMap, GenError> {
-        let mut x = generator::tensor::require(inputs, "system", "data_in", "input rows")?.clone();
-        for n in &self.net.nodes {
-            let mut m = n.roms.clone();
-            m.insert("data_in".into(), x);
-            let mut out = n.inst.golden(&m)?;
-            x = out
-                .remove("data_out")
-                .ok_or_else(|| GenError::MissingTensor {
-                    component: n.name.clone(),
-                    tensor: "data_out".into(),
-                    what: "golden output".into(),
-                })?;
-        }
+        let x = self.golden_trace(inputs)?.pop();
+        let x = x.map(|(_, t)| t).ok_or_else(|| GenError::MissingTensor {
+            component: "system".into(),
+            tensor: "data_out".into(),
+            what: "golden output".into(),
+        })?;
         Ok(TensorMap::from([("data_out".to_string(), x)]))
     }
     fn memory_words(&self, mem: &MemDef, tensors: &TensorMap) -> Result<Vec<Beat>, GenError> {

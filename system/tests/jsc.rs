@@ -108,3 +108,10 @@ fn fan_out_is_refused() {
         "{e}"
     );
 }
+
+#[test]
+#[ignore = "prints the report of the test configuration"]
+fn print_report() {
+    let s = build(CONFIG).unwrap();
+    println!("{}", system::emit::report(&s, "mh_jsc_mlp"));
+}

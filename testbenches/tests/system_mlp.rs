@@ -7,7 +7,7 @@ use std::process::Command;
 
 use generator::{Instance, Tensor, TensorMap};
 use model::quant::QuantConfig;
-use model::weights::Weights;
+use model::weights::{SyntheticInit, Weights};
 use system::SystemInstance;
 use testbenches::cosim::{Dut, Stall};
 
@@ -58,7 +58,9 @@ parallelism = 5
 fn setup() -> (model::graph::Graph, Weights, SystemInstance) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/jsc-mlp.json");
     let g = model::json::load(&path).unwrap();
-    let w = Weights::synthetic(&g, 7);
+    // He initialisation: the realistic scale for a ReLU network (BERT's std 0.02
+    // would shrink the activations layer by layer and make softmax nearly uniform).
+    let w = Weights::synthetic_with(&g, 7, &SyntheticInit::he());
     let cfg = QuantConfig::from_toml(CONFIG).unwrap();
     let plan = system::map::resolve(&g, &cfg, &w, 0, 64).unwrap();
     let sys = SystemInstance::new(system::map_chain(&g, &plan, &w).unwrap());
@@ -99,7 +101,7 @@ fn jsc_mlp_system_matches_golden_under_stalls() {
     let dut = Dut::build(&v, &sys, false).unwrap();
     let t = sys.timing();
     println!(
-        "jsc-mlp: latency lower bound {} cycles, {} cycles per row (slowest node)",
+        "jsc-mlp: predicted latency {} cycles, {} cycles per row (slowest node)",
         t.latency,
         sys.row_interval()
     );
@@ -138,18 +140,28 @@ fn jsc_mlp_system_matches_golden_under_stalls() {
     }
 }
 
+/// Accuracy of the golden system against the float model on 64 rows, at the logits
+/// (`fc4`, where quantization error is visible) and at the probabilities.
+///
+/// The error is dominated by the 8-bit weights (16-bit activations with calibrated
+/// fractional bits round far below them). Measured with He-initialised synthetic
+/// weights (seed 7): logits cosine 0.99985 (max abs 0.10), probabilities cosine 0.99983
+/// (max abs 0.030). The bounds, cosine ≥ 0.999 at both points (the target for
+/// 16-bit activations) and probabilities within 0.05, leave that margin and still
+/// catch a wrong format, ROM order or rounding mode, each of which costs far more.
 #[test]
 fn jsc_mlp_golden_is_close_to_float() {
     let (g, w, sys) = setup();
     let rows = 64;
     let (floats, x) = features(&g, &sys, rows);
-    let out = sys
-        .golden(&TensorMap::from([("data_in".to_string(), x)]))
-        .unwrap()
-        .remove("data_out")
+    let trace = sys
+        .golden_trace(&TensorMap::from([("data_in".to_string(), x)]))
         .unwrap();
-    let got: Vec<f64> = out.raw.iter().map(|r| out.format.to_f64(*r)).collect();
-    let mut reference = Vec::new();
+    let real = |node: &str| -> Vec<f64> {
+        let t = &trace.iter().find(|(n, _)| n == node).unwrap().1;
+        t.raw.iter().map(|r| t.format.to_f64(*r)).collect()
+    };
+    let (mut logits, mut probs) = (Vec::new(), Vec::new());
     for f in floats {
         let ins = [(
             "features".to_string(),
@@ -160,14 +172,22 @@ fn jsc_mlp_golden_is_close_to_float() {
         )]
         .into();
         let acts = model::float::run(&g, &w, &ins).unwrap();
-        reference.extend_from_slice(&acts.get("output").unwrap().data);
+        logits.extend_from_slice(&acts.get("fc4").unwrap().data);
+        probs.extend_from_slice(&acts.get("output").unwrap().data);
     }
-    let acc = model::float::compare(&got, &reference);
+    let l = model::float::compare(&real("fc4"), &logits);
+    let p = model::float::compare(&real("probs"), &probs);
     println!(
-        "jsc-mlp golden vs float over {rows} rows: cosine {:.6}, max abs error {:.2e}",
-        acc.cosine, acc.max_abs_error
+        "jsc-mlp golden vs float over {rows} rows: logits cosine {:.6} max abs {:.2e}; probabilities cosine {:.6} max abs {:.2e}",
+        l.cosine, l.max_abs_error, p.cosine, p.max_abs_error
     );
-    assert!(acc.cosine >= 0.999, "cosine {}", acc.cosine);
+    assert!(l.cosine >= 0.999, "logits cosine {}", l.cosine);
+    assert!(p.cosine >= 0.999, "probabilities cosine {}", p.cosine);
+    assert!(
+        p.max_abs_error <= 0.05,
+        "probabilities max abs {}",
+        p.max_abs_error
+    );
 }
 
 #[test]
