@@ -3,6 +3,7 @@
 //! 0 success, 1 a check failed (mismatch, failing regression), 2 bad input.
 
 mod bench;
+mod generate;
 mod tensors;
 
 use std::path::PathBuf;
@@ -50,6 +51,39 @@ enum Cmd {
         /// JSON tensors for the component's ROMs (e.g. `weight`, `bias` of linear).
         #[arg(long)]
         inputs: Option<PathBuf>,
+    },
+    /// Generate a stitched streaming system from a chain model (e.g. examples/jsc-mlp.json):
+    /// rtl/, mem/, signature.json, filelist.f, report.json. Models with fan-out (BERT) are
+    /// refused: fan-out stitching is not implemented yet.
+    Gen {
+        /// Model JSON (docs/model-json.md).
+        #[arg(long)]
+        model: PathBuf,
+        /// Quantization and parallelism config (TOML, see model::quant); default: 16 bits,
+        /// frac auto, RND, SAT, parallelism 1.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Weights (safetensors, f32/f16); default: seeded synthetic weights.
+        #[arg(long)]
+        weights: Option<PathBuf>,
+        /// Scale of synthetic weights.
+        #[arg(long, value_enum, default_value_t = generate::Init::He)]
+        init: generate::Init,
+        /// Seed of synthetic weights, calibration and accuracy inputs.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Output directory (written atomically).
+        #[arg(short, long)]
+        output: PathBuf,
+        /// Name of the top module (default `mh_<model name>`).
+        #[arg(long)]
+        top: Option<String>,
+        /// Also co-simulate in Verilator (bit-exact check, measured latency and II).
+        #[arg(long)]
+        verilator: bool,
+        /// Synthetic rows for the accuracy figures and the Verilator run.
+        #[arg(long, default_value_t = 16)]
+        rows: usize,
     },
     /// Verilator regression against the golden models under four stall patterns.
     Test {
@@ -192,6 +226,27 @@ fn run(cli: Cli) -> Result<()> {
             top,
             inputs,
         } => emit(&component, &params, &output, top, inputs),
+        Cmd::Gen {
+            model,
+            config,
+            weights,
+            init,
+            seed,
+            output,
+            top,
+            verilator,
+            rows,
+        } => generate::generate(generate::GenArgs {
+            model,
+            config,
+            weights,
+            init,
+            seed,
+            output,
+            top,
+            verilator,
+            rows,
+        }),
         Cmd::Test {
             components,
             configs,

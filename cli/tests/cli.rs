@@ -219,3 +219,92 @@ fn sim_component_golden_runs_user_tensors() {
         assert!(!out.exists(), "output written for {text}");
     }
 }
+
+fn example(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../examples")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+#[test]
+fn gen_writes_a_deterministic_jsc_mlp_system() {
+    let d = tmp("gen");
+    let (a, b) = (d.join("a"), d.join("b"));
+    for out in [&a, &b] {
+        let o = mase(&[
+            "gen",
+            "--model",
+            &example("jsc-mlp.json"),
+            "-o",
+            out.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let text = String::from_utf8_lossy(&o.stdout);
+        assert!(text.contains("predicted: latency 4195 cycles"), "{text}");
+        assert!(text.contains("cosine"), "{text}");
+    }
+    let files = [
+        "rtl/mh_jsc_mlp.sv",
+        "rtl/mh_linear.sv",
+        "rtl/mh_softmax.sv",
+        "mem/fc1_weight.mem",
+        "mem/fc4_bias.mem",
+        "signature.json",
+        "filelist.f",
+        "report.json",
+    ];
+    for f in files {
+        let (x, y) = (
+            std::fs::read(a.join(f)).unwrap(),
+            std::fs::read(b.join(f)).unwrap(),
+        );
+        assert_eq!(x, y, "{f} differs between two runs");
+    }
+    let top = std::fs::read_to_string(a.join("rtl/mh_jsc_mlp.sv")).unwrap();
+    assert!(top.contains(".WEIGHT_MEM_FILE(\"mem/fc1_weight.mem\")"));
+    assert!(
+        !top.contains(&*d.to_string_lossy()),
+        "absolute path in the top"
+    );
+    let _ = std::fs::remove_dir_all(&d);
+}
+
+#[test]
+fn gen_refuses_fan_out_and_bad_configs_writing_nothing() {
+    let d = tmp("gen-bad");
+    let out = d.join("out");
+    let o = mase(&[
+        "gen",
+        "--model",
+        &example("bert-tiny.json"),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_user_error(&o, "fan-out stitching");
+    assert!(stderr(&o).contains("not implemented yet"));
+    let cfg = d.join("q.toml");
+    for (text, needle) in [
+        ("[node.fc1]\nparallelism = 3\n", "fc1"),
+        ("[node.nope]\nwidth = 8\n", "nope"),
+        (
+            "[node.fc1]\nparallelism = { in = 4, out = 8 }\n",
+            "node `features` produces 1 lanes but node `fc1` consumes 4",
+        ),
+    ] {
+        std::fs::write(&cfg, text).unwrap();
+        let o = mase(&[
+            "gen",
+            "--model",
+            &example("jsc-mlp.json"),
+            "--config",
+            cfg.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+        ]);
+        assert_user_error(&o, needle);
+    }
+    assert!(!out.exists(), "output written despite an error");
+    let _ = std::fs::remove_dir_all(&d);
+}

@@ -32,6 +32,12 @@ pub enum SystemError {
     Component { node: String, source: Box<GenError> },
     #[error(transparent)]
     Gen(Box<GenError>),
+    #[error(transparent)]
+    Quant(#[from] model::quant::QuantError),
+    #[error("float reference (calibration): {0}")]
+    Float(#[from] model::float::FloatError),
+    #[error("model `{model}`: {rule}")]
+    Model { model: String, rule: String },
 }
 
 impl From<GenError> for SystemError {

@@ -32,18 +32,25 @@ const SOFTMAX_MAX_IN_FRAC: i32 = 24;
 
 /// The nodes of `graph` in stream order, checked to form a single chain.
 fn chain(graph: &Graph) -> Result<Vec<&Node>, SystemError> {
-    graph
-        .validate()
-        .map_err(|e| SystemError::node(&graph.name, "graph", e.to_string()))?;
+    graph.validate().map_err(|e| SystemError::Model {
+        model: graph.name.clone(),
+        rule: e.to_string(),
+    })?;
     let mut consumers: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for n in &graph.nodes {
         for i in &n.inputs {
             consumers.entry(i.as_str()).or_default().push(&n.name);
         }
     }
-    if let Some((node, c)) = consumers.iter().find(|(_, c)| c.len() > 1) {
+    // The first fan-out in stream (topological) order.
+    if let Some((node, c)) = graph.nodes.iter().find_map(|n| {
+        consumers
+            .get(n.name.as_str())
+            .filter(|c| c.len() > 1)
+            .map(|c| (n, c))
+    }) {
         return Err(SystemError::FanOut {
-            node: node.to_string(),
+            node: node.name.clone(),
             consumers: c
                 .iter()
                 .map(|c| format!("`{c}`"))
@@ -292,11 +299,8 @@ pub fn resolve(
     let mut ranges = BTreeMap::new();
     for s in seed..seed + calibration_rows {
         let x = model::float::synthetic_inputs(graph, s);
-        let acts = model::float::run(graph, weights, &x)
-            .map_err(|e| SystemError::node(&graph.name, "float reference", e.to_string()))?;
+        let acts = model::float::run(graph, weights, &x)?;
         model::float::Activations::merge_ranges(&mut ranges, &acts.ranges());
     }
-    config
-        .resolve(graph, Some(weights), Some(&ranges))
-        .map_err(|e| SystemError::node(&graph.name, "config", e.to_string()))
+    Ok(config.resolve(graph, Some(weights), Some(&ranges))?)
 }

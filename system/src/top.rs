@@ -8,10 +8,10 @@
 //! chain with no stalls. A node's signature latency assumes its input beats arrive back
 //! to back; a node that needs the whole row before its first output (`linear`,
 //! `softmax`) fed one beat every `p` cycles starts `(beats − 1)·(p − 1)` cycles later.
-//! An elementwise node passes its producer's beat rate on; a row node emits its row at
-//! the slower of its own rate and its input's. The row interval is the slowest node's
-//! cycles per row. The prediction assumes uniform beat rates inside a row (true for the
-//! components used here); the jsc-mlp co-simulation checks it to the cycle.
+//! Inside the first row a row node, holding its whole input, emits at its own beat
+//! rate; an elementwise node at the slower of its own and its producer's. The steady
+//! row interval is the slowest node's cycles per row. Co-simulation of jsc-mlp matches
+//! both to the cycle at parallelism 1 and at the test's mixed parallelism.
 
 use std::collections::BTreeMap;
 
@@ -67,8 +67,8 @@ pub struct NodeTiming {
     pub row_interval: u64,
     /// From the system's first input beat to this node's first output beat.
     pub first_output: f64,
-    /// Cycles between this node's output beats in steady state.
-    pub beat_interval: f64,
+    /// Cycles between this node's output beats within the first row.
+    pub first_row_beat_interval: f64,
 }
 
 /// Components whose first output needs the whole input row.
@@ -163,13 +163,20 @@ impl SystemInstance {
                 0.0
             };
             t += sig.latency as f64 + wait;
-            p = (row_interval as f64).max(in_beats as f64 * p) / out_beats as f64;
+            // Inside the first row a row node has its whole input and emits at its own
+            // rate; an elementwise node cannot outrun its producer.
+            let own = row_interval as f64 / ii_beats as f64;
+            p = if buffers_row(inst.component().name()) {
+                own
+            } else {
+                own.max(p)
+            };
             row = out_row;
             v.push(NodeTiming {
                 latency: sig.latency,
                 row_interval,
                 first_output: t,
-                beat_interval: p,
+                first_row_beat_interval: p,
             });
         }
         v

@@ -110,8 +110,29 @@ fn fan_out_is_refused() {
 }
 
 #[test]
-#[ignore = "prints the report of the test configuration"]
-fn print_report() {
+fn report_lists_nodes_formats_lanes_and_timing() {
     let s = build(CONFIG).unwrap();
-    println!("{}", system::emit::report(&s, "mh_jsc_mlp"));
+    let r: serde_json::Value =
+        serde_json::from_str(&system::emit::report(&s, "mh_jsc_mlp")).unwrap();
+    assert_eq!(r["latency_cycles"], 216);
+    assert_eq!(r["row_interval_cycles"], 64);
+    let nodes = r["nodes"].as_array().unwrap();
+    assert_eq!(nodes.len(), 8);
+    assert_eq!(nodes[0]["model_node"], "fc1");
+    assert_eq!(
+        (
+            nodes[0]["lanes_in"].as_u64(),
+            nodes[0]["lanes_out"].as_u64()
+        ),
+        (Some(4), Some(8))
+    );
+    assert_eq!(nodes[7]["component"], "softmax");
+    assert!(nodes[7]["output"].as_str().unwrap().starts_with('u'));
+    let per_node: u64 = nodes
+        .iter()
+        .map(|n| n["resources"]["multipliers"].as_u64().unwrap_or(0))
+        .sum();
+    // The four linears' Pi·Po plus the softmax's own.
+    assert!(per_node > 4 * 8 + 8 * 4 + 4 * 4 + 4 * 5);
+    assert_eq!(r["resources"]["multipliers"].as_u64(), Some(per_node));
 }
