@@ -180,13 +180,17 @@ fn measure(
             out.first_mismatch, out.errors
         ))));
     }
-    // The harness measures the mean interval between output beats; a row has
-    // `beats / rows` of them.
+    // The harness measures the mean interval between output beats; first beat to last
+    // spans rows − 1 row intervals plus the last row's own beats.
     let beats = out.beats_compared as f64;
+    let intra = sys
+        .node_timings()
+        .last()
+        .map_or(1.0, |t| t.first_row_beat_interval);
     let per_row = out
         .interval
         .filter(|_| rows >= 2)
-        .map(|i| i * (beats - 1.0) / (rows as f64 - 1.0));
+        .map(|i| (i * (beats - 1.0) - (beats / rows as f64 - 1.0) * intra) / (rows as f64 - 1.0));
     println!(
         "verilator: {rows} rows bit-exact, {} cycles; measured latency {} cycles, II {} cycles per row",
         out.cycles,

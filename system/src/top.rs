@@ -26,6 +26,16 @@ use crate::netlist::{Endpoint, Netlist};
 /// The registry entry of stitched systems (built from models, never from parameters).
 pub struct System;
 
+/// A system's only parameter: a fingerprint of its top, so that caches keyed by
+/// component and parameters (the co-simulation's ROM directory) tell systems apart.
+const PARAMS: &[ParamSpec] = &[ParamSpec::int(
+    "FINGERPRINT",
+    0,
+    (1 << 48) - 1,
+    0,
+    "48-bit FNV-1a of the generated top (identifies the netlist)",
+)];
+
 impl Component for System {
     fn name(&self) -> &'static str {
         "system"
@@ -34,7 +44,7 @@ impl Component for System {
         "a model stitched from components (mase-hw gen)"
     }
     fn params(&self) -> &'static [ParamSpec] {
-        &[]
+        PARAMS
     }
     fn elaborate(&self, _: &Params) -> Result<Box<dyn Instance>, GenError> {
         Err(GenError::bad_param(
@@ -98,10 +108,19 @@ fn lanes(inst: &dyn Instance, name: &str) -> usize {
 
 impl SystemInstance {
     pub fn new(net: Netlist) -> SystemInstance {
-        SystemInstance {
+        let mut sys = SystemInstance {
             net,
-            params: Params::defaults(&[]),
+            params: Params::defaults(PARAMS),
+        };
+        let text = sys.top("mh_system", "").print();
+        let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        });
+        let fingerprint = (hash & ((1 << 48) - 1)) as i64;
+        if let Ok(p) = Params::with("system", PARAMS, &[("FINGERPRINT", fingerprint)]) {
+            sys.params = p;
         }
+        sys
     }
 
     /// ROM tensors by global name `<instance>.<tensor>` (what `memories()` refer to).
