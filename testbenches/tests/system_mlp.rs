@@ -11,52 +11,16 @@ use model::weights::{SyntheticInit, Weights};
 use system::SystemInstance;
 use testbenches::cosim::{Dut, Stall};
 
-/// 16-bit activations, 8-bit weights and biases; lanes chosen so that every
+/// The shipped mixed-parallelism config (`examples/jsc-mlp-q.toml`, the one the README
+/// runs): 16-bit activations and biases, 8-bit weights; lanes chosen so that every
 /// producer/consumer pair agrees and every lane count divides its dimension.
-const CONFIG: &str = r#"
-[default]
-width = 16
-frac = "auto"
-[tensor."fc1.weight"]
-width = 8
-[tensor."fc2.weight"]
-width = 8
-[tensor."fc3.weight"]
-width = 8
-[tensor."fc4.weight"]
-width = 8
-[tensor."fc1.bias"]
-width = 8
-[tensor."fc2.bias"]
-width = 8
-[tensor."fc3.bias"]
-width = 8
-[tensor."fc4.bias"]
-width = 8
-[node.features]
-parallelism = 4
-[node.fc1]
-parallelism = { in = 4, out = 8 }
-[node.relu1]
-parallelism = 8
-[node.fc2]
-parallelism = { in = 8, out = 4 }
-[node.relu2]
-parallelism = 4
-[node.fc3]
-parallelism = 4
-[node.relu3]
-parallelism = 4
-[node.fc4]
-parallelism = { in = 4, out = 5 }
-[node.probs]
-parallelism = 5
-[node.output]
-parallelism = 5
-"#;
+fn shipped_config() -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/jsc-mlp-q.toml");
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
 
 fn setup() -> (model::graph::Graph, Weights, SystemInstance) {
-    setup_with(CONFIG)
+    setup_with(&shipped_config())
 }
 
 fn setup_with(config: &str) -> (model::graph::Graph, Weights, SystemInstance) {
@@ -148,7 +112,7 @@ fn cosim(config: &str, rows: usize) {
 
 #[test]
 fn jsc_mlp_system_matches_golden_under_stalls() {
-    cosim(CONFIG, 12);
+    cosim(&shipped_config(), 12);
 }
 
 /// The default config: 16 bits everywhere, parallelism 1 (II 2048 cycles per row).
