@@ -9,6 +9,33 @@ use std::str::FromStr;
 
 use super::FixedError;
 
+/// `Display` (the ap_fixed name) and `FromStr` (names, case-insensitively, e.g.
+/// `"rnd_conv"` or `"RND_CONV"`) for a mode enum with `ALL` and `name()`.
+macro_rules! mode_text {
+    ($ty:ident, $kind:literal, $names:ident) => {
+        impl fmt::Display for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.name())
+            }
+        }
+
+        impl FromStr for $ty {
+            type Err = FixedError;
+
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Self::ALL
+                    .into_iter()
+                    .find(|m| m.name().eq_ignore_ascii_case(s))
+                    .ok_or_else(|| FixedError::UnknownMode {
+                        kind: $kind,
+                        name: s.to_owned(),
+                        valid: $names,
+                    })
+            }
+        }
+    };
+}
+
 /// Rounding modes (ap_fixed names), applied when a cast drops fractional bits.
 ///
 /// With `q = floor(x / 2^s)`, `r = x - q*2^s` and `h = 2^(s-1)` (see
@@ -70,27 +97,7 @@ impl Rounding {
     }
 }
 
-impl fmt::Display for Rounding {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for Rounding {
-    type Err = FixedError;
-
-    /// Reads a mode name, case-insensitively (`"rnd_conv"`, `"RND_CONV"`).
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|m| m.name().eq_ignore_ascii_case(s))
-            .ok_or_else(|| FixedError::UnknownMode {
-                kind: "rounding",
-                name: s.to_owned(),
-                valid: ROUNDING_NAMES,
-            })
-    }
-}
+mode_text!(Rounding, "rounding", ROUNDING_NAMES);
 
 /// Overflow modes (ap_fixed names), applied to the rounded value against the output
 /// range `[min, max]`.
@@ -140,24 +147,4 @@ impl Overflow {
     }
 }
 
-impl fmt::Display for Overflow {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for Overflow {
-    type Err = FixedError;
-
-    /// Reads a mode name, case-insensitively (`"sat_sym"`, `"SAT_SYM"`).
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|m| m.name().eq_ignore_ascii_case(s))
-            .ok_or_else(|| FixedError::UnknownMode {
-                kind: "overflow",
-                name: s.to_owned(),
-                valid: OVERFLOW_NAMES,
-            })
-    }
-}
+mode_text!(Overflow, "overflow", OVERFLOW_NAMES);
