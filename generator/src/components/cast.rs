@@ -5,13 +5,13 @@ use std::collections::BTreeMap;
 
 use golden::{Format, Overflow, Rounding};
 
-use super::common::{format_of, pick_format, sv_int_params};
+use super::common::{format_of, lanewise_streams, lanewise_tensors, pick_format, sv_int_params};
 use crate::component::{Component, Instance, StreamDef, TensorDef, Timing};
 use crate::error::GenError;
 use crate::params::{ParamSpec, Params};
 use crate::rng::Rng;
 use crate::sv::{Dir, SvValue};
-use crate::tensor::{Dim, Tensor, TensorMap};
+use crate::tensor::{Tensor, TensorMap};
 
 pub struct Cast;
 
@@ -185,27 +185,16 @@ impl Instance for CastInstance {
         sv_int_params(&self.params, PARAMS.iter().map(|s| s.name))
     }
     fn streams(&self) -> Vec<StreamDef> {
-        vec![
-            StreamDef::new("data_in", Dir::Input, self.lanes, self.input, "data_in"),
-            StreamDef::new("data_out", Dir::Output, self.lanes, self.output, "data_out"),
-        ]
+        lanewise_streams(self.lanes, self.input, self.output)
     }
     fn tensors(&self) -> Vec<TensorDef> {
-        let shape = vec![Dim::Batch, Dim::Multiple(self.lanes)];
-        vec![
-            TensorDef {
-                name: "data_in".into(),
-                direction: Dir::Input,
-                shape: shape.clone(),
-                format: self.input,
-            },
-            TensorDef {
-                name: "data_out".into(),
-                direction: Dir::Output,
-                shape,
-                format: self.output,
-            },
-        ]
+        lanewise_tensors(
+            self.lanes,
+            &[
+                ("data_in", Dir::Input, self.input),
+                ("data_out", Dir::Output, self.output),
+            ],
+        )
     }
     fn timing(&self) -> Timing {
         Timing {

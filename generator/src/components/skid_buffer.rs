@@ -5,13 +5,15 @@ use std::collections::BTreeMap;
 
 use golden::Format;
 
-use super::common::{PARALLELISM, WIDTH, bits_corners, bits_format, bits_random};
+use super::common::{
+    PARALLELISM, WIDTH, bits_corners, bits_format, bits_random, lanewise_streams, lanewise_tensors,
+};
 use crate::component::{Component, Instance, StreamDef, TensorDef, Timing};
 use crate::error::GenError;
 use crate::params::{ParamSpec, Params};
 use crate::rng::Rng;
 use crate::sv::{Dir, SvValue};
-use crate::tensor::{Dim, TensorMap};
+use crate::tensor::TensorMap;
 
 pub struct SkidBuffer;
 
@@ -108,27 +110,16 @@ impl Instance for Passthrough {
         v
     }
     fn streams(&self) -> Vec<StreamDef> {
-        vec![
-            StreamDef::new("data_in", Dir::Input, self.lanes, self.format, "data_in"),
-            StreamDef::new("data_out", Dir::Output, self.lanes, self.format, "data_out"),
-        ]
+        lanewise_streams(self.lanes, self.format, self.format)
     }
     fn tensors(&self) -> Vec<TensorDef> {
-        let shape = vec![Dim::Batch, Dim::Multiple(self.lanes)];
-        vec![
-            TensorDef {
-                name: "data_in".into(),
-                direction: Dir::Input,
-                shape: shape.clone(),
-                format: self.format,
-            },
-            TensorDef {
-                name: "data_out".into(),
-                direction: Dir::Output,
-                shape,
-                format: self.format,
-            },
-        ]
+        lanewise_tensors(
+            self.lanes,
+            &[
+                ("data_in", Dir::Input, self.format),
+                ("data_out", Dir::Output, self.format),
+            ],
+        )
     }
     fn timing(&self) -> Timing {
         Timing {
