@@ -78,7 +78,7 @@ pub fn generate(a: GenArgs) -> Result<()> {
         None => QuantConfig::default(),
     };
     let plan = system::map::resolve(&graph, &config, &weights, a.seed, 64).map_err(user)?;
-    let sys = SystemInstance::new(system::map_chain(&graph, &plan, &weights).map_err(user)?);
+    let sys = SystemInstance::new(system::map_model(&graph, &plan, &weights).map_err(user)?);
     let top = a
         .top
         .clone()
@@ -111,7 +111,7 @@ pub fn generate(a: GenArgs) -> Result<()> {
     println!(
         "predicted: latency {} cycles (first input beat -> first output beat), II {} cycles per row",
         t.latency,
-        sys.row_interval()
+        sys.item_interval()
     );
     accuracy(&graph, &weights, &sys, a.seed, a.rows)?;
     if a.verilator {

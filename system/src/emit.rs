@@ -35,8 +35,12 @@ struct Report {
     top: String,
     /// Predicted first input beat to first output beat, no stalls.
     latency_cycles: u64,
-    /// Cycles per row (sample) in steady state: the slowest node.
-    row_interval_cycles: u64,
+    /// Whether `latency_cycles` is exact (a chain) or an estimate (a graph with forks).
+    latency_exact: bool,
+    /// Cycles per item (sample or sequence) in steady state: the slowest node.
+    item_interval_cycles: u64,
+    /// FIFOs inserted on reconvergent paths: instance, depth in beats, reason.
+    reconvergent_fifos: Vec<(String, usize, String)>,
     nodes: Vec<NodeReport>,
     resources: BTreeMap<String, u64>,
 }
@@ -77,7 +81,9 @@ pub fn report(sys: &SystemInstance, top: &str) -> String {
         model: sys.net.name.clone(),
         top: top.to_string(),
         latency_cycles: sys.timing().latency,
-        row_interval_cycles: sys.row_interval(),
+        latency_exact: sys.timing_is_exact(),
+        item_interval_cycles: sys.item_interval(),
+        reconvergent_fifos: sys.net.fifos.clone(),
         nodes,
         resources: sys.resources(),
     };

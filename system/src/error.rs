@@ -5,16 +5,12 @@ use generator::GenError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SystemError {
-    #[error(
-        "node `{node}` feeds {consumers}: fan-out stitching (forks, reconvergent FIFOs) is not implemented yet; only chain models can be generated"
-    )]
-    FanOut { node: String, consumers: String },
     #[error("node `{node}`: op `{op}` is not supported by the system generator yet")]
     Unsupported { node: String, op: String },
     #[error("the model must have exactly one input and one output node ({what})")]
     Ports { what: String },
     #[error(
-        "node `{producer}` produces {producer_lanes} lanes but node `{consumer}` consumes {consumer_lanes}: set the same parallelism on both (a lane-width converter is not implemented)"
+        "node `{producer}` produces {producer_lanes} lanes but node `{consumer}` consumes {consumer_lanes}, and no lane-width converter can join them (both lane counts must divide the row): change the parallelism of one of them"
     )]
     Lanes {
         producer: String,

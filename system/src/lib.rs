@@ -3,11 +3,11 @@
 //! netlist, and stitched into one streaming top-level design that is itself an
 //! [`generator::Instance`], so emission and co-simulation treat it like any component.
 //!
-//! Scope today: chain models (every node feeds at most one other node), with `linear`
-//! (weights from ROM), `relu` and `softmax` nodes and `cast`s where formats differ.
-//! Fan-out (forks, reconvergent FIFOs, as BERT's residuals need) and lane-width
-//! converters between nodes of different parallelism are not implemented; both are
-//! reported as errors naming the nodes involved, never approximated.
+//! Every op of the model IR maps: `linear`, `matmul`, `softmax`, `layernorm`, `gelu`,
+//! `relu`, `add`, `mul` onto their components, `split_heads`/`merge_heads` onto
+//! `transpose`, `reshape` onto nothing. Fan-out gets forks, reconvergent paths FIFOs
+//! sized by a stated rule ([`netlist`]), differing formats casts and differing lane
+//! counts lane-width converters. What cannot be joined is an error naming the nodes.
 
 pub mod emit;
 pub mod error;
@@ -16,6 +16,6 @@ pub mod netlist;
 pub mod top;
 
 pub use error::SystemError;
-pub use map::map_chain;
+pub use map::map_model;
 pub use netlist::{NetNode, Netlist};
 pub use top::SystemInstance;

@@ -1,12 +1,17 @@
-//! Mapping a chain model onto components: each graph node becomes one instance whose
-//! parameters come from the quantization plan (formats, rounding, overflow, lanes),
-//! and each `linear` node's weights and bias are quantized with their tensors'
-//! resolved formats into the instance's ROM contents.
+//! Mapping a model graph onto components: each computing node becomes one instance
+//! whose parameters come from the quantization plan (formats, rounding, overflow,
+//! lanes); `linear` weights and biases and `layernorm` γ/β are quantized with their
+//! tensors' resolved formats into the instance's ROM contents; `split_heads` and
+//! `merge_heads` become `transpose` instances (swap of the two outer axes); `reshape`
+//! changes no stream. A tensor read by several nodes is forked, and inputs of `add`,
+//! `mul` and `matmul` are balanced with FIFOs ([`crate::netlist`] states the rule).
+//! Data movers (fork, FIFO, transpose) pass their input format through: the plan's
+//! format of a `split_heads`/`merge_heads` node is not used.
 //!
 //! Format rule: a node's input format is its producer's output format wherever the
 //! component accepts it, so no cast is needed; where it does not (softmax takes at
 //! most 24 input bits, at most 24 of them fractional), a `cast` dropping low
-//! fractional bits (the integer range is kept) is inserted by the [`ChainBuilder`]. The softmax
+//! fractional bits (the integer range is kept) is inserted by the [`NetBuilder`] (likewise layernorm ≤ 24 and gelu ≤ 32 input bits). The softmax
 //! output is unsigned and in [0, 1], so it takes the non-negative half of the plan's
 //! signed format, `unsigned(W−1, min(F, W−2))` for `signed(W, F)`: 1.0 must be
 //! representable even when calibration saw only smaller probabilities.
@@ -19,66 +24,23 @@ use model::quant::{QuantPlan, TensorQuant};
 use model::weights::Weights;
 
 use generator::Component;
-use generator::components::{linear::Linear, relu::Relu, softmax::Softmax};
+use generator::components::{
+    add::Add, gelu::Gelu, layernorm::LayerNorm, linear::Linear, matmul::Matmul, mul::Mul,
+    relu::Relu, softmax::Softmax,
+};
 use generator::{Tensor, TensorMap};
 
 use crate::error::SystemError;
-use crate::netlist::{ChainBuilder, NetNode, Netlist, legal_name};
+use crate::netlist::{NetBuilder, NetNode, Netlist, Port, legal_name};
 
 /// Widest softmax input the component accepts.
 const SOFTMAX_MAX_IN_WIDTH: u32 = 24;
 /// Most fractional bits of a softmax input.
 const SOFTMAX_MAX_IN_FRAC: i32 = 24;
-
-/// The nodes of `graph` in stream order, checked to form a single chain.
-fn chain(graph: &Graph) -> Result<Vec<&Node>, SystemError> {
-    graph.validate().map_err(|e| SystemError::Model {
-        model: graph.name.clone(),
-        rule: e.to_string(),
-    })?;
-    let mut consumers: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-    for n in &graph.nodes {
-        for i in &n.inputs {
-            consumers.entry(i.as_str()).or_default().push(&n.name);
-        }
-    }
-    // The first fan-out in stream (topological) order.
-    if let Some((node, c)) = graph.nodes.iter().find_map(|n| {
-        consumers
-            .get(n.name.as_str())
-            .filter(|c| c.len() > 1)
-            .map(|c| (n, c))
-    }) {
-        return Err(SystemError::FanOut {
-            node: node.name.clone(),
-            consumers: c
-                .iter()
-                .map(|c| format!("`{c}`"))
-                .collect::<Vec<_>>()
-                .join(", "),
-        });
-    }
-    let inputs: Vec<&Node> = graph.inputs().collect();
-    let outputs: Vec<&Node> = graph.outputs().collect();
-    if inputs.len() != 1 || outputs.len() != 1 {
-        return Err(SystemError::Ports {
-            what: format!("{} inputs, {} outputs", inputs.len(), outputs.len()),
-        });
-    }
-    let mut order = vec![inputs[0]];
-    while let Some(next) = consumers
-        .get(order[order.len() - 1].name.as_str())
-        .and_then(|c| graph.node(c[0]))
-    {
-        order.push(next);
-    }
-    if order.len() != graph.nodes.len() || order[order.len() - 1].name != outputs[0].name {
-        return Err(SystemError::Ports {
-            what: "the nodes do not form one path from input to output".into(),
-        });
-    }
-    Ok(order)
-}
+/// Widest layernorm input.
+const LAYERNORM_MAX_IN_WIDTH: u32 = 24;
+/// Widest gelu input.
+const GELU_MAX_IN_WIDTH: u32 = 32;
 
 fn quant<'p>(plan: &'p QuantPlan, tensor: &str) -> Result<&'p TensorQuant, SystemError> {
     plan.tensors
@@ -139,42 +101,134 @@ fn fmt_params(prefix: &str, f: Format) -> [(String, i64); 2] {
     ]
 }
 
-/// Maps a chain `graph` with resolved `plan` and float `weights` to a netlist.
+/// The mapping state: the builder and, per model tensor, the ports not yet consumed.
+struct Mapper<'a> {
+    graph: &'a Graph,
+    plan: &'a QuantPlan,
+    weights: &'a Weights,
+    b: NetBuilder,
+    /// Ports of each produced model tensor, one per remaining consumer.
+    avail: BTreeMap<String, Vec<Port>>,
+    /// Consumers of each model tensor.
+    consumers: BTreeMap<String, usize>,
+}
+
+/// Maps `graph` with resolved `plan` and float `weights` to a netlist: one instance
+/// per computing node, a `transpose` per head split or merge, forks where a tensor
+/// feeds several nodes, FIFOs on reconvergent paths, casts and lane converters where
+/// neighbours disagree.
 ///
 /// # Errors
-/// Fan-out, unsupported ops, lane mismatches between neighbours, formats a component
-/// rejects (naming the node and the parameter), missing weights.
-pub fn map_chain(
+/// Unsupported ops, formats or sizes a component rejects (naming the node and the
+/// parameter), lanes that cannot be converted, missing weights.
+pub fn map_model(
     graph: &Graph,
     plan: &QuantPlan,
     weights: &Weights,
 ) -> Result<Netlist, SystemError> {
-    let order = chain(graph)?;
-    let input = order[0];
-    let mut b = ChainBuilder::new(
+    graph.validate().map_err(|e| SystemError::Model {
+        model: graph.name.clone(),
+        rule: e.to_string(),
+    })?;
+    let inputs: Vec<&Node> = graph.inputs().collect();
+    let outputs: Vec<&Node> = graph.outputs().collect();
+    if inputs.len() != 1 || outputs.len() != 1 {
+        return Err(SystemError::Ports {
+            what: format!("{} inputs, {} outputs", inputs.len(), outputs.len()),
+        });
+    }
+    let mut consumers: BTreeMap<String, usize> = BTreeMap::new();
+    for n in &graph.nodes {
+        for i in &n.inputs {
+            *consumers.entry(i.clone()).or_insert(0) += 1;
+        }
+    }
+    let input = inputs[0];
+    let q = quant(plan, &input.name)?;
+    let (b, port) = NetBuilder::new(
         &graph.name,
         &input.name,
+        &input.shape,
         lanes(plan, &input.name, "lanes")?,
-        quant(plan, &input.name)?.format,
+        q.format,
+        (q.rounding, q.overflow),
     );
-    for node in &order[1..order.len() - 1] {
+    let mut m = Mapper {
+        graph,
+        plan,
+        weights,
+        b,
+        avail: BTreeMap::new(),
+        consumers,
+    };
+    m.produce(&input.name, port)?;
+    for node in &graph.nodes {
+        match &node.op {
+            Op::Input => {}
+            Op::Output => {
+                let port = m.take(node, 0)?;
+                let lanes = lanes(plan, &node.name, "lanes")?;
+                return m.b.finish(port, &node.name, &node.shape, lanes);
+            }
+            _ => {
+                let port = m.node(node)?;
+                m.produce(&node.name, port)?;
+            }
+        }
+    }
+    Err(SystemError::Ports {
+        what: "no output node".into(),
+    })
+}
+
+impl Mapper<'_> {
+    /// Makes `port` (model tensor `name`) available to its consumers, forking it if
+    /// there are several.
+    fn produce(&mut self, name: &str, port: Port) -> Result<(), SystemError> {
+        let n = self.consumers.get(name).copied().unwrap_or(0);
+        let ports = if n > 1 {
+            self.b.fork(port, n)?
+        } else {
+            vec![port]
+        };
+        self.avail.insert(name.to_string(), ports);
+        Ok(())
+    }
+
+    /// A port of `node`'s input `k`.
+    fn take(&mut self, node: &Node, k: usize) -> Result<Port, SystemError> {
+        let name = node.inputs.get(k).map(String::as_str).unwrap_or_default();
+        self.avail
+            .get_mut(name)
+            .and_then(|v| (!v.is_empty()).then(|| v.remove(0)))
+            .ok_or_else(|| {
+                SystemError::node(&node.name, "inputs", format!("`{name}` has no stream left"))
+            })
+    }
+
+    /// Maps one computing node; returns its output port.
+    fn node(&mut self, node: &Node) -> Result<Port, SystemError> {
+        let (plan, graph) = (self.plan, self.graph);
         let q = quant(plan, &node.name)?;
-        let modes = (q.rounding, q.overflow);
-        let last = |s: &[usize]| s.last().copied().unwrap_or(1) as i64;
-        let in_fmt = b.format();
+        self.b.set_modes((q.rounding, q.overflow));
+        let last = |s: &[usize]| s.last().copied().unwrap_or(1);
+        let out_row = last(&node.shape);
         let mut params: Vec<(String, i64)> = Vec::new();
         let mut roms = TensorMap::new();
         let mut rom_params = Vec::new();
-        let (component, out_fmt): (&dyn Component, Format) = match &node.op {
+        let lanes_of = |key: &str| lanes(plan, &node.name, key).map(|l| l as i64);
+        let mut ports: Vec<(&str, Port)> = Vec::new();
+        let component: &dyn Component = match &node.op {
             Op::Linear { weight, bias } => {
-                let w = quantized(&node.name, weight, plan, weights)?;
-                params.extend(fmt_params("IN", in_fmt));
+                let x = self.take(node, 0)?;
+                let w = quantized(&node.name, weight, plan, self.weights)?;
+                params.extend(fmt_params("IN", x.format));
                 params.extend(fmt_params("WEIGHT", w.format));
                 params.push(("HAS_BIAS".into(), i64::from(bias.is_some())));
                 roms.insert("weight".to_string(), w);
                 rom_params.push(("weight".to_string(), weight.clone()));
                 if let Some(bias) = bias {
-                    let t = quantized(&node.name, bias, plan, weights)?;
+                    let t = quantized(&node.name, bias, plan, self.weights)?;
                     params.extend(fmt_params("BIAS", t.format));
                     roms.insert("bias".to_string(), t);
                     rom_params.push(("bias".to_string(), bias.clone()));
@@ -185,40 +239,36 @@ pub fn map_chain(
                     .copied()
                     .unwrap_or(1);
                 params.push(("IN_SIZE".into(), in_size as i64));
-                params.push(("OUT_SIZE".into(), last(&node.shape)));
-                params.push((
-                    "IN_PARALLELISM".into(),
-                    lanes(plan, &node.name, "in")? as i64,
-                ));
-                params.push((
-                    "OUT_PARALLELISM".into(),
-                    lanes(plan, &node.name, "out")? as i64,
-                ));
+                params.push(("OUT_SIZE".into(), out_row as i64));
+                params.push(("IN_PARALLELISM".into(), lanes_of("in")?));
+                params.push(("OUT_PARALLELISM".into(), lanes_of("out")?));
                 params.push(("WEIGHTS_FROM_ROM".into(), 1));
                 params.extend(fmt_params("OUT", q.format));
-                (&Linear, q.format)
+                ports.push(("data_in", x));
+                &Linear
             }
-            Op::Relu => {
-                params.extend(fmt_params("IN", in_fmt));
+            Op::Relu | Op::Gelu => {
+                let x = self.take(node, 0)?;
+                let x_fmt = if matches!(node.op, Op::Gelu) {
+                    narrowed(&node.name, x.format, GELU_MAX_IN_WIDTH, 40)?
+                } else {
+                    x.format
+                };
+                params.extend(fmt_params("IN", x_fmt));
                 params.extend(fmt_params("OUT", q.format));
-                params.push((
-                    "PARALLELISM".into(),
-                    lanes(plan, &node.name, "lanes")? as i64,
-                ));
-                (&Relu, q.format)
+                params.push(("PARALLELISM".into(), lanes_of("lanes")?));
+                ports.push(("data_in", x));
+                if matches!(node.op, Op::Relu) {
+                    &Relu
+                } else {
+                    &Gelu
+                }
             }
             Op::Softmax { scale } => {
+                let x = self.take(node, 0)?;
                 // Softmax takes at most 24 bits with at most 24 fractional bits: drop
                 // low fractional bits first (the integer range is kept).
-                let (w, f) = (in_fmt.width(), in_fmt.frac());
-                let drop =
-                    (w.saturating_sub(SOFTMAX_MAX_IN_WIDTH) as i32).max(f - SOFTMAX_MAX_IN_FRAC);
-                let want_in = if drop > 0 {
-                    Format::signed(w.min(SOFTMAX_MAX_IN_WIDTH), f - drop)
-                        .map_err(|e| SystemError::node(&node.name, "width", e.to_string()))?
-                } else {
-                    in_fmt
-                };
+                let want_in = narrowed(&node.name, x.format, SOFTMAX_MAX_IN_WIDTH, SOFTMAX_MAX_IN_FRAC)?;
                 // Probabilities reach 1.0, so at least one integer bit whatever the calibration.
                 let out_w = q.format.width().saturating_sub(1);
                 let out = Format::unsigned(out_w, q.format.frac().min(out_w as i32 - 1))
@@ -226,14 +276,97 @@ pub fn map_chain(
                 let (raw, frac) = scale_code(&node.name, *scale)?;
                 params.extend(fmt_params("IN", want_in));
                 params.extend(fmt_params("OUT", out));
-                params.push(("SIZE".into(), last(&node.shape)));
-                params.push((
-                    "PARALLELISM".into(),
-                    lanes(plan, &node.name, "lanes")? as i64,
-                ));
+                params.push(("SIZE".into(), out_row as i64));
+                params.push(("PARALLELISM".into(), lanes_of("lanes")?));
                 params.push(("SCALE".into(), raw));
                 params.push(("SCALE_FRAC_WIDTH".into(), frac));
-                (&Softmax, out)
+                ports.push(("data_in", x));
+                &Softmax
+            }
+            Op::Layernorm { eps, gamma, beta } => {
+                let x = self.take(node, 0)?;
+                let want_in = narrowed(&node.name, x.format, LAYERNORM_MAX_IN_WIDTH, 32)?;
+                let g = quantized(&node.name, gamma, plan, self.weights)?;
+                let bt = quantized(&node.name, beta, plan, self.weights)?;
+                params.extend(fmt_params("IN", want_in));
+                params.extend(fmt_params("GAMMA", g.format));
+                params.extend(fmt_params("BETA", bt.format));
+                params.extend(fmt_params("OUT", q.format));
+                params.push(("SIZE".into(), out_row as i64));
+                params.push(("PARALLELISM".into(), lanes_of("lanes")?));
+                let (mant, frac) = eps_code(&node.name, *eps)?;
+                params.push(("EPS_MANT".into(), mant));
+                params.push(("EPS_FRAC_WIDTH".into(), frac));
+                params.push(("AFFINE_FROM_ROM".into(), 1));
+                roms.insert("gamma".to_string(), g);
+                roms.insert("beta".to_string(), bt);
+                rom_params.push(("gamma".to_string(), gamma.clone()));
+                rom_params.push(("beta".to_string(), beta.clone()));
+                ports.push(("data_in", x));
+                &LayerNorm
+            }
+            Op::Add | Op::Mul => {
+                let mut xs = vec![self.take(node, 0)?, self.take(node, 1)?];
+                self.b.balance(&node.name, &mut xs)?;
+                params.extend(fmt_params("A", xs[0].format));
+                params.extend(fmt_params("B", xs[1].format));
+                params.extend(fmt_params("OUT", q.format));
+                params.push(("PARALLELISM".into(), lanes_of("lanes")?));
+                let mut it = xs.into_iter();
+                ports.extend([("a", it.next()), ("b", it.next())].map(|(s, p)| (s, p.expect("two inputs"))));
+                if matches!(node.op, Op::Add) { &Add } else { &Mul }
+            }
+            Op::Matmul { transpose_b } => {
+                let mut xs = vec![self.take(node, 0)?, self.take(node, 1)?];
+                self.b.balance(&node.name, &mut xs)?;
+                let a_shape = graph.node(&node.inputs[0]).map(|n| n.shape.clone()).unwrap_or_default();
+                let dims = node.shape.len();
+                let heads: usize = node.shape[..dims.saturating_sub(2)].iter().product();
+                let m_size = if dims >= 2 { node.shape[dims - 2] } else { 1 };
+                params.extend(fmt_params("A", xs[0].format));
+                params.extend(fmt_params("B", xs[1].format));
+                params.extend(fmt_params("OUT", q.format));
+                params.push(("M_SIZE".into(), m_size as i64));
+                params.push(("K_SIZE".into(), last(&a_shape) as i64));
+                params.push(("N_SIZE".into(), out_row as i64));
+                params.push(("K_PARALLELISM".into(), lanes_of("k")?));
+                params.push(("N_PARALLELISM".into(), lanes_of("n")?));
+                params.push(("TRANSPOSE_B".into(), i64::from(*transpose_b)));
+                params.push(("HEADS".into(), heads.max(1) as i64));
+                let mut it = xs.into_iter();
+                ports.extend([("a", it.next()), ("b", it.next())].map(|(s, p)| (s, p.expect("two inputs"))));
+                &Matmul
+            }
+            Op::SplitHeads { heads } => {
+                // [s, heads·d] → [heads, s, d]: swap the two outer axes of [s, heads, d].
+                let x = self.take(node, 0)?;
+                let (s, d) = (node.shape.get(1).copied().unwrap_or(1), out_row);
+                return self.transpose(node, x, [s, *heads, d]);
+            }
+            Op::MergeHeads => {
+                // [heads, s, d] → [s, heads·d]: swap the two outer axes of [heads, s, d].
+                let x = self.take(node, 0)?;
+                let in_shape = graph.node(&node.inputs[0]).map(|n| n.shape.clone()).unwrap_or_default();
+                let [h, s, d] = in_shape[..] else {
+                    return Err(SystemError::node(&node.name, "shape", "merge_heads takes a [heads, s, d] input"));
+                };
+                return self.transpose(node, x, [h, s, d]);
+            }
+            Op::Reshape => {
+                // Same elements in the same order: the stream is unchanged, only its
+                // rows are counted anew.
+                let mut x = self.take(node, 0)?;
+                if out_row % x.lanes != 0 {
+                    return Err(SystemError::node(
+                        &node.name,
+                        "shape",
+                        format!("the new last axis {out_row} is not a multiple of the {} lanes of `{}`", x.lanes, x.tensor),
+                    ));
+                }
+                x.row = out_row;
+                x.elements = node.shape.iter().product();
+                x.tensor = node.name.clone();
+                return Ok(x);
             }
             op => {
                 return Err(SystemError::Unsupported {
@@ -246,14 +379,7 @@ pub fn map_chain(
         params.push(("OVERFLOW".into(), i64::from(q.overflow.code())));
         let refs: Vec<(&str, i64)> = params.iter().map(|(k, v)| (k.as_str(), *v)).collect();
         let inst = configure(node, component, &refs)?;
-        debug_assert_eq!(
-            inst.streams()
-                .iter()
-                .find(|s| s.direction == generator::sv::Dir::Output)
-                .map(|s| s.format()),
-            Some(out_fmt)
-        );
-        b.append(
+        let idx = self.b.add(
             NetNode {
                 name: legal_name(&node.name),
                 source: node.name.clone(),
@@ -261,11 +387,62 @@ pub fn map_chain(
                 roms,
                 rom_params,
             },
-            modes,
+            ports,
         )?;
+        self.b.port(idx, "data_out", &node.name, &node.shape)
     }
-    let output = order[order.len() - 1];
-    b.finish(&output.name, lanes(plan, &output.name, "lanes")?)
+
+    /// A `transpose` swapping the outer axes of `[a, b, c]` for `node`.
+    fn transpose(&mut self, node: &Node, x: Port, [a, b, c]: [usize; 3]) -> Result<Port, SystemError> {
+        let lanes = lanes(self.plan, &node.name, "lanes")?;
+        let component = generator::components::find("transpose")?;
+        let inst = component
+            .configure(&[
+                ("WIDTH", i64::from(x.format.width())),
+                ("PARALLELISM", lanes as i64),
+                ("A_SIZE", a as i64),
+                ("B_SIZE", b as i64),
+                ("C_SIZE", c as i64),
+            ])
+            .map_err(|source| SystemError::Component {
+                node: node.name.clone(),
+                source: Box::new(source),
+            })?;
+        let idx = self.b.add(NetNode::plain(legal_name(&node.name), &node.name, inst), vec![("data_in", x)])?;
+        self.b.port(idx, "data_out", &node.name, &node.shape)
+    }
+}
+
+/// `f` with low fractional bits dropped so that it has at most `max_w` bits and at
+/// most `max_f` fractional bits (the integer range is kept).
+fn narrowed(node: &str, f: Format, max_w: u32, max_f: i32) -> Result<Format, SystemError> {
+    let (w, fr) = (f.width(), f.frac());
+    let drop = (w.saturating_sub(max_w) as i32).max(fr - max_f);
+    if drop <= 0 {
+        return Ok(f);
+    }
+    Format::signed(w.min(max_w), fr - drop).map_err(|e| SystemError::node(node, "width", e.to_string()))
+}
+
+/// `eps` as `EPS_MANT · 2^-EPS_FRAC_WIDTH` (mantissa ≤ 2^20, frac ≤ 80), as precise
+/// as those ranges allow.
+fn eps_code(node: &str, eps: f64) -> Result<(i64, i64), SystemError> {
+    if !(eps > 0.0 && eps.is_finite()) {
+        return Err(SystemError::node(node, "eps", format!("{eps} must be positive")));
+    }
+    let mut frac = 80i32;
+    while frac > 0 && eps * 2f64.powi(frac) > f64::from(1 << 20) {
+        frac -= 1;
+    }
+    let mant = (eps * 2f64.powi(frac)).round();
+    if !(1.0..=f64::from(1 << 20)).contains(&mant) {
+        return Err(SystemError::node(
+            node,
+            "eps",
+            format!("{eps} is outside [2^-80, 2^20]"),
+        ));
+    }
+    Ok((mant as i64, i64::from(frac)))
 }
 
 /// `scale` as `SCALE / 2^SCALE_FRAC_WIDTH` exactly, with the fewest fractional bits.

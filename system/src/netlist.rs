@@ -1,11 +1,33 @@
 //! The typed netlist of a system: component instances (nodes) and the valid/ready
 //! streams between them (edges), each edge with its lane count and format.
 //!
-//! [`ChainBuilder`] appends nodes one after another and checks every connection: the
-//! lane counts of producer and consumer must be equal (there is no lane-width
-//! converter; a mismatch is an error naming both nodes), and where their formats
-//! differ a `cast` instance is inserted. It is not a general graph: forks, joins and
-//! FIFOs on reconvergent paths belong to fan-out stitching, which does not exist yet.
+//! [`NetBuilder`] adds nodes in a topological order and checks every connection it
+//! makes. Where a producer and a consumer disagree it inserts an adapter rather than
+//! guessing: a `cast` where formats differ, a `resize` (lane-width converter) where lane
+//! counts differ. [`NetBuilder::fork`] broadcasts a stream to several consumers, and
+//! before a node with several inputs (add, matmul) [`NetBuilder::balance`] puts a FIFO
+//! on every input that arrives earlier than its siblings, sized by the rule below, so
+//! that a fork that rejoins cannot deadlock.
+//!
+//! ## FIFO sizing on reconvergent paths
+//! Every stream carries, per fork upstream of it, `need`: the rows (positions of the
+//! sequence; one row is the last axis of the fork's tensor) that must have left that
+//! fork before the stream's first beat can appear. A fork's outputs start at 0; an
+//! elementwise node keeps the largest need of its inputs; a node that needs its whole
+//! input row before its first output (`linear`, `softmax`, `layernorm`) adds one row;
+//! a node that needs a whole tensor (`transpose`, and `matmul`, which holds all of B)
+//! needs the whole sequence. Needs are capped at the sequence length `S`. At a node
+//! with several inputs that share a fork, an input whose need `n` is below the largest
+//! sibling need `m` gets a FIFO of `(m − n + 1)` rows of its own stream. While the
+//! slower branch has not produced its first beat, the fork can push at most `m` rows
+//! into the faster one, so the FIFO never fills before the slower branch delivers: the
+//! join always makes progress and the design cannot deadlock. (It sizes for
+//! correctness, not for overlapping back-to-back sequences through a long branch.)
+//!
+//! Data-moving nodes (`fork`, `fifo`, `transpose`, `resize`) carry raw bits; the
+//! netlist's edges keep the meaning (the format) of what flows through them.
+
+use std::collections::BTreeMap;
 
 use golden::{Format, Overflow, Rounding};
 
@@ -15,6 +37,9 @@ use generator::sv::Dir;
 use generator::{Component, TensorMap};
 
 use crate::error::SystemError;
+
+/// Components that move raw bits without interpreting them.
+pub const MOVERS: &[&str] = &["fork", "fifo", "transpose", "resize", "skid_buffer"];
 
 /// One component instance of the system.
 pub struct NetNode {
@@ -30,45 +55,69 @@ pub struct NetNode {
 }
 
 impl NetNode {
-    /// The node's single input stream.
-    pub fn input(&self) -> Result<StreamDef, SystemError> {
-        self.stream(Dir::Input)
+    /// A node without ROMs.
+    pub fn plain(name: String, source: &str, inst: Box<dyn Instance>) -> NetNode {
+        NetNode {
+            name,
+            source: source.to_string(),
+            inst,
+            roms: TensorMap::new(),
+            rom_params: Vec::new(),
+        }
     }
-    /// The node's single output stream.
-    pub fn output(&self) -> Result<StreamDef, SystemError> {
-        self.stream(Dir::Output)
+    /// Whether the node moves raw bits (its streams' formats are `unsigned(W, 0)`).
+    pub fn is_mover(&self) -> bool {
+        MOVERS.contains(&self.inst.component().name())
     }
-    fn stream(&self, dir: Dir) -> Result<StreamDef, SystemError> {
-        let s: Vec<StreamDef> = self
-            .inst
+    /// The node's data streams in `dir` (ROM-fed streams are not connected).
+    pub fn streams(&self, dir: Dir) -> Vec<StreamDef> {
+        self.inst
             .streams()
             .into_iter()
             .filter(|s| s.direction == dir)
-            .collect();
-        match s.as_slice() {
-            [one] => Ok(one.clone()),
-            _ => Err(SystemError::node(
-                &self.source,
-                "streams",
-                format!(
-                    "a chain node needs exactly one {} stream, `{}` has {}",
-                    if dir == Dir::Input { "input" } else { "output" },
-                    self.inst.component().name(),
-                    s.len()
-                ),
-            )),
-        }
+            .collect()
+    }
+    /// The stream called `name`.
+    pub fn stream(&self, name: &str) -> Result<StreamDef, SystemError> {
+        self.inst
+            .streams()
+            .into_iter()
+            .find(|s| s.name == name)
+            .ok_or_else(|| {
+                SystemError::node(
+                    &self.source,
+                    "streams",
+                    format!(
+                        "component `{}` has no stream `{name}`",
+                        self.inst.component().name()
+                    ),
+                )
+            })
+    }
+    /// The node's first input stream (for reports).
+    pub fn input(&self) -> Result<StreamDef, SystemError> {
+        self.streams(Dir::Input)
+            .into_iter()
+            .next()
+            .ok_or_else(|| SystemError::node(&self.source, "streams", "no input stream"))
+    }
+    /// The node's first output stream (for reports).
+    pub fn output(&self) -> Result<StreamDef, SystemError> {
+        self.streams(Dir::Output)
+            .into_iter()
+            .next()
+            .ok_or_else(|| SystemError::node(&self.source, "streams", "no output stream"))
     }
 }
 
 /// Where an edge starts or ends.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Endpoint {
     /// The top's input stream `data_in`.
     TopIn,
     /// The top's output stream `data_out`.
     TopOut,
-    /// Node `i`'s (single) input or output stream.
+    /// Node `i`.
     Node(usize),
 }
 
@@ -76,26 +125,40 @@ pub enum Endpoint {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Edge {
     pub from: Endpoint,
+    /// The producer's stream (`data_in` for the top input).
+    pub from_stream: String,
     pub to: Endpoint,
+    /// The consumer's stream (`data_out` for the top output).
+    pub to_stream: String,
     pub lanes: usize,
+    /// What the lanes mean (for a data mover's ports, the format of the data it moves).
     pub format: Format,
+    /// Elements per row of the tensor it carries (its last axis).
+    pub row: usize,
+    /// Elements of that tensor per item (one model input: a sample or a sequence).
+    pub elements: usize,
 }
 
-/// A stitched system: nodes in stream order and the edges between them.
+/// A stitched system: nodes in a topological order and the edges between them.
 pub struct Netlist {
     /// Model name.
     pub name: String,
     /// The model's input and output node names.
     pub input_name: String,
     pub output_name: String,
+    /// Model input and output shapes (one item; the batch axis is not included).
+    pub input_shape: Vec<usize>,
+    pub output_shape: Vec<usize>,
     pub nodes: Vec<NetNode>,
     pub edges: Vec<Edge>,
+    /// FIFOs inserted on reconvergent paths: (instance, depth in beats, why).
+    pub fifos: Vec<(String, usize, String)>,
 }
 
 impl Netlist {
     /// The edge into the top's output.
     pub fn output_edge(&self) -> &Edge {
-        self.edge_to(Endpoint::TopOut)
+        self.edge_to(Endpoint::TopOut, "data_out")
     }
     /// The edge out of the top's input.
     pub fn input_edge(&self) -> &Edge {
@@ -104,147 +167,391 @@ impl Netlist {
             None => unreachable!("a finished netlist has an input edge"),
         }
     }
-    fn edge_to(&self, to: Endpoint) -> &Edge {
-        match self.edges.iter().find(|e| e.to == to) {
+    /// The edge into `to`'s stream `stream`.
+    pub fn edge_to(&self, to: Endpoint, stream: &str) -> &Edge {
+        match self
+            .edges
+            .iter()
+            .find(|e| e.to == to && e.to_stream == stream)
+        {
             Some(e) => e,
-            None => unreachable!("a finished netlist has an edge into {to:?}"),
+            None => unreachable!("a finished netlist has an edge into {to:?}.{stream}"),
         }
+    }
+    /// Whether any node has more than one data input (the system is not a chain).
+    pub fn is_chain(&self) -> bool {
+        self.nodes
+            .iter()
+            .all(|n| n.streams(Dir::Input).len() <= 1 && n.streams(Dir::Output).len() <= 1)
     }
 }
 
-/// Appends nodes to a chain, checking (and where needed casting) each connection.
-pub struct ChainBuilder {
-    net: Netlist,
-    tail: Endpoint,
-    tail_name: String,
-    lanes: usize,
-    format: Format,
+/// A produced stream not yet connected to its consumer.
+#[derive(Clone, Debug)]
+pub struct Port {
+    pub from: Endpoint,
+    pub stream: String,
+    pub lanes: usize,
+    pub format: Format,
+    /// Elements per row (the tensor's last axis).
+    pub row: usize,
+    /// Elements per item (one model input).
+    pub elements: usize,
+    /// The model tensor it carries (for errors).
+    pub tensor: String,
+    /// Rows that must leave each upstream fork (by fork node index) before this
+    /// stream's first beat.
+    pub need: BTreeMap<usize, usize>,
 }
 
-impl ChainBuilder {
-    /// A chain whose top input carries `lanes` lanes of `format` for model node `input`.
-    pub fn new(model: &str, input: &str, lanes: usize, format: Format) -> ChainBuilder {
-        ChainBuilder {
+impl Port {
+    /// The carried tensor's shape per item, as rows × row.
+    pub fn shape(&self) -> [usize; 2] {
+        [self.elements / self.row.max(1), self.row]
+    }
+}
+
+/// Builds a [`Netlist`] node by node (see the module docs).
+pub struct NetBuilder {
+    net: Netlist,
+    /// Rows per item (sequence length), the cap of every need.
+    seq_rows: usize,
+    /// Rounding and overflow of inserted casts.
+    modes: (Rounding, Overflow),
+    /// Output needs per node.
+    needs: Vec<BTreeMap<usize, usize>>,
+}
+
+impl NetBuilder {
+    /// A netlist whose top input carries model node `input` (shape `in_shape`,
+    /// `lanes` lanes of `format`); returns the builder and the input's port.
+    pub fn new(
+        model: &str,
+        input: &str,
+        in_shape: &[usize],
+        lanes: usize,
+        format: Format,
+        modes: (Rounding, Overflow),
+    ) -> (NetBuilder, Port) {
+        let seq_rows = if in_shape.len() >= 2 {
+            in_shape[..in_shape.len() - 1].iter().product()
+        } else {
+            1
+        };
+        let b = NetBuilder {
             net: Netlist {
                 name: model.to_string(),
                 input_name: input.to_string(),
                 output_name: String::new(),
+                input_shape: in_shape.to_vec(),
+                output_shape: Vec::new(),
                 nodes: Vec::new(),
                 edges: Vec::new(),
+                fifos: Vec::new(),
             },
-            tail: Endpoint::TopIn,
-            tail_name: input.to_string(),
+            seq_rows,
+            modes,
+            needs: Vec::new(),
+        };
+        let port = Port {
+            from: Endpoint::TopIn,
+            stream: "data_in".into(),
             lanes,
             format,
+            row: in_shape.last().copied().unwrap_or(1),
+            elements: in_shape.iter().product(),
+            tensor: input.to_string(),
+            need: BTreeMap::new(),
+        };
+        (b, port)
+    }
+
+    /// Rounding and overflow of the casts inserted from now on.
+    pub fn set_modes(&mut self, modes: (Rounding, Overflow)) {
+        self.modes = modes;
+    }
+
+    /// Adds `node`, connecting each `(stream, port)`; a `cast` is inserted where the
+    /// port's format differs from what a computing node's stream takes, a `resize`
+    /// where the lane counts differ. Returns the node's index.
+    ///
+    /// # Errors
+    /// A stream the node does not have, or an adapter that cannot be built.
+    pub fn add(&mut self, node: NetNode, inputs: Vec<(&str, Port)>) -> Result<usize, SystemError> {
+        let mut adapted = Vec::with_capacity(inputs.len());
+        for (stream, port) in inputs {
+            let s = node.stream(stream)?;
+            let mut port = port;
+            if s.lanes != port.lanes {
+                port = self.resize(&node.name, &node.source, stream, port, s.lanes)?;
+            }
+            if !node.is_mover() && s.format() != port.format {
+                port = self.cast(&node.name, &node.source, stream, port, s.format())?;
+            }
+            adapted.push((stream.to_string(), port));
         }
-    }
-
-    /// The format the chain currently ends in.
-    pub fn format(&self) -> Format {
-        self.format
-    }
-    /// The lanes the chain currently ends in.
-    pub fn lanes(&self) -> usize {
-        self.lanes
-    }
-
-    /// Appends `node`, inserting a `cast` (with `modes`) if its input format differs
-    /// from the chain's current format.
-    pub fn append(
-        &mut self,
-        node: NetNode,
-        modes: (Rounding, Overflow),
-    ) -> Result<(), SystemError> {
-        let input = node.input()?;
-        self.check_lanes(&node.source, input.lanes)?;
-        if input.format() != self.format {
-            let cast = cast_node(&node, self.format, input.format(), input.lanes, modes)?;
-            self.push(cast)?;
+        let component = node.inst.component().name();
+        let mut need: BTreeMap<usize, usize> = BTreeMap::new();
+        for (_, p) in &adapted {
+            for (&f, &n) in &p.need {
+                let e = need.entry(f).or_insert(0);
+                *e = (*e).max(n);
+            }
         }
-        self.push(node)
-    }
-
-    fn check_lanes(&self, consumer: &str, lanes: usize) -> Result<(), SystemError> {
-        if lanes != self.lanes {
-            return Err(SystemError::Lanes {
-                producer: self.tail_name.clone(),
-                producer_lanes: self.lanes,
-                consumer: consumer.to_string(),
-                consumer_lanes: lanes,
+        let cap = self.seq_rows;
+        for n in need.values_mut() {
+            *n = match component {
+                "linear" | "softmax" | "layernorm" => (*n + 1).min(cap),
+                "transpose" | "matmul" => cap,
+                _ => *n,
+            };
+        }
+        let idx = self.net.nodes.len();
+        for (stream, port) in adapted {
+            self.net.edges.push(Edge {
+                from: port.from,
+                from_stream: port.stream,
+                to: Endpoint::Node(idx),
+                to_stream: stream,
+                lanes: port.lanes,
+                format: port.format,
+                row: port.row,
+                elements: port.elements,
             });
         }
-        Ok(())
-    }
-
-    fn push(&mut self, node: NetNode) -> Result<(), SystemError> {
-        let input = node.input()?;
-        let output = node.output()?;
-        debug_assert!(input.lanes == self.lanes && input.format() == self.format);
-        let idx = self.net.nodes.len();
-        self.net.edges.push(Edge {
-            from: self.tail,
-            to: Endpoint::Node(idx),
-            lanes: input.lanes,
-            format: input.format(),
-        });
-        self.tail = Endpoint::Node(idx);
-        self.tail_name = node.source.clone();
-        self.lanes = output.lanes;
-        self.format = output.format();
         self.net.nodes.push(node);
+        self.needs.push(need);
+        Ok(idx)
+    }
+
+    /// The output stream `stream` of node `idx`, carrying model tensor `tensor` of
+    /// `shape` (per item). A data mover's output keeps the format of its input.
+    ///
+    /// # Errors
+    /// The node has no such stream.
+    pub fn port(
+        &self,
+        idx: usize,
+        stream: &str,
+        tensor: &str,
+        shape: &[usize],
+    ) -> Result<Port, SystemError> {
+        let n = &self.net.nodes[idx];
+        let s = n.stream(stream)?;
+        let format = if n.is_mover() {
+            self.net
+                .edges
+                .iter()
+                .find(|e| e.to == Endpoint::Node(idx))
+                .map_or(s.format(), |e| e.format)
+        } else {
+            s.format()
+        };
+        Ok(Port {
+            from: Endpoint::Node(idx),
+            stream: stream.to_string(),
+            lanes: s.lanes,
+            format,
+            row: shape.last().copied().unwrap_or(1),
+            elements: shape.iter().product(),
+            tensor: tensor.to_string(),
+            need: self.needs[idx].clone(),
+        })
+    }
+
+    /// Broadcasts `port` to `n ≥ 2` consumers through a `fork` named after the tensor.
+    ///
+    /// # Errors
+    /// The fork cannot be configured (lanes or width out of its range).
+    pub fn fork(&mut self, port: Port, n: usize) -> Result<Vec<Port>, SystemError> {
+        let inst = generator::components::fork::Fork
+            .configure(&[
+                ("WIDTH", i64::from(port.format.width())),
+                ("PARALLELISM", port.lanes as i64),
+                ("N", n as i64),
+            ])
+            .map_err(|source| SystemError::Component {
+                node: port.tensor.clone(),
+                source: Box::new(source),
+            })?;
+        let name = format!("{}_fork", legal_name(&port.tensor));
+        let (tensor, shape) = (port.tensor.clone(), port.shape());
+        let idx = self.add(NetNode::plain(name, &tensor, inst), vec![("data_in", port)])?;
+        (0..n)
+            .map(|i| {
+                let mut p = self.port(idx, &format!("data_out_{i}"), &tensor, &shape)?;
+                p.need.insert(idx, 0);
+                Ok(p)
+            })
+            .collect()
+    }
+
+    /// Puts a FIFO on every input of a multi-input node that reaches it earlier than a
+    /// sibling sharing one of its forks (the sizing rule is in the module docs).
+    ///
+    /// # Errors
+    /// A FIFO deeper than the component allows.
+    pub fn balance(&mut self, consumer: &str, ports: &mut [Port]) -> Result<(), SystemError> {
+        // Largest need per fork, over the forks at least two inputs share.
+        let mut most: BTreeMap<usize, (usize, usize)> = BTreeMap::new();
+        for p in ports.iter() {
+            for (&f, &n) in &p.need {
+                let e = most.entry(f).or_insert((0, 0));
+                *e = (e.0.max(n), e.1 + 1);
+            }
+        }
+        most.retain(|_, (_, count)| *count >= 2);
+        for (k, p) in ports.iter_mut().enumerate() {
+            let Some((fork, gap)) = p
+                .need
+                .iter()
+                .filter_map(|(&f, &n)| most.get(&f).map(|&(m, _)| (f, m - n)))
+                .max_by_key(|&(_, gap)| gap)
+            else {
+                continue;
+            };
+            if gap == 0 {
+                continue;
+            }
+            let rows = gap + 1;
+            let depth = (rows * p.row).div_ceil(p.lanes).max(2);
+            let inst = generator::components::fifo::Fifo
+                .configure(&[
+                    ("WIDTH", i64::from(p.format.width())),
+                    ("PARALLELISM", p.lanes as i64),
+                    ("DEPTH", depth as i64),
+                ])
+                .map_err(|source| SystemError::Component {
+                    node: consumer.to_string(),
+                    source: Box::new(source),
+                })?;
+            let name = format!("{}_in{k}_fifo", legal_name(consumer));
+            let why = format!(
+                "input {k} of `{consumer}` ({}) needs {} rows less of `{}` than its sibling: {rows} rows of {} elements",
+                p.tensor, gap, self.net.nodes[fork].source, p.row
+            );
+            self.net.fifos.push((format!("u_{name}"), depth, why));
+            let (tensor, shape) = (p.tensor.clone(), p.shape());
+            let idx = self.add(
+                NetNode::plain(name, consumer, inst),
+                vec![("data_in", p.clone())],
+            )?;
+            *p = self.port(idx, "data_out", &tensor, &shape)?;
+        }
         Ok(())
     }
 
-    /// Ends the chain at model output node `output`, which expects `lanes` lanes.
-    pub fn finish(mut self, output: &str, lanes: usize) -> Result<Netlist, SystemError> {
-        self.check_lanes(output, lanes)?;
+    fn cast(
+        &mut self,
+        consumer: &str,
+        source: &str,
+        stream: &str,
+        port: Port,
+        to: Format,
+    ) -> Result<Port, SystemError> {
+        let (rounding, overflow) = self.modes;
+        let from = port.format;
+        let inst = Cast
+            .configure(&[
+                ("IN_WIDTH", i64::from(from.width())),
+                ("IN_FRAC_WIDTH", i64::from(from.frac())),
+                ("IN_SIGNED", i64::from(from.is_signed())),
+                ("OUT_WIDTH", i64::from(to.width())),
+                ("OUT_FRAC_WIDTH", i64::from(to.frac())),
+                ("OUT_SIGNED", i64::from(to.is_signed())),
+                ("ROUNDING", i64::from(rounding.code())),
+                ("OVERFLOW", i64::from(overflow.code())),
+                ("PARALLELISM", port.lanes as i64),
+            ])
+            .map_err(|e| SystemError::Component {
+                node: source.to_string(),
+                source: Box::new(e),
+            })?;
+        let name = format!("{consumer}_{stream}_cast");
+        let (tensor, shape) = (port.tensor.clone(), port.shape());
+        let idx = self.add(
+            NetNode::plain(name, source, inst),
+            vec![("data_in", port)],
+        )?;
+        self.port(idx, "data_out", &tensor, &shape)
+    }
+
+    fn resize(
+        &mut self,
+        consumer: &str,
+        source: &str,
+        stream: &str,
+        port: Port,
+        lanes: usize,
+    ) -> Result<Port, SystemError> {
+        let lanes_error = |port: &Port| SystemError::Lanes {
+            producer: port.tensor.clone(),
+            producer_lanes: port.lanes,
+            consumer: source.to_string(),
+            consumer_lanes: lanes,
+        };
+        let Ok(c) = generator::components::find("resize") else {
+            return Err(lanes_error(&port));
+        };
+        let lcm = port.lanes / gcd(port.lanes, lanes) * lanes;
+        if port.row % lcm != 0 {
+            return Err(lanes_error(&port));
+        }
+        let inst = c
+            .configure(&[
+                ("WIDTH", i64::from(port.format.width())),
+                ("IN_PARALLELISM", port.lanes as i64),
+                ("OUT_PARALLELISM", lanes as i64),
+            ])
+            .map_err(|_| lanes_error(&port))?;
+        let name = format!("{consumer}_{stream}_resize");
+        let (tensor, shape) = (port.tensor.clone(), port.shape());
+        let idx = self.add(
+            NetNode::plain(name, source, inst),
+            vec![("data_in", port)],
+        )?;
+        self.port(idx, "data_out", &tensor, &shape)
+    }
+
+    /// Ends the netlist at model output node `output` (shape `shape`), which expects
+    /// `lanes` lanes.
+    ///
+    /// # Errors
+    /// No compute node, or lanes that cannot be converted.
+    pub fn finish(
+        mut self,
+        port: Port,
+        output: &str,
+        shape: &[usize],
+        lanes: usize,
+    ) -> Result<Netlist, SystemError> {
         if self.net.nodes.is_empty() {
             return Err(SystemError::Ports {
                 what: "no compute node between input and output".into(),
             });
         }
+        let mut port = port;
+        if port.lanes != lanes {
+            port = self.resize(&legal_name(output), output, "data_out", port, lanes)?;
+        }
         self.net.edges.push(Edge {
-            from: self.tail,
+            from: port.from,
+            from_stream: port.stream,
             to: Endpoint::TopOut,
+            to_stream: "data_out".into(),
             lanes,
-            format: self.format,
+            format: port.format,
+            row: port.row,
+            elements: port.elements,
         });
         self.net.output_name = output.to_string();
+        self.net.output_shape = shape.to_vec();
         Ok(self.net)
     }
 }
 
-/// A `cast` from `from` to `to` in front of `consumer`.
-fn cast_node(
-    consumer: &NetNode,
-    from: Format,
-    to: Format,
-    lanes: usize,
-    (rounding, overflow): (Rounding, Overflow),
-) -> Result<NetNode, SystemError> {
-    let inst = Cast
-        .configure(&[
-            ("IN_WIDTH", i64::from(from.width())),
-            ("IN_FRAC_WIDTH", i64::from(from.frac())),
-            ("IN_SIGNED", i64::from(from.is_signed())),
-            ("OUT_WIDTH", i64::from(to.width())),
-            ("OUT_FRAC_WIDTH", i64::from(to.frac())),
-            ("OUT_SIGNED", i64::from(to.is_signed())),
-            ("ROUNDING", i64::from(rounding.code())),
-            ("OVERFLOW", i64::from(overflow.code())),
-            ("PARALLELISM", lanes as i64),
-        ])
-        .map_err(|source| SystemError::Component {
-            node: consumer.source.clone(),
-            source: Box::new(source),
-        })?;
-    Ok(NetNode {
-        name: format!("{}_cast", consumer.name),
-        source: consumer.source.clone(),
-        inst,
-        roms: TensorMap::new(),
-        rom_params: Vec::new(),
-    })
+fn gcd(a: usize, b: usize) -> usize {
+    if b == 0 { a } else { gcd(b, a % b) }
 }
 
 /// `name` made a legal SystemVerilog identifier fragment.

@@ -73,8 +73,8 @@ pub struct SystemInstance {
 pub struct NodeTiming {
     /// From the node's signature: first input beat to first output beat, inputs back to back.
     pub latency: u64,
-    /// From the node's signature: cycles per row (sample) in steady state.
-    pub row_interval: u64,
+    /// From the node's signature: cycles per item (sample or sequence) in steady state.
+    pub item_interval: u64,
     /// From the system's first input beat to this node's first output beat.
     pub first_output: f64,
     /// Cycles between this node's output beats within the first row.
@@ -83,27 +83,64 @@ pub struct NodeTiming {
 
 /// Components whose first output needs the whole input row.
 fn buffers_row(component: &str) -> bool {
-    matches!(component, "linear" | "softmax" | "layernorm" | "matmul")
+    matches!(component, "linear" | "softmax" | "layernorm" | "matmul" | "transpose")
 }
 
-/// Elements per row of `inst`'s tensor `name` (its last dimension, when fixed; an
-/// elementwise component leaves it free).
-fn row_len(inst: &dyn Instance, name: &str) -> Option<usize> {
-    inst.tensors()
-        .into_iter()
-        .find(|d| d.name == name)
-        .and_then(|d| match d.shape.last() {
-            Some(Dim::Fixed(n)) => Some(*n),
-            _ => None,
-        })
+/// `t` (a stream's tensor) as raw bits of `bits` (a data mover's lane format).
+fn to_bits(t: &Tensor, bits: golden::Format) -> Tensor {
+    let mask = (1i128 << bits.width()) - 1;
+    Tensor::new(t.shape.clone(), t.raw.iter().map(|&r| r & mask).collect(), bits)
 }
 
-/// Lanes of `inst`'s stream `name`.
-fn lanes(inst: &dyn Instance, name: &str) -> usize {
-    inst.streams()
+/// Raw bits `t` read back as `format` (sign-extended where signed).
+fn from_bits(t: &Tensor, format: golden::Format) -> Tensor {
+    let w = format.width();
+    let raw = t
+        .raw
         .iter()
-        .find(|s| s.name == name)
-        .map_or(1, |s| s.lanes.max(1))
+        .map(|&r| {
+            if format.is_signed() && w < 128 && (r >> (w - 1)) & 1 == 1 {
+                r - (1i128 << w)
+            } else {
+                r
+            }
+        })
+        .collect();
+    Tensor::new(t.shape.clone(), raw, format)
+}
+
+/// `t`'s elements reshaped to `dims` (the stream is a flat sequence; shapes only
+/// interpret it): fixed axes as declared, a `Multiple` axis the edge's row, the batch
+/// axis whatever is left.
+fn conform(t: &Tensor, dims: &[Dim], row: usize, who: &str, stream: &str) -> Result<Tensor, GenError> {
+    let mut shape: Vec<usize> = dims
+        .iter()
+        .map(|d| match d {
+            Dim::Fixed(n) => *n,
+            Dim::Multiple(m) if row % m == 0 => row,
+            Dim::Multiple(m) => *m,
+            Dim::Batch => 1,
+        })
+        .collect();
+    let known: usize = shape.iter().product();
+    let total = t.raw.len();
+    if let Some(b) = dims.iter().position(|d| *d == Dim::Batch) {
+        if known == 0 || total % known != 0 {
+            return Err(GenError::bad_tensor(
+                who,
+                stream,
+                format!("{total} elements do not fill whole items of {known}"),
+            ));
+        }
+        shape[b] = total / known;
+    } else if known != total {
+        return Err(GenError::bad_tensor(
+            who,
+            stream,
+            format!("{total} elements where {known} are expected"),
+        ));
+    }
+    Ok(Tensor::new(shape, t.raw.clone(), t.format))
 }
 
 impl SystemInstance {
@@ -134,80 +171,192 @@ impl SystemInstance {
         m
     }
 
-    /// The golden chain: every node's output (with its model node name), in order.
+    /// Runs every node's golden model in netlist order on `data_in` (`[N, ..input
+    /// shape]` or the input shape alone). Returns, per node, its model node name,
+    /// component name and first output, and the system output `[N, ..output shape]`.
     ///
     /// # Errors
     /// A missing or malformed `data_in`, as any node's golden model reports it.
-    pub fn golden_trace(&self, inputs: &TensorMap) -> Result<Vec<(String, Tensor)>, GenError> {
-        let mut x = generator::tensor::require(inputs, "system", "data_in", "input rows")?.clone();
+    #[allow(clippy::type_complexity)]
+    pub fn golden_run(
+        &self,
+        inputs: &TensorMap,
+    ) -> Result<(Vec<(String, &'static str, Tensor)>, Tensor), GenError> {
+        let x = generator::tensor::require(inputs, "system", "data_in", "input items")?;
+        let item: usize = self.net.input_shape.iter().product();
+        if item == 0 || x.raw.len() % item != 0 {
+            return Err(GenError::bad_tensor(
+                "system",
+                "data_in",
+                format!(
+                    "shape {:?}: not a whole number of items of shape {:?}",
+                    x.shape, self.net.input_shape
+                ),
+            ));
+        }
+        x.check_range("system", "data_in")?;
+        let mut streams: BTreeMap<(Endpoint, String), Tensor> = BTreeMap::new();
+        streams.insert((Endpoint::TopIn, "data_in".into()), x.clone());
         let mut trace = Vec::with_capacity(self.net.nodes.len());
-        for n in &self.net.nodes {
+        for (i, n) in self.net.nodes.iter().enumerate() {
+            let defs = n.inst.tensors();
             let mut m = n.roms.clone();
-            m.insert("data_in".into(), x);
-            x = n
-                .inst
-                .golden(&m)?
-                .remove("data_out")
-                .ok_or_else(|| GenError::MissingTensor {
+            for e in self.net.edges.iter().filter(|e| e.to == Endpoint::Node(i)) {
+                let t = streams
+                    .get(&(e.from, e.from_stream.clone()))
+                    .ok_or_else(|| GenError::MissingTensor {
+                        component: n.name.clone(),
+                        tensor: e.to_stream.clone(),
+                        what: "producer output".into(),
+                    })?;
+                let def = defs.iter().find(|d| d.name == e.to_stream);
+                let dims = def.map(|d| d.shape.clone()).unwrap_or_default();
+                let mut t = conform(t, &dims, e.row, &n.name, &e.to_stream)?;
+                if let Some(d) = def.filter(|_| n.is_mover()) {
+                    t = to_bits(&t, d.format);
+                }
+                m.insert(e.to_stream.clone(), t);
+            }
+            let outs = n.inst.golden(&m)?;
+            let mut first = true;
+            for s in n.streams(Dir::Output) {
+                let mut t = outs.get(&s.name).cloned().ok_or_else(|| GenError::MissingTensor {
                     component: n.name.clone(),
-                    tensor: "data_out".into(),
+                    tensor: s.name.clone(),
                     what: "golden output".into(),
                 })?;
-            trace.push((n.source.clone(), x.clone()));
+                if n.is_mover() {
+                    let f = self
+                        .net
+                        .edges
+                        .iter()
+                        .find(|e| e.to == Endpoint::Node(i))
+                        .map_or(t.format, |e| e.format);
+                    t = from_bits(&t, f);
+                }
+                if first {
+                    trace.push((n.source.clone(), n.inst.component().name(), t.clone()));
+                    first = false;
+                }
+                streams.insert((Endpoint::Node(i), s.name.clone()), t);
+            }
         }
-        Ok(trace)
+        let e = self.net.output_edge();
+        let y = streams
+            .remove(&(e.from, e.from_stream.clone()))
+            .ok_or_else(|| GenError::MissingTensor {
+                component: "system".into(),
+                tensor: "data_out".into(),
+                what: "golden output".into(),
+            })?;
+        let mut dims = vec![Dim::Batch];
+        dims.extend(self.net.output_shape.iter().map(|&d| Dim::Fixed(d)));
+        let y = conform(&y, &dims, e.row, "system", "data_out")?;
+        Ok((trace, y))
     }
 
-    /// Predicted timing of every node, in chain order.
+    /// The output of every model node's own instance (not the forks, FIFOs, casts and
+    /// converters around it), by model node name, in netlist order.
+    ///
+    /// # Errors
+    /// As [`Self::golden_run`].
+    pub fn golden_trace(&self, inputs: &TensorMap) -> Result<Vec<(String, Tensor)>, GenError> {
+        let (trace, _) = self.golden_run(inputs)?;
+        Ok(self
+            .net
+            .nodes
+            .iter()
+            .zip(trace)
+            .filter(|(n, _)| n.name == crate::netlist::legal_name(&n.source))
+            .map(|(_, (source, _, t))| (source, t))
+            .collect())
+    }
+
+    /// Predicted timing of every node, in netlist order. Exact for chains (every node
+    /// one input, one output; checked against Verilator); for graphs with forks an
+    /// estimate along the slowest input of each node.
     pub fn node_timings(&self) -> Vec<NodeTiming> {
-        let (mut t, mut p) = (0.0f64, 1.0f64);
-        let mut row = self.row_len(false);
-        let mut v = Vec::with_capacity(self.net.nodes.len());
-        for n in &self.net.nodes {
+        let mut v: Vec<NodeTiming> = Vec::with_capacity(self.net.nodes.len());
+        for (i, n) in self.net.nodes.iter().enumerate() {
             let inst = &*n.inst;
             let sig = inst.timing();
-            let in_row = row_len(inst, "data_in").unwrap_or(row);
-            let out_row = row_len(inst, "data_out").unwrap_or(in_row);
-            let in_beats = (in_row / lanes(inst, "data_in")).max(1) as u64;
-            let out_beats = (out_row / lanes(inst, "data_out")).max(1) as u64;
-            let ii_beats = if sig.ii_stream == "data_in" {
-                in_beats
-            } else {
-                out_beats
-            };
-            let row_interval = sig.initiation_interval * ii_beats;
-            let wait = if buffers_row(inst.component().name()) {
-                (in_beats - 1) as f64 * (p - 1.0)
-            } else {
-                0.0
-            };
-            t += sig.latency as f64 + wait;
+            let component = inst.component().name();
+            let (mut t, mut p) = (0.0f64, 1.0f64);
+            for e in self.net.edges.iter().filter(|e| e.to == Endpoint::Node(i)) {
+                let (tp, pp) = match e.from {
+                    Endpoint::Node(j) => (v[j].first_output, v[j].first_row_beat_interval),
+                    _ => (0.0, 1.0),
+                };
+                // Beats the signature latency counts as arriving back to back.
+                let beats = match component {
+                    "transpose" => e.elements / e.lanes.max(1),
+                    "matmul" if e.to_stream == "b" => {
+                        e.elements / e.lanes.max(1) / self.heads(inst).max(1)
+                    }
+                    c if buffers_row(c) => e.row / e.lanes.max(1),
+                    _ => 1,
+                };
+                let ready = tp + (beats.max(1) - 1) as f64 * (pp - 1.0);
+                t = t.max(ready);
+                p = p.max(pp);
+            }
+            let item_interval = self.item_interval_of(i);
+            let ii_beats = self.stream_beats(i, &sig.ii_stream).max(1);
+            let own = item_interval as f64 / ii_beats as f64;
             // Inside the first row a row node has its whole input and emits at its own
             // rate; an elementwise node cannot outrun its producer.
-            let own = row_interval as f64 / ii_beats as f64;
-            p = if buffers_row(inst.component().name()) {
-                own
-            } else {
-                own.max(p)
-            };
-            row = out_row;
+            p = if buffers_row(component) { own } else { own.max(p) };
             v.push(NodeTiming {
                 latency: sig.latency,
-                row_interval,
-                first_output: t,
+                item_interval,
+                first_output: t + sig.latency as f64,
                 first_row_beat_interval: p,
             });
         }
         v
     }
 
-    /// Cycles per row of the whole system: its slowest node.
-    pub fn row_interval(&self) -> u64 {
-        self.node_timings()
+    /// Heads of a matmul instance (1 for anything else).
+    fn heads(&self, inst: &dyn Instance) -> usize {
+        inst.tensors()
+            .into_iter()
+            .find(|d| d.name == "a")
+            .and_then(|d| match d.shape.get(1) {
+                Some(Dim::Fixed(h)) => Some(*h),
+                _ => None,
+            })
+            .unwrap_or(1)
+    }
+
+    /// Beats per item on node `i`'s stream `stream`.
+    fn stream_beats(&self, i: usize, stream: &str) -> usize {
+        self.net
+            .edges
             .iter()
-            .map(|t| t.row_interval)
+            .find(|e| {
+                (e.to == Endpoint::Node(i) && e.to_stream == stream)
+                    || (e.from == Endpoint::Node(i) && e.from_stream == stream)
+            })
+            .map_or(1, |e| e.elements / e.lanes.max(1))
+    }
+
+    /// Node `i`'s cycles per item in steady state (its II times its beats per item).
+    fn item_interval_of(&self, i: usize) -> u64 {
+        let sig = self.net.nodes[i].inst.timing();
+        sig.initiation_interval * self.stream_beats(i, &sig.ii_stream).max(1) as u64
+    }
+
+    /// Cycles per item of the whole system: its slowest node.
+    pub fn item_interval(&self) -> u64 {
+        (0..self.net.nodes.len())
+            .map(|i| self.item_interval_of(i))
             .max()
             .unwrap_or(1)
+    }
+
+    /// Whether [`Self::node_timings`] is exact (a chain) rather than an estimate.
+    pub fn timing_is_exact(&self) -> bool {
+        self.net.is_chain()
     }
 
     fn io(&self) -> (StreamDef, StreamDef) {
@@ -218,29 +367,12 @@ impl SystemInstance {
         )
     }
 
-    /// Elements per row of the first node's input (`out` false) or the last node's
-    /// output, following the chain through elementwise nodes.
-    fn row_len(&self, out: bool) -> usize {
-        let mut row = self
-            .net
-            .nodes
-            .first()
-            .and_then(|n| row_len(&*n.inst, "data_in"))
-            .unwrap_or(1);
-        if out {
-            for n in &self.net.nodes {
-                row = row_len(&*n.inst, "data_out").unwrap_or(row);
-            }
-        }
-        row
-    }
-
-    /// The wire stem of the stream leaving `from`.
-    fn wire(&self, from: Endpoint) -> String {
+    /// The wire stem of node `i`'s output stream `stream` (or the top input).
+    fn wire(&self, from: Endpoint, stream: &str) -> String {
         match from {
             Endpoint::TopIn => "data_in".into(),
             Endpoint::TopOut => "data_out".into(),
-            Endpoint::Node(i) => format!("{}_out", self.net.nodes[i].name),
+            Endpoint::Node(i) => format!("{}_{stream}", self.net.nodes[i].name),
         }
     }
 }
@@ -289,17 +421,22 @@ impl Instance for SystemInstance {
     }
     fn tensors(&self) -> Vec<TensorDef> {
         let (i, o) = self.io();
+        let shape = |s: &[usize]| {
+            let mut v = vec![Dim::Batch];
+            v.extend(s.iter().map(|&d| Dim::Fixed(d)));
+            v
+        };
         let mut v = vec![
             TensorDef {
                 name: "data_in".into(),
                 direction: Dir::Input,
-                shape: vec![Dim::Batch, Dim::Fixed(self.row_len(false))],
+                shape: shape(&self.net.input_shape),
                 format: i.format(),
             },
             TensorDef {
                 name: "data_out".into(),
                 direction: Dir::Output,
-                shape: vec![Dim::Batch, Dim::Fixed(self.row_len(true))],
+                shape: shape(&self.net.output_shape),
                 format: o.format(),
             },
         ];
@@ -316,15 +453,15 @@ impl Instance for SystemInstance {
         v
     }
     fn timing(&self) -> Timing {
-        let latency = self
-            .node_timings()
-            .last()
-            .map_or(0, |t| t.first_output.ceil() as u64);
-        let (_, o) = self.io();
-        let beats = (self.row_len(true) / o.lanes).max(1) as u64;
+        let e = self.net.output_edge();
+        let latency = match e.from {
+            Endpoint::Node(i) => self.node_timings()[i].first_output.ceil() as u64,
+            _ => 0,
+        };
+        let beats = (e.elements / e.lanes.max(1)).max(1) as u64;
         Timing {
             latency,
-            initiation_interval: self.row_interval().div_ceil(beats),
+            initiation_interval: self.item_interval().div_ceil(beats),
             ii_stream: "data_out".into(),
         }
     }
@@ -341,13 +478,8 @@ impl Instance for SystemInstance {
         r
     }
     fn golden(&self, inputs: &TensorMap) -> Result<TensorMap, GenError> {
-        let x = self.golden_trace(inputs)?.pop();
-        let x = x.map(|(_, t)| t).ok_or_else(|| GenError::MissingTensor {
-            component: "system".into(),
-            tensor: "data_out".into(),
-            what: "golden output".into(),
-        })?;
-        Ok(TensorMap::from([("data_out".to_string(), x)]))
+        let (_, y) = self.golden_run(inputs)?;
+        Ok(TensorMap::from([("data_out".to_string(), y)]))
     }
     fn memory_words(&self, mem: &MemDef, tensors: &TensorMap) -> Result<Vec<Beat>, GenError> {
         for n in &self.net.nodes {
@@ -408,28 +540,58 @@ impl Instance for SystemInstance {
             }
         }
         for (i, n) in self.net.nodes.iter().enumerate() {
-            let from = self
-                .net
-                .edges
-                .iter()
-                .find(|e| e.to == Endpoint::Node(i))
-                .map_or(Endpoint::TopIn, |e| e.from);
-            let input = self.wire(from);
-            let output = self.wire(Endpoint::Node(i));
             let mut conns: Vec<(String, String)> =
                 vec![("clk".into(), "clk".into()), ("rst".into(), "rst".into())];
+            let mut bundles: BTreeMap<&'static str, (usize, u32)> = BTreeMap::new();
             for s in n.inst.streams() {
-                debug_assert_eq!(s.binding, CoreBinding::Direct);
                 let wire = if s.direction == Dir::Input {
-                    &input
+                    let e = self
+                        .net
+                        .edges
+                        .iter()
+                        .find(|e| e.to == Endpoint::Node(i) && e.to_stream == s.name);
+                    match e {
+                        Some(e) => self.wire(e.from, &e.from_stream),
+                        // ROM-fed inputs are tied off by the instance.
+                        None => continue,
+                    }
                 } else {
-                    m.wires.push((output.clone(), range(s.data_width())));
-                    m.wires.push((format!("{output}_valid"), String::new()));
-                    m.wires.push((format!("{output}_ready"), String::new()));
-                    &output
+                    let w = self.wire(Endpoint::Node(i), &s.name);
+                    m.wires.push((w.clone(), range(s.data_width())));
+                    m.wires.push((format!("{w}_valid"), String::new()));
+                    m.wires.push((format!("{w}_ready"), String::new()));
+                    w
                 };
+                match s.binding {
+                    CoreBinding::Direct => {
+                        for suffix in ["", "_valid", "_ready"] {
+                            conns.push((format!("{}{suffix}", s.name), format!("{wire}{suffix}")));
+                        }
+                    }
+                    CoreBinding::Bundle { base, index, count } => {
+                        bundles.insert(base, (count, s.data_width()));
+                        let b = format!("{}_{base}", n.name);
+                        let into_core = s.direction == Dir::Input;
+                        for (core, flat, to_core) in [
+                            (format!("{b}[{index}]"), wire.clone(), into_core),
+                            (format!("{b}_valid[{index}]"), format!("{wire}_valid"), into_core),
+                            (format!("{b}_ready[{index}]"), format!("{wire}_ready"), !into_core),
+                        ] {
+                            m.assigns.push(if to_core { (core, flat) } else { (flat, core) });
+                        }
+                    }
+                }
+            }
+            for (base, (count, width)) in &bundles {
+                let b = format!("{}_{base}", n.name);
+                m.wires
+                    .push((b.clone(), format!("[{}:0][{}:0] ", count - 1, width - 1)));
+                m.wires
+                    .push((format!("{b}_valid"), format!("[{}:0] ", count - 1)));
+                m.wires
+                    .push((format!("{b}_ready"), format!("[{}:0] ", count - 1)));
                 for suffix in ["", "_valid", "_ready"] {
-                    conns.push((format!("{}{suffix}", s.name), format!("{wire}{suffix}")));
+                    conns.push((format!("{base}{suffix}"), format!("{b}{suffix}")));
                 }
             }
             conns.extend(n.inst.tie_offs());
@@ -445,7 +607,8 @@ impl Instance for SystemInstance {
                 conns,
             });
         }
-        let last = self.wire(self.net.output_edge().from);
+        let e = self.net.output_edge();
+        let last = self.wire(e.from, &e.from_stream);
         m.assigns.push(("data_out".into(), last.clone()));
         m.assigns
             .push(("data_out_valid".into(), format!("{last}_valid")));

@@ -42,7 +42,7 @@ fn build(cfg: &str) -> Result<SystemInstance, SystemError> {
     let g = graph();
     let w = Weights::synthetic(&g, 1);
     let plan = system::map::resolve(&g, &QuantConfig::from_toml(cfg).unwrap(), &w, 0, 16)?;
-    Ok(SystemInstance::new(system::map_chain(&g, &plan, &w)?))
+    Ok(SystemInstance::new(system::map_model(&g, &plan, &w)?))
 }
 
 #[test]
@@ -102,7 +102,7 @@ fn fan_out_is_refused() {
     let g = model::json::from_json(text).unwrap();
     let w = Weights::synthetic(&g, 1);
     let plan = system::map::resolve(&g, &QuantConfig::default(), &w, 0, 1).unwrap();
-    let e = system::map_chain(&g, &plan, &w).err().unwrap().to_string();
+    let e = system::map_model(&g, &plan, &w).err().unwrap().to_string();
     assert!(
         e.contains("fan-out stitching") && e.contains("not implemented"),
         "{e}"
@@ -115,7 +115,7 @@ fn report_lists_nodes_formats_lanes_and_timing() {
     let r: serde_json::Value =
         serde_json::from_str(&system::emit::report(&s, "mh_jsc_mlp")).unwrap();
     assert_eq!(r["latency_cycles"], 216);
-    assert_eq!(r["row_interval_cycles"], 64);
+    assert_eq!(r["item_interval_cycles"], 64);
     let nodes = r["nodes"].as_array().unwrap();
     assert_eq!(nodes.len(), 8);
     assert_eq!(nodes[0]["model_node"], "fc1");

@@ -31,7 +31,7 @@ fn setup_with(config: &str) -> (model::graph::Graph, Weights, SystemInstance) {
     let w = Weights::synthetic_with(&g, 7, &SyntheticInit::he());
     let cfg = QuantConfig::from_toml(config).unwrap();
     let plan = system::map::resolve(&g, &cfg, &w, 0, 64).unwrap();
-    let sys = SystemInstance::new(system::map_chain(&g, &plan, &w).unwrap());
+    let sys = SystemInstance::new(system::map_model(&g, &plan, &w).unwrap());
     (g, w, sys)
 }
 
@@ -74,7 +74,7 @@ fn cosim(config: &str, rows: usize) {
     println!(
         "jsc-mlp: predicted latency {} cycles, {} cycles per row",
         t.latency,
-        sys.row_interval()
+        sys.item_interval()
     );
     for (k, stall) in Stall::ALL.into_iter().enumerate() {
         let out = dut
@@ -101,7 +101,7 @@ fn cosim(config: &str, rows: usize) {
                 Some(t.latency),
                 "measured latency vs predicted"
             );
-            let ii = sys.row_interval() as f64;
+            let ii = sys.item_interval() as f64;
             assert!(
                 (per_row - ii).abs() < 0.5,
                 "measured {per_row} cycles per row, predicted {ii}"
