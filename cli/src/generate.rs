@@ -1,73 +1,189 @@
-//! `mase-hw gen`: a chain model (mase-hw model JSON), an optional quantization config
-//! and optional weights → a stitched system directory, with its predicted timing, its
-//! accuracy against the float model and, with `--verilator`, measured timing.
+//! `mase-hw gen`: a model (mase-hw model JSON, or a Hugging Face BERT `config.json` or
+//! its directory), an optional quantization config and optional weights → a stitched
+//! system directory, with its predicted timing, its accuracy against the float model
+//! and, with `--verilator`, a bit-exact co-simulation with measured cycles.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Result, anyhow};
-use generator::{Instance, Tensor, TensorMap};
+use generator::{Instance, Tensor};
+use model::graph::{Graph, Op};
 use model::quant::QuantConfig;
 use model::weights::{SyntheticInit, Weights};
 use system::SystemInstance;
-use testbenches::cosim::{Dut, Stall};
 
-use crate::{CheckFailed, is_identifier, user};
+use crate::system_run::{self, FloatSpec};
+use crate::{is_identifier, user};
 
 /// Scale of synthetic weights.
-#[derive(Clone, Copy, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Init {
+    /// `bert` for models with attention (`matmul`), `he` otherwise.
+    Auto,
     /// He (std √(2/fan_in)): realistic for ReLU networks.
     He,
     /// BERT's std 0.02, γ = 1, β = 0.
     Bert,
 }
 
-pub struct GenArgs {
-    pub model: PathBuf,
-    pub config: Option<PathBuf>,
-    pub weights: Option<PathBuf>,
-    pub init: Init,
-    pub seed: u64,
-    pub output: PathBuf,
-    pub top: Option<String>,
-    pub verilator: bool,
-    pub rows: usize,
+impl Init {
+    /// The concrete initialisation for `graph`.
+    pub fn resolve(self, graph: &Graph) -> Init {
+        match self {
+            Init::Auto if graph.nodes.iter().any(|n| matches!(n.op, Op::Matmul { .. })) => {
+                Init::Bert
+            }
+            Init::Auto => Init::He,
+            other => other,
+        }
+    }
+    pub fn synthetic(self) -> SyntheticInit {
+        match self {
+            Init::Bert => SyntheticInit::bert(),
+            _ => SyntheticInit::he(),
+        }
+    }
 }
 
-/// Rows of seeded N(0, 1) inputs: float rows and the quantized tensor.
-fn sample_rows(
-    graph: &model::graph::Graph,
-    sys: &SystemInstance,
-    seed: u64,
-    rows: usize,
-) -> Result<(Vec<Vec<f64>>, Tensor)> {
-    let fmt = sys.tensors()[0].format;
-    let (mut floats, mut raw) = (Vec::new(), Vec::new());
-    let input = sys.net.input_name.clone();
-    for r in 0..rows as u64 {
-        let x = model::float::synthetic_inputs(graph, seed.wrapping_add(1000 + r))
-            .remove(&input)
-            .ok_or_else(|| anyhow!("no input `{input}`"))?;
-        for v in &x.data {
-            raw.push(fmt.from_f64(*v, golden::Rounding::Rnd, golden::Overflow::Sat)?);
-        }
-        floats.push(x.data);
+#[derive(clap::Args)]
+pub struct GenArgs {
+    /// Model: mase-hw model JSON (docs/model-json.md), a Hugging Face BERT `config.json`,
+    /// or a directory holding `config.json` (and `model.safetensors`, used unless
+    /// --weights is given).
+    #[arg(long)]
+    pub model: PathBuf,
+    /// Tokens per sequence when the model is a Hugging Face config.
+    #[arg(long, default_value_t = 128)]
+    pub seq_len: usize,
+    /// Quantization and parallelism config (TOML, docs/model-json.md); default: 16 bits,
+    /// frac auto, RND, SAT, parallelism 1.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Weights (safetensors, f32/f16/bf16, Hugging Face BERT names with or without
+    /// `bert.`); default: seeded synthetic weights.
+    #[arg(long)]
+    pub weights: Option<PathBuf>,
+    /// Scale of synthetic weights.
+    #[arg(long, value_enum, default_value_t = Init::Auto)]
+    pub init: Init,
+    /// Seed of synthetic weights, calibration and accuracy inputs.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Model inputs (samples or sequences) the activation ranges are calibrated on
+    /// (default: as many as fit a budget of 2^26 multiply-adds, 1..=64).
+    #[arg(long)]
+    pub calibration: Option<u64>,
+    /// Output directory (written atomically).
+    #[arg(short, long)]
+    pub output: PathBuf,
+    /// Name of the top module (default `mh_<model name>`).
+    #[arg(long)]
+    pub top: Option<String>,
+    /// Model inputs (samples or sequences) for the accuracy figures and the Verilator run.
+    #[arg(long, alias = "rows", default_value_t = 4)]
+    pub items: usize,
+    /// Print the accuracy of every model node's output, not only the model output.
+    #[arg(long)]
+    pub per_layer: bool,
+    /// Skip the accuracy run (golden model vs float on --items inputs).
+    #[arg(long)]
+    pub no_accuracy: bool,
+    /// Also co-simulate in Verilator: bit-exact check, measured cycles and throughput.
+    #[arg(long)]
+    pub verilator: bool,
+}
+
+/// A model and where its weights come from.
+pub struct Loaded {
+    pub graph: Graph,
+    /// `model.safetensors` found beside a Hugging Face `config.json`.
+    pub found_weights: Option<PathBuf>,
+}
+
+/// Reads `path` as mase-hw model JSON, a Hugging Face `config.json`, or a directory
+/// holding one.
+///
+/// # Errors
+/// Unreadable or malformed files, unsupported configs, naming the file and field.
+pub fn load_model(path: &Path, seq_len: usize) -> Result<Loaded> {
+    let (config, dir) = if path.is_dir() {
+        (path.join("config.json"), Some(path.to_path_buf()))
+    } else {
+        (path.to_path_buf(), None)
+    };
+    let text =
+        std::fs::read_to_string(&config).map_err(|e| user(format!("{}: {e}", config.display())))?;
+    let value: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| user(format!("{}: invalid JSON: {e}", config.display())))?;
+    if value.get("model_type").is_none() && dir.is_none() {
+        let graph = model::json::from_json(&text)
+            .map_err(|e| user(format!("{}: {e}", config.display())))?;
+        return Ok(Loaded {
+            graph,
+            found_weights: None,
+        });
     }
-    let width = floats.first().map_or(0, Vec::len);
-    Ok((floats, Tensor::new(vec![rows, width], raw, fmt)))
+    let cfg = model::hf::BertConfig::from_json(&text)
+        .map_err(|e| user(format!("{}: {e}", config.display())))?;
+    let stem = dir
+        .as_deref()
+        .unwrap_or_else(|| config.parent().unwrap_or(Path::new(".")))
+        .file_name()
+        .and_then(|s| s.to_str())
+        .filter(|s| !s.is_empty() && *s != ".")
+        .unwrap_or("bert")
+        .to_string();
+    let graph = model::hf::expand(&cfg, seq_len, &stem)
+        .map_err(|e| user(format!("{}: {e}", config.display())))?;
+    let found_weights = config
+        .parent()
+        .map(|d| d.join("model.safetensors"))
+        .filter(|p| p.is_file());
+    Ok(Loaded {
+        graph,
+        found_weights,
+    })
+}
+
+/// Calibration inputs within a budget of 2^26 multiply-adds (1..=64).
+fn default_calibration(graph: &Graph) -> u64 {
+    let params: usize = graph
+        .params
+        .iter()
+        .map(|p| p.shape.iter().product::<usize>())
+        .sum();
+    let rows: usize = graph
+        .inputs()
+        .next()
+        .map_or(1, |n| n.shape[..n.shape.len().saturating_sub(1)].iter().product());
+    let macs = (params * rows.max(1)).max(1) as u64;
+    ((1u64 << 26) / macs).clamp(1, 64)
 }
 
 pub fn generate(a: GenArgs) -> Result<()> {
-    let graph = model::json::load(&a.model).map_err(user)?;
-    let weights = match &a.weights {
-        Some(p) => Weights::load(p, &graph).map_err(user)?,
-        None => {
-            let init = match a.init {
-                Init::He => SyntheticInit::he(),
-                Init::Bert => SyntheticInit::bert(),
-            };
-            Weights::synthetic_with(&graph, a.seed, &init)
-        }
+    let started = std::time::Instant::now();
+    let loaded = load_model(&a.model, a.seq_len)?;
+    let graph = loaded.graph;
+    let weights_path = a.weights.clone().or(loaded.found_weights);
+    let init = a.init.resolve(&graph);
+    let (weights, spec) = match &weights_path {
+        Some(p) => (
+            Weights::load(p, &graph).map_err(user)?,
+            FloatSpec::File {
+                name: p
+                    .file_name()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+            },
+        ),
+        None => (
+            Weights::synthetic_with(&graph, a.seed, &init.synthetic()),
+            FloatSpec::Synthetic {
+                seed: a.seed,
+                init,
+            },
+        ),
     };
     let config = match &a.config {
         Some(p) => {
@@ -77,7 +193,11 @@ pub fn generate(a: GenArgs) -> Result<()> {
         }
         None => QuantConfig::default(),
     };
-    let plan = system::map::resolve(&graph, &config, &weights, a.seed, 64).map_err(user)?;
+    let calibration = a.calibration.unwrap_or_else(|| default_calibration(&graph));
+    if calibration == 0 {
+        return Err(user("--calibration: must be at least 1"));
+    }
+    let plan = system::map::resolve(&graph, &config, &weights, a.seed, calibration).map_err(user)?;
     let sys = SystemInstance::new(system::map_model(&graph, &plan, &weights).map_err(user)?);
     let top = a
         .top
@@ -88,114 +208,79 @@ pub fn generate(a: GenArgs) -> Result<()> {
             "--top {top:?}: must be a SystemVerilog identifier ([A-Za-z_][A-Za-z0-9_]*)"
         )));
     }
-    let files = system::emit::render(&sys, &top).map_err(user)?;
+    let mut files = system::emit::render(&sys, &top).map_err(user)?;
+    files.insert(
+        "model.json".into(),
+        model::json::to_json(&graph),
+    );
+    files.insert("float.json".into(), spec.to_json());
     generator::emit::write_dir(&files, &a.output)?;
     println!(
-        "wrote {} files to {} (top {top})",
+        "wrote {} files to {} (top {top}) in {:.2} s",
         files.len(),
-        a.output.display()
+        a.output.display(),
+        started.elapsed().as_secs_f64()
     );
-    for n in &sys.net.nodes {
-        let (i, o) = (n.input()?, n.output()?);
-        println!(
-            "  u_{:<10} {:<8} {} x{} -> {} x{}",
-            n.name,
-            n.inst.component().name(),
-            i.format(),
-            i.lanes,
-            o.format(),
-            o.lanes
-        );
-    }
-    let t = sys.timing();
-    println!(
-        "predicted: latency {} cycles (first input beat -> first output beat), II {} cycles per row",
-        t.latency,
-        sys.item_interval()
-    );
-    accuracy(&graph, &weights, &sys, a.seed, a.rows)?;
-    if a.verilator {
-        measure(&sys, &graph, a.seed, a.rows)?;
+    system_run::summary(&sys);
+    if !a.no_accuracy || a.verilator {
+        let (floats, x) = sample_items(&graph, &sys, a.seed, a.items)?;
+        if !a.no_accuracy {
+            system_run::accuracy(&graph, &weights, &sys, &floats, &x, a.per_layer)?;
+        }
+        if a.verilator {
+            system_run::verilator(&sys, &x, None)?;
+        }
     }
     Ok(())
 }
 
-fn accuracy(
-    graph: &model::graph::Graph,
+/// `items` seeded N(0, 1) model inputs: float values and the quantized tensor
+/// `[items, ..input shape]`.
+pub fn sample_items(
+    graph: &Graph,
+    sys: &SystemInstance,
+    seed: u64,
+    items: usize,
+) -> Result<(Vec<Vec<f64>>, Tensor)> {
+    if items == 0 {
+        return Err(user("--items: must be at least 1"));
+    }
+    let fmt = sys.tensors()[0].format;
+    let (mut floats, mut raw) = (Vec::new(), Vec::new());
+    let input = sys.net.input_name.clone();
+    for r in 0..items as u64 {
+        let x = model::float::synthetic_inputs(graph, seed.wrapping_add(1000 + r))
+            .remove(&input)
+            .ok_or_else(|| anyhow!("no input `{input}`"))?;
+        for v in &x.data {
+            raw.push(fmt.from_f64(*v, golden::Rounding::Rnd, golden::Overflow::Sat)?);
+        }
+        floats.push(x.data);
+    }
+    let mut shape = vec![items];
+    shape.extend(&sys.net.input_shape);
+    Ok((floats, Tensor::new(shape, raw, fmt)))
+}
+
+/// The float reference's per-node activations for every item.
+pub fn float_runs(
+    graph: &Graph,
     weights: &Weights,
     sys: &SystemInstance,
-    seed: u64,
-    rows: usize,
-) -> Result<()> {
-    let (floats, x) = sample_rows(graph, sys, seed, rows)?;
-    let out = sys.golden(&TensorMap::from([("data_in".to_string(), x)]))?;
-    let out = &out["data_out"];
-    let got: Vec<f64> = out.raw.iter().map(|r| out.format.to_f64(*r)).collect();
-    let mut reference = Vec::new();
-    let input_shape = graph
-        .node(&sys.net.input_name)
-        .map(|n| n.shape.clone())
-        .unwrap_or_default();
-    for f in floats {
-        let ins = [(
-            sys.net.input_name.clone(),
-            model::tensor::Tensor {
-                shape: input_shape.clone(),
-                data: f,
-            },
-        )]
-        .into();
-        let acts = model::float::run(graph, weights, &ins)?;
-        let y = acts
-            .get(&sys.net.output_name)
-            .ok_or_else(|| anyhow!("float run has no `{}`", sys.net.output_name))?;
-        reference.extend_from_slice(&y.data);
-    }
-    let acc = model::float::compare(&got, &reference);
-    println!(
-        "accuracy vs float ({rows} synthetic rows): cosine {:.6}, max abs error {:.3e}",
-        acc.cosine, acc.max_abs_error
-    );
-    Ok(())
-}
-
-fn measure(
-    sys: &SystemInstance,
-    graph: &model::graph::Graph,
-    seed: u64,
-    rows: usize,
-) -> Result<()> {
-    let v = sim::Verilator::discover().map_err(|e| anyhow!("{e}"))?;
-    let (_, x) = sample_rows(graph, sys, seed, rows)?;
-    let mut inputs = sys.rom_tensors();
-    inputs.insert("data_in".into(), x);
-    let expected = sys.golden(&inputs)?;
-    let dut = Dut::build(&v, sys, false).map_err(|e| anyhow!(e))?;
-    let out = dut
-        .run(&inputs, &expected, Stall::None, seed, None)
-        .map_err(|e| anyhow!(e))?;
-    if !out.passed() {
-        return Err(anyhow!(CheckFailed(format!(
-            "verilator differs from golden: {:?} {:?}",
-            out.first_mismatch, out.errors
-        ))));
-    }
-    // The harness measures the mean interval between output beats; first beat to last
-    // spans rows − 1 row intervals plus the last row's own beats.
-    let beats = out.beats_compared as f64;
-    let intra = sys
-        .node_timings()
-        .last()
-        .map_or(1.0, |t| t.first_row_beat_interval);
-    let per_row = out
-        .interval
-        .filter(|_| rows >= 2)
-        .map(|i| (i * (beats - 1.0) - (beats / rows as f64 - 1.0) * intra) / (rows as f64 - 1.0));
-    println!(
-        "verilator: {rows} rows bit-exact, {} cycles; measured latency {} cycles, II {} cycles per row",
-        out.cycles,
-        out.latency.map_or("-".into(), |l| l.to_string()),
-        per_row.map_or("-".into(), |i| format!("{i:.1}"))
-    );
-    Ok(())
+    floats: &[Vec<f64>],
+) -> Result<Vec<model::float::Activations>> {
+    floats
+        .iter()
+        .map(|f| {
+            let ins = [(
+                sys.net.input_name.clone(),
+                model::tensor::Tensor {
+                    shape: sys.net.input_shape.clone(),
+                    data: f.clone(),
+                },
+            )]
+            .into();
+            Ok(model::float::run(graph, weights, &ins)?)
+        })
+        .collect()
 }

@@ -4,6 +4,7 @@
 
 mod bench;
 mod generate;
+mod system_run;
 mod tensors;
 
 use std::path::PathBuf;
@@ -52,39 +53,10 @@ enum Cmd {
         #[arg(long)]
         inputs: Option<PathBuf>,
     },
-    /// Generate a stitched streaming system from a chain model (e.g. examples/jsc-mlp.json):
-    /// rtl/, mem/, signature.json, filelist.f, report.json. Models with fan-out (BERT) are
-    /// refused: fan-out stitching is not implemented yet.
-    Gen {
-        /// Model JSON (docs/model-json.md).
-        #[arg(long)]
-        model: PathBuf,
-        /// Quantization and parallelism config (TOML, see model::quant); default: 16 bits,
-        /// frac auto, RND, SAT, parallelism 1.
-        #[arg(long)]
-        config: Option<PathBuf>,
-        /// Weights (safetensors, f32/f16); default: seeded synthetic weights.
-        #[arg(long)]
-        weights: Option<PathBuf>,
-        /// Scale of synthetic weights.
-        #[arg(long, value_enum, default_value_t = generate::Init::He)]
-        init: generate::Init,
-        /// Seed of synthetic weights, calibration and accuracy inputs.
-        #[arg(long, default_value_t = 0)]
-        seed: u64,
-        /// Output directory (written atomically).
-        #[arg(short, long)]
-        output: PathBuf,
-        /// Name of the top module (default `mh_<model name>`).
-        #[arg(long)]
-        top: Option<String>,
-        /// Also co-simulate in Verilator (bit-exact check, measured latency and II).
-        #[arg(long)]
-        verilator: bool,
-        /// Synthetic rows for the accuracy figures and the Verilator run.
-        #[arg(long, default_value_t = 16)]
-        rows: usize,
-    },
+    /// Generate a stitched streaming system from a model (mase-hw model JSON, or a Hugging
+    /// Face BERT config.json or directory): rtl/, mem/, signature.json, filelist.f,
+    /// report.json, netlist.json; prints timing and accuracy vs float.
+    Gen(generate::GenArgs),
     /// Verilator regression against the golden models under four stall patterns.
     Test {
         /// Components to test (default: all).
@@ -126,6 +98,9 @@ enum Cmd {
 
 #[derive(Subcommand)]
 enum SimCmd {
+    /// Run a generated system directory (mase-hw gen -o DIR) on a tensor: golden model or
+    /// Verilator (bit-exact check, cycles, back-to-back throughput), accuracy vs float.
+    System(system_run::SimSystemArgs),
     /// Simulate one configured component on tensors from a JSON file.
     Component {
         /// Component name.
@@ -172,7 +147,7 @@ enum BenchCmd {
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
-enum Engine {
+pub enum Engine {
     Golden,
     Verilator,
 }
@@ -187,13 +162,13 @@ impl std::fmt::Display for UserError {
 }
 impl std::error::Error for UserError {}
 
-fn user<E: std::fmt::Display>(e: E) -> anyhow::Error {
+pub fn user<E: std::fmt::Display>(e: E) -> anyhow::Error {
     anyhow!(UserError(e.to_string()))
 }
 
 /// A check that ran and failed (exit code 1).
 #[derive(Debug)]
-struct CheckFailed(String);
+pub struct CheckFailed(pub String);
 impl std::fmt::Display for CheckFailed {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.0)
@@ -226,27 +201,7 @@ fn run(cli: Cli) -> Result<()> {
             top,
             inputs,
         } => emit(&component, &params, &output, top, inputs),
-        Cmd::Gen {
-            model,
-            config,
-            weights,
-            init,
-            seed,
-            output,
-            top,
-            verilator,
-            rows,
-        } => generate::generate(generate::GenArgs {
-            model,
-            config,
-            weights,
-            init,
-            seed,
-            output,
-            top,
-            verilator,
-            rows,
-        }),
+        Cmd::Gen(args) => generate::generate(args),
         Cmd::Test {
             components,
             configs,
@@ -290,6 +245,9 @@ fn run(cli: Cli) -> Result<()> {
             }
             sim_component(&*inst, &ins, &output, engine, waves)
         }
+        Cmd::Sim {
+            what: SimCmd::System(args),
+        } => system_run::sim_system(args),
         Cmd::Bench {
             what: BenchCmd::Cosim { cycles, reps },
         } => bench::cosim(cycles, reps),

@@ -125,3 +125,91 @@ pub fn write(path: &Path, tensors: &TensorMap) -> std::io::Result<()> {
     std::fs::write(&tmp, text)?;
     std::fs::rename(&tmp, path)
 }
+
+/// The `data_in` tensor of a system: `{"data_in": {"shape": [..], "raw": [..]}}` or
+/// with `"values"` (real numbers, quantized with RND/SAT). The shape is the model's
+/// input shape with or without a leading item axis. Returns the float values (for
+/// the float reference; dequantized codes when `raw` was given) per item and the
+/// quantized tensor `[items, ..input shape]`.
+///
+/// # Errors
+/// Unreadable or malformed file, wrong shape, codes out of range — naming the field.
+pub fn read_system_input(
+    path: &Path,
+    sys: &system::SystemInstance,
+) -> anyhow::Result<(Vec<Vec<f64>>, Tensor)> {
+    let user = |m: String| crate::user(format!("{}: {m}", path.display()));
+    let text = std::fs::read_to_string(path).map_err(|e| user(e.to_string()))?;
+    let v: Value = serde_json::from_str(&text).map_err(|e| user(format!("invalid JSON: {e}")))?;
+    let t = v
+        .get("data_in")
+        .and_then(Value::as_object)
+        .ok_or_else(|| user("needs an object `data_in` with `shape` and `raw` or `values`".into()))?;
+    let shape: Vec<usize> = t
+        .get("shape")
+        .and_then(Value::as_array)
+        .ok_or_else(|| user("data_in.shape: missing or not an array".into()))?
+        .iter()
+        .map(|d| d.as_u64().map(|d| d as usize))
+        .collect::<Option<_>>()
+        .ok_or_else(|| user("data_in.shape: sizes must be non-negative integers".into()))?;
+    let item = &sys.net.input_shape;
+    let items = if shape == *item {
+        1
+    } else if shape.len() == item.len() + 1 && shape[1..] == item[..] && shape[0] >= 1 {
+        shape[0]
+    } else {
+        return Err(user(format!(
+            "data_in.shape {shape:?} must be {item:?} or [items, {}]",
+            item.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+        )));
+    };
+    let fmt = sys.tensors()[0].format;
+    let n: usize = items * item.iter().product::<usize>();
+    let (values, raw): (Vec<f64>, Vec<i128>) = match (t.get("values"), t.get("raw")) {
+        (Some(vals), None) => {
+            let vals: Vec<f64> = vals
+                .as_array()
+                .ok_or_else(|| user("data_in.values: not an array".into()))?
+                .iter()
+                .enumerate()
+                .map(|(i, x)| {
+                    x.as_f64()
+                        .filter(|x| x.is_finite())
+                        .ok_or_else(|| user(format!("data_in.values: element {i} is not a finite number")))
+                })
+                .collect::<Result<_, _>>()?;
+            let raw = vals
+                .iter()
+                .map(|&x| fmt.from_f64(x, golden::Rounding::Rnd, golden::Overflow::Sat))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| user(format!("data_in.values: {e}")))?;
+            (vals, raw)
+        }
+        (None, Some(r)) => {
+            let raw: Vec<i128> = r
+                .as_array()
+                .ok_or_else(|| user("data_in.raw: not an array".into()))?
+                .iter()
+                .enumerate()
+                .map(|(i, x)| {
+                    parse_int(x).ok_or_else(|| user(format!("data_in.raw: element {i} is not an integer")))
+                })
+                .collect::<Result<_, _>>()?;
+            (raw.iter().map(|&r| fmt.to_f64(r)).collect(), raw)
+        }
+        _ => return Err(user("data_in: give exactly one of `raw` and `values`".into())),
+    };
+    if raw.len() != n {
+        return Err(user(format!(
+            "data_in: {} elements, but shape {shape:?} has {n}",
+            raw.len()
+        )));
+    }
+    let mut full = vec![items];
+    full.extend(item);
+    let x = Tensor::new(full, raw, fmt);
+    x.check_range("system", "data_in").map_err(|e| user(e.to_string()))?;
+    let per = n / items;
+    Ok((values.chunks(per).map(<[f64]>::to_vec).collect(), x))
+}

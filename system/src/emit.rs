@@ -3,7 +3,8 @@
 //! plus the lint waivers), `mem/` (one `.mem` file per ROM, named
 //! `<instance>_<rom>.mem`, referenced from the top by the relative path `mem/…`, so
 //! simulators run from the output directory), `signature.json`, `filelist.f` (paths
-//! relative to the directory, in compile order) and `report.json`.
+//! relative to the directory, in compile order), `report.json` and `netlist.json`
+//! (what `mase-hw sim system` rebuilds the design from, see [`crate::load`]).
 
 use std::collections::BTreeMap;
 
@@ -108,5 +109,6 @@ pub fn render(sys: &SystemInstance, top: &str) -> Result<FileSet, SystemError> {
     let filelist: String = order.iter().map(|f| format!("rtl/{f}\n")).collect();
     files.insert("filelist.f".into(), filelist);
     files.insert("report.json".into(), report(sys, top));
+    files.insert("netlist.json".into(), crate::load::to_json(sys, top));
     Ok(files)
 }

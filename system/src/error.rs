@@ -32,6 +32,8 @@ pub enum SystemError {
     Quant(#[from] model::quant::QuantError),
     #[error("float reference (calibration): {0}")]
     Float(#[from] model::float::FloatError),
+    #[error("{dir}: {what}")]
+    Dir { dir: String, what: String },
     #[error("model `{model}`: {rule}")]
     Model { model: String, rule: String },
 }

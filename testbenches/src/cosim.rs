@@ -152,6 +152,10 @@ pub struct RunOutcome {
     pub latency: Option<u64>,
     /// Mean cycles between handshakes on the initiation-interval stream.
     pub interval: Option<f64>,
+    /// Cycle of the first input handshake.
+    pub first_input: Option<u64>,
+    /// Cycles of every handshake on the initiation-interval stream.
+    pub ii_fires: Vec<u64>,
     /// Wall time of the cycle loop alone (after building stimulus and instantiating).
     pub loop_secs: f64,
     /// Output beats as observed, per stream.
@@ -522,6 +526,8 @@ impl<'i> Dut<'i> {
             .find(|o| o.name == ii_stream)
             .map(|o| &o.fires)
             .or_else(|| ins.iter().find(|i| i.name == ii_stream).map(|i| &i.fires));
+        out.first_input = first_in;
+        out.ii_fires = fires.cloned().unwrap_or_default();
         if let Some(f) = fires.filter(|f| f.len() >= 2) {
             out.interval = Some((f[f.len() - 1] - f[0]) as f64 / (f.len() - 1) as f64);
         }

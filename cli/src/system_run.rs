@@ -1,0 +1,306 @@
+//! What `mase-hw gen` and `mase-hw sim system` share: the printed summary of a
+//! system, its accuracy against the float model (output and, if asked, every node),
+//! a Verilator run with its cycle counts, and `float.json`, which tells `sim system`
+//! how to rebuild the float weights of a generated directory.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Result, anyhow};
+use generator::{Instance, Tensor, TensorMap};
+use model::graph::Graph;
+use model::weights::Weights;
+use serde::{Deserialize, Serialize};
+use system::SystemInstance;
+use testbenches::cosim::{Dut, Stall};
+
+use crate::CheckFailed;
+use crate::generate::Init;
+
+/// Where the float weights of a generated system came from (`float.json`).
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "lowercase", deny_unknown_fields)]
+pub enum FloatSpec {
+    /// Seeded synthetic weights: rebuilt exactly.
+    Synthetic { seed: u64, init: Init },
+    /// A weights file (its name only; pass it to `sim system --weights`).
+    File { name: String },
+}
+
+impl FloatSpec {
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_default() + "\n"
+    }
+}
+
+/// The float model of a generated directory, if it can be rebuilt: `model.json` with
+/// the weights `float.json` names (synthetic) or `weights` (a file).
+///
+/// # Errors
+/// Malformed `model.json`/`float.json`, unreadable weights.
+pub fn float_model(dir: &Path, weights: Option<&PathBuf>) -> Result<Option<(Graph, Weights)>> {
+    let read = |name: &str| {
+        let p = dir.join(name);
+        std::fs::read_to_string(&p).map_err(|e| crate::user(format!("{}: {e}", p.display())))
+    };
+    let graph = model::json::from_json(&read("model.json")?)
+        .map_err(|e| crate::user(format!("{}: {e}", dir.join("model.json").display())))?;
+    let spec: FloatSpec = serde_json::from_str(&read("float.json")?)
+        .map_err(|e| crate::user(format!("{}: {e}", dir.join("float.json").display())))?;
+    let w = match (weights, spec) {
+        (Some(p), _) => Weights::load(p, &graph).map_err(crate::user)?,
+        (None, FloatSpec::Synthetic { seed, init }) => {
+            Weights::synthetic_with(&graph, seed, &init.synthetic())
+        }
+        (None, FloatSpec::File { name }) => {
+            println!("accuracy vs float: skipped (the design uses weights from `{name}`; pass --weights to compare)");
+            return Ok(None);
+        }
+    };
+    Ok(Some((graph, w)))
+}
+
+/// Prints the instances by component, the reconvergent FIFOs, timing and resources.
+pub fn summary(sys: &SystemInstance) {
+    let mut counts: std::collections::BTreeMap<&str, usize> = Default::default();
+    for n in &sys.net.nodes {
+        *counts.entry(n.inst.component().name()).or_insert(0) += 1;
+    }
+    let list: Vec<String> = counts.iter().map(|(c, n)| format!("{n} {c}")).collect();
+    println!(
+        "  {} instances: {}",
+        sys.net.nodes.len(),
+        list.join(", ")
+    );
+    for (inst, depth, why) in &sys.net.fifos {
+        println!("  {inst}: {depth} beats ({why})");
+    }
+    let t = sys.timing();
+    let exact = if sys.timing_is_exact() {
+        "predicted"
+    } else {
+        "estimated"
+    };
+    println!(
+        "  {exact}: latency {} cycles (first input beat -> first output beat), {} cycles per item in steady state",
+        t.latency,
+        sys.item_interval()
+    );
+    let r = sys.resources();
+    let sum = |f: &dyn Fn(&str) -> bool| -> u64 {
+        r.iter().filter(|(k, _)| f(k)).map(|(_, v)| v).sum()
+    };
+    println!(
+        "  resources: {} multipliers, {} ROM bits, {} buffer/FIFO bits, {} table bits",
+        sum(&|k| k == "multipliers"),
+        sum(&|k| k.ends_with("rom_bits")),
+        sum(&|k| k.ends_with("buffer_bits") || k.ends_with("fifo_bits") || k == "memory_bits"),
+        sum(&|k| k.ends_with("table_bits"))
+    );
+}
+
+/// Golden model vs float reference on `x` (whose float values are `floats`): the
+/// model output, and every node with `per_layer`.
+pub fn accuracy(
+    graph: &Graph,
+    weights: &Weights,
+    sys: &SystemInstance,
+    floats: &[Vec<f64>],
+    x: &Tensor,
+    per_layer: bool,
+) -> Result<()> {
+    let trace = sys.golden_trace(&TensorMap::from([("data_in".to_string(), x.clone())]))?;
+    let acts = crate::generate::float_runs(graph, weights, sys, floats)?;
+    let real = |t: &Tensor| -> Vec<f64> { t.raw.iter().map(|r| t.format.to_f64(*r)).collect() };
+    let reference = |node: &str| -> Option<Vec<f64>> {
+        let mut v = Vec::new();
+        for a in &acts {
+            v.extend_from_slice(&a.get(node)?.data);
+        }
+        Some(v)
+    };
+    if per_layer {
+        println!("  per node (golden vs float, {} items):", floats.len());
+        for (node, t) in &trace {
+            if let Some(r) = reference(node) {
+                let acc = model::float::compare(&real(t), &r);
+                println!(
+                    "    {node:<52} {:<8} cosine {:.6}  max abs {:.3e}",
+                    t.format.to_string(),
+                    acc.cosine,
+                    acc.max_abs_error
+                );
+            }
+        }
+    }
+    let (_, y) = sys.golden_run(&TensorMap::from([("data_in".to_string(), x.clone())]))?;
+    let r = reference(&sys.net.output_name)
+        .ok_or_else(|| anyhow!("float run has no `{}`", sys.net.output_name))?;
+    let acc = model::float::compare(&real(&y), &r);
+    println!(
+        "accuracy vs float ({} items): cosine {:.6}, max abs error {:.3e}",
+        floats.len(),
+        acc.cosine,
+        acc.max_abs_error
+    );
+    Ok(())
+}
+
+/// Measured figures of one Verilator run.
+pub struct Measured {
+    pub output: Tensor,
+    /// First input beat to the last output beat of the first item.
+    pub first_item_cycles: Option<u64>,
+    /// First input beat to the last output beat of the last item.
+    pub total_cycles: Option<u64>,
+    /// Cycles between the last output beats of consecutive items (steady state).
+    pub cycles_per_item: Option<f64>,
+    pub latency: Option<u64>,
+    pub wall_secs: f64,
+    pub build_secs: f64,
+}
+
+/// Runs `x` through the system in Verilator with no stalls, items back to back, and
+/// checks every beat against the golden model.
+///
+/// # Errors
+/// No Verilator, a build failure, or a mismatch ([`CheckFailed`]).
+pub fn verilator(sys: &SystemInstance, x: &Tensor, waves: Option<&Path>) -> Result<Measured> {
+    let v = sim::Verilator::discover().map_err(|e| anyhow!("{e}"))?;
+    let mut inputs = sys.rom_tensors();
+    inputs.insert("data_in".into(), x.clone());
+    let expected = sys.golden(&inputs)?;
+    let t0 = std::time::Instant::now();
+    let dut = Dut::build(&v, sys, waves.is_some()).map_err(|e| anyhow!(e))?;
+    let build_secs = t0.elapsed().as_secs_f64();
+    let t1 = std::time::Instant::now();
+    let out = dut
+        .run(&inputs, &expected, Stall::None, 1, waves)
+        .map_err(|e| anyhow!(e))?;
+    let wall_secs = t1.elapsed().as_secs_f64();
+    if !out.passed() {
+        let why = match &out.first_mismatch {
+            Some(m) => format!("Verilator differs from the golden model: {m}"),
+            None => format!("Verilator run failed: {}", out.errors.join("; ")),
+        };
+        return Err(anyhow!(CheckFailed(why)));
+    }
+    let y = &expected["data_out"];
+    let items = y.shape.first().copied().unwrap_or(1).max(1);
+    let lanes = sys.streams()[1].lanes.max(1);
+    let beats_per_item = y.raw.len() / items / lanes;
+    let fires = &out.ii_fires;
+    let last_of = |k: usize| fires.get((k + 1) * beats_per_item - 1).copied();
+    let start = out.first_input;
+    let since = |c: Option<u64>| c.zip(start).map(|(c, s)| c - s);
+    let m = Measured {
+        output: y.clone(),
+        first_item_cycles: since(last_of(0)),
+        total_cycles: since(last_of(items - 1)),
+        cycles_per_item: (items >= 2)
+            .then(|| last_of(items - 1).zip(last_of(0)))
+            .flatten()
+            .map(|(b, a)| (b - a) as f64 / (items - 1) as f64),
+        latency: out.latency,
+        wall_secs,
+        build_secs,
+    };
+    let show = |c: Option<u64>| c.map_or("-".to_string(), |c| c.to_string());
+    println!(
+        "verilator: {items} items bit-exact ({} beats); latency {} cycles; first input beat -> last output beat {} cycles (first item), {} (all)",
+        out.beats_compared,
+        show(m.latency),
+        show(m.first_item_cycles),
+        show(m.total_cycles)
+    );
+    if let Some(c) = m.cycles_per_item {
+        println!(
+            "verilator: back to back {c:.1} cycles per item in steady state ({:.0} items/s at 250 MHz)",
+            250e6 / c
+        );
+    }
+    println!(
+        "verilator: build {:.1} s, simulation {:.2} s wall ({} cycles)",
+        m.build_secs, m.wall_secs, out.cycles
+    );
+    Ok(m)
+}
+
+#[derive(clap::Args)]
+pub struct SimSystemArgs {
+    /// A directory written by `mase-hw gen`.
+    pub dir: PathBuf,
+    /// Input tensor: {"data_in": {"shape": [items.., ..input shape], "raw": [..]}} or with
+    /// "values" (real numbers, quantized to the input format with RND/SAT) instead of "raw".
+    #[arg(long, required_unless_present = "random", conflicts_with = "random")]
+    pub inputs: Option<PathBuf>,
+    /// Instead of --inputs: this many seeded N(0, 1) model inputs, back to back.
+    #[arg(long, value_name = "ITEMS")]
+    pub random: Option<usize>,
+    /// Seed of --random.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Which model computes the outputs.
+    #[arg(long, value_enum, default_value_t = crate::Engine::Golden)]
+    pub engine: crate::Engine,
+    /// VCD file of the Verilator run.
+    #[arg(long, value_name = "FILE")]
+    pub waves: Option<PathBuf>,
+    /// Output tensor file (data_out, raw codes with its format).
+    #[arg(long)]
+    pub output: Option<PathBuf>,
+    /// Float weights when the design was generated from a weights file.
+    #[arg(long)]
+    pub weights: Option<PathBuf>,
+    /// Print the accuracy of every model node's output vs float.
+    #[arg(long)]
+    pub per_layer: bool,
+}
+
+/// `mase-hw sim system`.
+pub fn sim_system(a: SimSystemArgs) -> Result<()> {
+    let (sys, top) = system::load::load(&a.dir).map_err(crate::user)?;
+    println!(
+        "{}: model `{}`, top {top}, {} instances",
+        a.dir.display(),
+        sys.net.name,
+        sys.net.nodes.len()
+    );
+    let float = float_model(&a.dir, a.weights.as_ref())?;
+    let fmt = sys.tensors()[0].format;
+    let (floats, x): (Vec<Vec<f64>>, Tensor) = match (&a.inputs, a.random) {
+        (Some(p), _) => crate::tensors::read_system_input(p, &sys)?,
+        (None, Some(items)) if items >= 1 => {
+            let Some((graph, _)) = &float else {
+                return Err(crate::user(
+                    "--random needs the float model (model.json and synthetic weights or --weights)",
+                ));
+            };
+            crate::generate::sample_items(graph, &sys, a.seed, items)?
+        }
+        _ => return Err(crate::user("--random: ITEMS must be at least 1")),
+    };
+    debug_assert_eq!(x.format, fmt);
+    let items = x.shape.first().copied().unwrap_or(1);
+    let y = match a.engine {
+        crate::Engine::Golden => {
+            let t0 = std::time::Instant::now();
+            let (_, y) = sys.golden_run(&TensorMap::from([("data_in".to_string(), x.clone())]))
+                .map_err(crate::user)?;
+            println!(
+                "golden: {items} items in {:.3} s",
+                t0.elapsed().as_secs_f64()
+            );
+            y
+        }
+        crate::Engine::Verilator => verilator(&sys, &x, a.waves.as_deref())?.output,
+    };
+    if let Some((graph, weights)) = &float {
+        accuracy(graph, weights, &sys, &floats, &x, a.per_layer)?;
+    }
+    if let Some(p) = &a.output {
+        crate::tensors::write(p, &TensorMap::from([("data_out".to_string(), y)]))
+            .map_err(|e| anyhow!("writing {}: {e}", p.display()))?;
+        println!("wrote {}", p.display());
+    }
+    Ok(())
+}
