@@ -291,3 +291,63 @@ int main(int argc, char** argv) {{
         Ok(f[0].parse::<f64>()? / f[1].parse::<f64>()?)
     }
 }
+
+/// `mase-hw bench gen`: the whole of `mase-hw gen --no-accuracy` (model, synthetic
+/// weights, calibration, mapping, rendering, writing the directory) `reps` times;
+/// prints each stage's median and the median total against the 2-second target.
+pub fn generation(model: &std::path::Path, config: Option<std::path::PathBuf>, reps: usize) -> Result<()> {
+    use crate::generate::{GenArgs, Init, Stages, build};
+    let reps = reps.max(1);
+    let dir = std::env::temp_dir().join(format!("mase-hw-bench-gen-{}", std::process::id()));
+    let args = GenArgs {
+        model: model.to_path_buf(),
+        seq_len: 128,
+        config,
+        weights: None,
+        init: Init::Auto,
+        seed: 0,
+        calibration: None,
+        output: dir.clone(),
+        top: None,
+        items: 1,
+        per_layer: false,
+        no_accuracy: true,
+        verilator: false,
+    };
+    let mut runs: Vec<Stages> = Vec::new();
+    let mut totals = Vec::new();
+    let mut summary = String::new();
+    for _ in 0..reps {
+        let t0 = Instant::now();
+        let mut stages = Stages::new();
+        let b = build(&args, &mut stages)?;
+        let t = Instant::now();
+        generator::emit::write_dir(&b.files, &dir)?;
+        stages.push(("write", t.elapsed().as_secs_f64()));
+        let drop_t = Instant::now();
+        let bytes: usize = b.files.values().map(String::len).sum();
+        summary = format!(
+            "{}: {} instances, {} files, {:.1} MB",
+            b.sys.net.name,
+            b.sys.net.nodes.len(),
+            b.files.len(),
+            bytes as f64 / 1e6
+        );
+        drop(b);
+        stages.push(("free", drop_t.elapsed().as_secs_f64()));
+        totals.push(t0.elapsed().as_secs_f64());
+        runs.push(stages);
+        let _ = fs::remove_dir_all(&dir);
+    }
+    println!("{summary}");
+    for (k, (name, _)) in runs[0].iter().enumerate() {
+        let mut v: Vec<f64> = runs.iter().map(|r| r[k].1).collect();
+        println!("  {name:<12} median {:.3} s", median(&mut v));
+    }
+    let total = median(&mut totals);
+    println!(
+        "gen total: median {total:.3} s over {reps} runs (target 2 s: ratio {:.2})",
+        total / 2.0
+    );
+    Ok(())
+}

@@ -161,10 +161,32 @@ fn default_calibration(graph: &Graph) -> u64 {
     ((1u64 << 26) / macs).clamp(1, 64)
 }
 
-pub fn generate(a: GenArgs) -> Result<()> {
-    let started = std::time::Instant::now();
+/// A generated system and the files of its directory.
+pub struct Built {
+    pub graph: Graph,
+    pub weights: Weights,
+    pub sys: SystemInstance,
+    pub top: String,
+    pub files: generator::emit::FileSet,
+}
+
+/// Stage names and wall seconds of one [`build`].
+pub type Stages = Vec<(&'static str, f64)>;
+
+/// Everything `gen` does before writing: model, weights, calibration, mapping,
+/// rendering; each stage's wall time is appended to `stages`.
+///
+/// # Errors
+/// Bad input of any kind, naming the file, node or key.
+pub fn build(a: &GenArgs, stages: &mut Stages) -> Result<Built> {
+    let mut t = std::time::Instant::now();
+    let mut lap = |stages: &mut Stages, name: &'static str| {
+        stages.push((name, t.elapsed().as_secs_f64()));
+        t = std::time::Instant::now();
+    };
     let loaded = load_model(&a.model, a.seq_len)?;
     let graph = loaded.graph;
+    lap(stages, "load model");
     let weights_path = a.weights.clone().or(loaded.found_weights);
     let init = a.init.resolve(&graph);
     let (weights, spec) = match &weights_path {
@@ -185,6 +207,7 @@ pub fn generate(a: GenArgs) -> Result<()> {
             },
         ),
     };
+    lap(stages, "weights");
     let config = match &a.config {
         Some(p) => {
             let text =
@@ -197,8 +220,11 @@ pub fn generate(a: GenArgs) -> Result<()> {
     if calibration == 0 {
         return Err(user("--calibration: must be at least 1"));
     }
-    let plan = system::map::resolve(&graph, &config, &weights, a.seed, calibration).map_err(user)?;
+    let plan =
+        system::map::resolve(&graph, &config, &weights, a.seed, calibration).map_err(user)?;
+    lap(stages, "calibrate");
     let sys = SystemInstance::new(system::map_model(&graph, &plan, &weights).map_err(user)?);
+    lap(stages, "map");
     let top = a
         .top
         .clone()
@@ -209,26 +235,38 @@ pub fn generate(a: GenArgs) -> Result<()> {
         )));
     }
     let mut files = system::emit::render(&sys, &top).map_err(user)?;
-    files.insert(
-        "model.json".into(),
-        model::json::to_json(&graph),
-    );
+    files.insert("model.json".into(), model::json::to_json(&graph));
     files.insert("float.json".into(), spec.to_json());
-    generator::emit::write_dir(&files, &a.output)?;
+    lap(stages, "render");
+    Ok(Built {
+        graph,
+        weights,
+        sys,
+        top,
+        files,
+    })
+}
+
+pub fn generate(a: GenArgs) -> Result<()> {
+    let started = std::time::Instant::now();
+    let mut stages = Stages::new();
+    let b = build(&a, &mut stages)?;
+    generator::emit::write_dir(&b.files, &a.output)?;
     println!(
-        "wrote {} files to {} (top {top}) in {:.2} s",
-        files.len(),
+        "wrote {} files to {} (top {}) in {:.2} s",
+        b.files.len(),
         a.output.display(),
+        b.top,
         started.elapsed().as_secs_f64()
     );
-    system_run::summary(&sys);
+    system_run::summary(&b.sys);
     if !a.no_accuracy || a.verilator {
-        let (floats, x) = sample_items(&graph, &sys, a.seed, a.items)?;
+        let (floats, x) = sample_items(&b.graph, &b.sys, a.seed, a.items)?;
         if !a.no_accuracy {
-            system_run::accuracy(&graph, &weights, &sys, &floats, &x, a.per_layer)?;
+            system_run::accuracy(&b.graph, &b.weights, &b.sys, &floats, &x, a.per_layer)?;
         }
         if a.verilator {
-            system_run::verilator(&sys, &x, None)?;
+            system_run::verilator(&b.sys, &x, None)?;
         }
     }
     Ok(())

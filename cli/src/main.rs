@@ -134,6 +134,18 @@ enum SimCmd {
 
 #[derive(Subcommand)]
 enum BenchCmd {
+    /// Wall time of `mase-hw gen --no-accuracy` by stage (median of --reps runs).
+    Gen {
+        /// Model (as for `gen --model`).
+        #[arg(long, default_value = "examples/bert-base.json")]
+        model: PathBuf,
+        /// Quantization config.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Repetitions.
+        #[arg(long, default_value_t = 3)]
+        reps: usize,
+    },
     /// Rust-driven Verilator vs a hand-written C++ main loop on the same linear model,
     /// and golden-model MAC throughput.
     Cosim {
@@ -251,6 +263,13 @@ fn run(cli: Cli) -> Result<()> {
         Cmd::Bench {
             what: BenchCmd::Cosim { cycles, reps },
         } => bench::cosim(cycles, reps),
+        Cmd::Bench {
+            what: BenchCmd::Gen {
+                model,
+                config,
+                reps,
+            },
+        } => bench::generation(&model, config, reps),
     }
 }
 

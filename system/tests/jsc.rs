@@ -97,19 +97,6 @@ fn wide_softmax_input_gets_a_cast() {
 }
 
 #[test]
-fn fan_out_is_refused() {
-    let text = include_str!("../../examples/bert-tiny.json");
-    let g = model::json::from_json(text).unwrap();
-    let w = Weights::synthetic(&g, 1);
-    let plan = system::map::resolve(&g, &QuantConfig::default(), &w, 0, 1).unwrap();
-    let e = system::map_model(&g, &plan, &w).err().unwrap().to_string();
-    assert!(
-        e.contains("fan-out stitching") && e.contains("not implemented"),
-        "{e}"
-    );
-}
-
-#[test]
 fn report_lists_nodes_formats_lanes_and_timing() {
     let s = build(CONFIG).unwrap();
     let r: serde_json::Value =
