@@ -35,5 +35,6 @@ pub mod matmul;
 pub mod mul;
 pub mod relu;
 pub mod softmax;
+pub mod transpose;
 
 pub use fixed::{FixedError, Format, Overflow, Rounding, cast};

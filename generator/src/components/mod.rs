@@ -19,6 +19,7 @@ pub mod mul;
 pub mod relu;
 pub mod skid_buffer;
 pub mod softmax;
+pub mod transpose;
 pub mod weight_rom;
 
 use crate::component::Component;
@@ -31,6 +32,7 @@ pub fn all() -> &'static [&'static dyn Component] {
         &fifo::Fifo,
         &fork::Fork,
         &join::Join,
+        &transpose::Transpose,
         &weight_rom::WeightRom,
         &cast::Cast,
         &adder_tree::AdderTree,
