@@ -12,6 +12,10 @@ pub const MODULES: &[(&str, &str)] = &[
     ("mh_fork", include_str!("../../components/fork/mh_fork.sv")),
     ("mh_join", include_str!("../../components/join/mh_join.sv")),
     (
+        "mh_resize",
+        include_str!("../../components/resize/mh_resize.sv"),
+    ),
+    (
         "mh_weight_rom",
         include_str!("../../components/weight_rom/mh_weight_rom.sv"),
     ),

@@ -17,6 +17,7 @@ pub mod linear;
 pub mod matmul;
 pub mod mul;
 pub mod relu;
+pub mod resize;
 pub mod skid_buffer;
 pub mod softmax;
 pub mod weight_rom;
@@ -31,6 +32,7 @@ pub fn all() -> &'static [&'static dyn Component] {
         &fifo::Fifo,
         &fork::Fork,
         &join::Join,
+        &resize::Resize,
         &weight_rom::WeightRom,
         &cast::Cast,
         &adder_tree::AdderTree,
