@@ -16,6 +16,10 @@ pub const MODULES: &[(&str, &str)] = &[
         include_str!("../../components/transpose/mh_transpose.sv"),
     ),
     (
+        "mh_resize",
+        include_str!("../../components/resize/mh_resize.sv"),
+    ),
+    (
         "mh_weight_rom",
         include_str!("../../components/weight_rom/mh_weight_rom.sv"),
     ),

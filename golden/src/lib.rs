@@ -34,6 +34,7 @@ pub mod linear;
 pub mod matmul;
 pub mod mul;
 pub mod relu;
+pub mod resize;
 pub mod softmax;
 pub mod transpose;
 

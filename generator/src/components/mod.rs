@@ -17,6 +17,7 @@ pub mod linear;
 pub mod matmul;
 pub mod mul;
 pub mod relu;
+pub mod resize;
 pub mod skid_buffer;
 pub mod softmax;
 pub mod transpose;
@@ -33,6 +34,7 @@ pub fn all() -> &'static [&'static dyn Component] {
         &fork::Fork,
         &join::Join,
         &transpose::Transpose,
+        &resize::Resize,
         &weight_rom::WeightRom,
         &cast::Cast,
         &adder_tree::AdderTree,
