@@ -295,7 +295,11 @@ int main(int argc, char** argv) {{
 /// `mase-hw bench gen`: the whole of `mase-hw gen --no-accuracy` (model, synthetic
 /// weights, calibration, mapping, rendering, writing the directory) `reps` times;
 /// prints each stage's median and the median total against the 2-second target.
-pub fn generation(model: &std::path::Path, config: Option<std::path::PathBuf>, reps: usize) -> Result<()> {
+pub fn generation(
+    model: &std::path::Path,
+    config: Option<std::path::PathBuf>,
+    reps: usize,
+) -> Result<()> {
     use crate::generate::{GenArgs, Init, Stages, build};
     let reps = reps.max(1);
     let dir = std::env::temp_dir().join(format!("mase-hw-bench-gen-{}", std::process::id()));

@@ -16,7 +16,9 @@ use crate::system_run::{self, FloatSpec};
 use crate::{is_identifier, user};
 
 /// Scale of synthetic weights.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Init {
     /// `bert` for models with attention (`matmul`), `he` otherwise.
@@ -31,7 +33,12 @@ impl Init {
     /// The concrete initialisation for `graph`.
     pub fn resolve(self, graph: &Graph) -> Init {
         match self {
-            Init::Auto if graph.nodes.iter().any(|n| matches!(n.op, Op::Matmul { .. })) => {
+            Init::Auto
+                if graph
+                    .nodes
+                    .iter()
+                    .any(|n| matches!(n.op, Op::Matmul { .. })) =>
+            {
                 Init::Bert
             }
             Init::Auto => Init::He,
@@ -153,10 +160,9 @@ fn default_calibration(graph: &Graph) -> u64 {
         .iter()
         .map(|p| p.shape.iter().product::<usize>())
         .sum();
-    let rows: usize = graph
-        .inputs()
-        .next()
-        .map_or(1, |n| n.shape[..n.shape.len().saturating_sub(1)].iter().product());
+    let rows: usize = graph.inputs().next().map_or(1, |n| {
+        n.shape[..n.shape.len().saturating_sub(1)].iter().product()
+    });
     let macs = (params * rows.max(1)).max(1) as u64;
     ((1u64 << 26) / macs).clamp(1, 64)
 }
@@ -201,10 +207,7 @@ pub fn build(a: &GenArgs, stages: &mut Stages) -> Result<Built> {
         ),
         None => (
             Weights::synthetic_with(&graph, a.seed, &init.synthetic()),
-            FloatSpec::Synthetic {
-                seed: a.seed,
-                init,
-            },
+            FloatSpec::Synthetic { seed: a.seed, init },
         ),
     };
     lap(stages, "weights");

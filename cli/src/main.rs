@@ -264,11 +264,12 @@ fn run(cli: Cli) -> Result<()> {
             what: BenchCmd::Cosim { cycles, reps },
         } => bench::cosim(cycles, reps),
         Cmd::Bench {
-            what: BenchCmd::Gen {
-                model,
-                config,
-                reps,
-            },
+            what:
+                BenchCmd::Gen {
+                    model,
+                    config,
+                    reps,
+                },
         } => bench::generation(&model, config, reps),
     }
 }

@@ -52,7 +52,9 @@ pub fn float_model(dir: &Path, weights: Option<&PathBuf>) -> Result<Option<(Grap
             Weights::synthetic_with(&graph, seed, &init.synthetic())
         }
         (None, FloatSpec::File { name }) => {
-            println!("accuracy vs float: skipped (the design uses weights from `{name}`; pass --weights to compare)");
+            println!(
+                "accuracy vs float: skipped (the design uses weights from `{name}`; pass --weights to compare)"
+            );
             return Ok(None);
         }
     };
@@ -66,11 +68,7 @@ pub fn summary(sys: &SystemInstance) {
         *counts.entry(n.inst.component().name()).or_insert(0) += 1;
     }
     let list: Vec<String> = counts.iter().map(|(c, n)| format!("{n} {c}")).collect();
-    println!(
-        "  {} instances: {}",
-        sys.net.nodes.len(),
-        list.join(", ")
-    );
+    println!("  {} instances: {}", sys.net.nodes.len(), list.join(", "));
     for (inst, depth, why) in &sys.net.fifos {
         println!("  {inst}: {depth} beats ({why})");
     }
@@ -86,9 +84,8 @@ pub fn summary(sys: &SystemInstance) {
         sys.item_interval()
     );
     let r = sys.resources();
-    let sum = |f: &dyn Fn(&str) -> bool| -> u64 {
-        r.iter().filter(|(k, _)| f(k)).map(|(_, v)| v).sum()
-    };
+    let sum =
+        |f: &dyn Fn(&str) -> bool| -> u64 { r.iter().filter(|(k, _)| f(k)).map(|(_, v)| v).sum() };
     println!(
         "  resources: {} multipliers, {} ROM bits, {} buffer/FIFO bits, {} table bits",
         sum(&|k| k == "multipliers"),
@@ -124,7 +121,7 @@ pub fn accuracy(
             if let Some(r) = reference(node) {
                 let acc = model::float::compare(&real(t), &r);
                 println!(
-                    "    {node:<52} {:<8} cosine {:.6}  max abs {:.3e}",
+                    "    {node:<52} {:<8} cosine {:.8}  max abs {:.3e}",
                     t.format.to_string(),
                     acc.cosine,
                     acc.max_abs_error
@@ -137,7 +134,7 @@ pub fn accuracy(
         .ok_or_else(|| anyhow!("float run has no `{}`", sys.net.output_name))?;
     let acc = model::float::compare(&real(&y), &r);
     println!(
-        "accuracy vs float ({} items): cosine {:.6}, max abs error {:.3e}",
+        "accuracy vs float ({} items): cosine {:.8}, max abs error {:.3e}",
         floats.len(),
         acc.cosine,
         acc.max_abs_error
@@ -284,7 +281,8 @@ pub fn sim_system(a: SimSystemArgs) -> Result<()> {
     let y = match a.engine {
         crate::Engine::Golden => {
             let t0 = std::time::Instant::now();
-            let (_, y) = sys.golden_run(&TensorMap::from([("data_in".to_string(), x.clone())]))
+            let (_, y) = sys
+                .golden_run(&TensorMap::from([("data_in".to_string(), x.clone())]))
                 .map_err(crate::user)?;
             println!(
                 "golden: {items} items in {:.3} s",

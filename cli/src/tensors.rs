@@ -141,10 +141,9 @@ pub fn read_system_input(
     let user = |m: String| crate::user(format!("{}: {m}", path.display()));
     let text = std::fs::read_to_string(path).map_err(|e| user(e.to_string()))?;
     let v: Value = serde_json::from_str(&text).map_err(|e| user(format!("invalid JSON: {e}")))?;
-    let t = v
-        .get("data_in")
-        .and_then(Value::as_object)
-        .ok_or_else(|| user("needs an object `data_in` with `shape` and `raw` or `values`".into()))?;
+    let t = v.get("data_in").and_then(Value::as_object).ok_or_else(|| {
+        user("needs an object `data_in` with `shape` and `raw` or `values`".into())
+    })?;
     let shape: Vec<usize> = t
         .get("shape")
         .and_then(Value::as_array)
@@ -161,7 +160,10 @@ pub fn read_system_input(
     } else {
         return Err(user(format!(
             "data_in.shape {shape:?} must be {item:?} or [items, {}]",
-            item.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+            item.iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
         )));
     };
     let fmt = sys.tensors()[0].format;
@@ -174,9 +176,11 @@ pub fn read_system_input(
                 .iter()
                 .enumerate()
                 .map(|(i, x)| {
-                    x.as_f64()
-                        .filter(|x| x.is_finite())
-                        .ok_or_else(|| user(format!("data_in.values: element {i} is not a finite number")))
+                    x.as_f64().filter(|x| x.is_finite()).ok_or_else(|| {
+                        user(format!(
+                            "data_in.values: element {i} is not a finite number"
+                        ))
+                    })
                 })
                 .collect::<Result<_, _>>()?;
             let raw = vals
@@ -193,12 +197,17 @@ pub fn read_system_input(
                 .iter()
                 .enumerate()
                 .map(|(i, x)| {
-                    parse_int(x).ok_or_else(|| user(format!("data_in.raw: element {i} is not an integer")))
+                    parse_int(x)
+                        .ok_or_else(|| user(format!("data_in.raw: element {i} is not an integer")))
                 })
                 .collect::<Result<_, _>>()?;
             (raw.iter().map(|&r| fmt.to_f64(r)).collect(), raw)
         }
-        _ => return Err(user("data_in: give exactly one of `raw` and `values`".into())),
+        _ => {
+            return Err(user(
+                "data_in: give exactly one of `raw` and `values`".into(),
+            ));
+        }
     };
     if raw.len() != n {
         return Err(user(format!(
@@ -209,7 +218,8 @@ pub fn read_system_input(
     let mut full = vec![items];
     full.extend(item);
     let x = Tensor::new(full, raw, fmt);
-    x.check_range("system", "data_in").map_err(|e| user(e.to_string()))?;
+    x.check_range("system", "data_in")
+        .map_err(|e| user(e.to_string()))?;
     let per = n / items;
     Ok((values.chunks(per).map(<[f64]>::to_vec).collect(), x))
 }

@@ -103,8 +103,12 @@ pub fn render(sys: &SystemInstance, top: &str) -> Result<FileSet, SystemError> {
     }
     // ROM files node by node (no copy of the weights), on every core.
     let threads = std::thread::available_parallelism().map_or(1, usize::from);
-    let nodes: Vec<&crate::netlist::NetNode> =
-        sys.net.nodes.iter().filter(|n| !n.roms.is_empty()).collect();
+    let nodes: Vec<&crate::netlist::NetNode> = sys
+        .net
+        .nodes
+        .iter()
+        .filter(|n| !n.roms.is_empty())
+        .collect();
     let chunk = nodes.len().div_ceil(threads).max(1);
     let parts: Vec<Result<FileSet, generator::GenError>> = std::thread::scope(|s| {
         let handles: Vec<_> = nodes
@@ -113,7 +117,8 @@ pub fn render(sys: &SystemInstance, top: &str) -> Result<FileSet, SystemError> {
                 s.spawn(move || {
                     let mut out = FileSet::new();
                     for n in group {
-                        for (name, text) in generator::emit::memory_files(&*n.inst, Some(&n.roms))? {
+                        for (name, text) in generator::emit::memory_files(&*n.inst, Some(&n.roms))?
+                        {
                             out.insert(format!("mem/{}_{name}", n.name), text);
                         }
                     }

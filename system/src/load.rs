@@ -136,8 +136,8 @@ pub fn load(dir: &Path) -> Result<(SystemInstance, String), SystemError> {
             format!("netlist.json: {e} (is this a directory written by `mase-hw gen`?)"),
         )
     })?;
-    let f: NetlistFile = serde_json::from_str(&text)
-        .map_err(|e| bad(dir, format!("netlist.json: {e}")))?;
+    let f: NetlistFile =
+        serde_json::from_str(&text).map_err(|e| bad(dir, format!("netlist.json: {e}")))?;
     if f.version != NETLIST_VERSION {
         return Err(bad(
             dir,
@@ -153,12 +153,9 @@ pub fn load(dir: &Path) -> Result<(SystemInstance, String), SystemError> {
         let c = generator::components::find(&n.component)
             .map_err(|e| bad(dir, format!("netlist.json: node `{}`: {e}", n.instance)))?;
         let params: Vec<(&str, i64)> = n.params.iter().map(|(k, v)| (k.as_str(), *v)).collect();
-        let inst = c.configure(&params).map_err(|e| {
-            bad(
-                dir,
-                format!("netlist.json: node `{}`: {e}", n.instance),
-            )
-        })?;
+        let inst = c
+            .configure(&params)
+            .map_err(|e| bad(dir, format!("netlist.json: node `{}`: {e}", n.instance)))?;
         let mut roms = TensorMap::new();
         for m in inst.memories() {
             let t = read_rom(dir, &n.instance, &*inst, &m)?;
@@ -181,23 +178,22 @@ pub fn load(dir: &Path) -> Result<(SystemInstance, String), SystemError> {
                 Endpoint::TopOut
             })
         } else {
-            index
-                .get(name)
-                .map(|&i| Endpoint::Node(i))
-                .ok_or_else(|| {
-                    bad(
-                        dir,
-                        format!("netlist.json: edge {field} `{name}` is no instance"),
-                    )
-                })
+            index.get(name).map(|&i| Endpoint::Node(i)).ok_or_else(|| {
+                bad(
+                    dir,
+                    format!("netlist.json: edge {field} `{name}` is no instance"),
+                )
+            })
         }
     };
     let mut edges = Vec::with_capacity(f.edges.len());
     for e in &f.edges {
-        let format: Format = e
-            .format
-            .parse()
-            .map_err(|err| bad(dir, format!("netlist.json: edge format `{}`: {err}", e.format)))?;
+        let format: Format = e.format.parse().map_err(|err| {
+            bad(
+                dir,
+                format!("netlist.json: edge format `{}`: {err}", e.format),
+            )
+        })?;
         edges.push(Edge {
             from: endpoint(&e.from, "data_in", "from")?,
             from_stream: e.from_stream.clone(),
@@ -235,7 +231,8 @@ pub fn load(dir: &Path) -> Result<(SystemInstance, String), SystemError> {
     let (sources, _) = generator::emit::sources(&sys, &f.top, "mem/");
     for (name, text) in sources {
         let p = dir.join("rtl").join(&name);
-        let on_disk = std::fs::read_to_string(&p).map_err(|e| bad(dir, format!("rtl/{name}: {e}")))?;
+        let on_disk =
+            std::fs::read_to_string(&p).map_err(|e| bad(dir, format!("rtl/{name}: {e}")))?;
         if on_disk != text {
             return Err(bad(
                 dir,
@@ -278,12 +275,17 @@ fn read_rom(
         .memory_words(m, &TensorMap::from([(m.tensor.clone(), index)]))
         .map_err(|e| bad(dir, format!("node `{instance}`: {e}")))?;
     let file = format!("mem/{instance}_{}", m.file);
-    let text = std::fs::read_to_string(dir.join(&file)).map_err(|e| bad(dir, format!("{file}: {e}")))?;
+    let text =
+        std::fs::read_to_string(dir.join(&file)).map_err(|e| bad(dir, format!("{file}: {e}")))?;
     let lines: Vec<&str> = text.lines().collect();
     if lines.len() != order.len() {
         return Err(bad(
             dir,
-            format!("{file}: {} lines, the ROM has {} words", lines.len(), order.len()),
+            format!(
+                "{file}: {} lines, the ROM has {} words",
+                lines.len(),
+                order.len()
+            ),
         ));
     }
     let mut raw = vec![0i128; numel];
@@ -317,7 +319,11 @@ fn parse_hex(s: &str) -> Option<Vec<u32>> {
     Some(
         digits
             .chunks(8)
-            .map(|c| c.iter().enumerate().fold(0u32, |w, (k, d)| w | (d << (4 * k))))
+            .map(|c| {
+                c.iter()
+                    .enumerate()
+                    .fold(0u32, |w, (k, d)| w | (d << (4 * k)))
+            })
             .collect(),
     )
 }

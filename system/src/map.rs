@@ -268,7 +268,12 @@ impl Mapper<'_> {
                 let x = self.take(node, 0)?;
                 // Softmax takes at most 24 bits with at most 24 fractional bits: drop
                 // low fractional bits first (the integer range is kept).
-                let want_in = narrowed(&node.name, x.format, SOFTMAX_MAX_IN_WIDTH, SOFTMAX_MAX_IN_FRAC)?;
+                let want_in = narrowed(
+                    &node.name,
+                    x.format,
+                    SOFTMAX_MAX_IN_WIDTH,
+                    SOFTMAX_MAX_IN_FRAC,
+                )?;
                 // Probabilities reach 1.0, so at least one integer bit whatever the calibration.
                 let out_w = q.format.width().saturating_sub(1);
                 let out = Format::unsigned(out_w, q.format.frac().min(out_w as i32 - 1))
@@ -313,13 +318,22 @@ impl Mapper<'_> {
                 params.extend(fmt_params("OUT", q.format));
                 params.push(("PARALLELISM".into(), lanes_of("lanes")?));
                 let mut it = xs.into_iter();
-                ports.extend([("a", it.next()), ("b", it.next())].map(|(s, p)| (s, p.expect("two inputs"))));
-                if matches!(node.op, Op::Add) { &Add } else { &Mul }
+                ports.extend(
+                    [("a", it.next()), ("b", it.next())].map(|(s, p)| (s, p.expect("two inputs"))),
+                );
+                if matches!(node.op, Op::Add) {
+                    &Add
+                } else {
+                    &Mul
+                }
             }
             Op::Matmul { transpose_b } => {
                 let mut xs = vec![self.take(node, 0)?, self.take(node, 1)?];
                 self.b.balance(&node.name, &mut xs)?;
-                let a_shape = graph.node(&node.inputs[0]).map(|n| n.shape.clone()).unwrap_or_default();
+                let a_shape = graph
+                    .node(&node.inputs[0])
+                    .map(|n| n.shape.clone())
+                    .unwrap_or_default();
                 let dims = node.shape.len();
                 let heads: usize = node.shape[..dims.saturating_sub(2)].iter().product();
                 let m_size = if dims >= 2 { node.shape[dims - 2] } else { 1 };
@@ -334,7 +348,9 @@ impl Mapper<'_> {
                 params.push(("TRANSPOSE_B".into(), i64::from(*transpose_b)));
                 params.push(("HEADS".into(), heads.max(1) as i64));
                 let mut it = xs.into_iter();
-                ports.extend([("a", it.next()), ("b", it.next())].map(|(s, p)| (s, p.expect("two inputs"))));
+                ports.extend(
+                    [("a", it.next()), ("b", it.next())].map(|(s, p)| (s, p.expect("two inputs"))),
+                );
                 &Matmul
             }
             Op::SplitHeads { heads } => {
@@ -346,9 +362,16 @@ impl Mapper<'_> {
             Op::MergeHeads => {
                 // [heads, s, d] → [s, heads·d]: swap the two outer axes of [heads, s, d].
                 let x = self.take(node, 0)?;
-                let in_shape = graph.node(&node.inputs[0]).map(|n| n.shape.clone()).unwrap_or_default();
+                let in_shape = graph
+                    .node(&node.inputs[0])
+                    .map(|n| n.shape.clone())
+                    .unwrap_or_default();
                 let [h, s, d] = in_shape[..] else {
-                    return Err(SystemError::node(&node.name, "shape", "merge_heads takes a [heads, s, d] input"));
+                    return Err(SystemError::node(
+                        &node.name,
+                        "shape",
+                        "merge_heads takes a [heads, s, d] input",
+                    ));
                 };
                 return self.transpose(node, x, [h, s, d]);
             }
@@ -360,7 +383,10 @@ impl Mapper<'_> {
                     return Err(SystemError::node(
                         &node.name,
                         "shape",
-                        format!("the new last axis {out_row} is not a multiple of the {} lanes of `{}`", x.lanes, x.tensor),
+                        format!(
+                            "the new last axis {out_row} is not a multiple of the {} lanes of `{}`",
+                            x.lanes, x.tensor
+                        ),
                     ));
                 }
                 x.row = out_row;
@@ -393,7 +419,12 @@ impl Mapper<'_> {
     }
 
     /// A `transpose` swapping the outer axes of `[a, b, c]` for `node`.
-    fn transpose(&mut self, node: &Node, x: Port, [a, b, c]: [usize; 3]) -> Result<Port, SystemError> {
+    fn transpose(
+        &mut self,
+        node: &Node,
+        x: Port,
+        [a, b, c]: [usize; 3],
+    ) -> Result<Port, SystemError> {
         let lanes = lanes(self.plan, &node.name, "lanes")?;
         let component = generator::components::find("transpose")?;
         let inst = component
@@ -408,7 +439,10 @@ impl Mapper<'_> {
                 node: node.name.clone(),
                 source: Box::new(source),
             })?;
-        let idx = self.b.add(NetNode::plain(legal_name(&node.name), &node.name, inst), vec![("data_in", x)])?;
+        let idx = self.b.add(
+            NetNode::plain(legal_name(&node.name), &node.name, inst),
+            vec![("data_in", x)],
+        )?;
         self.b.port(idx, "data_out", &node.name, &node.shape)
     }
 }
@@ -421,14 +455,19 @@ fn narrowed(node: &str, f: Format, max_w: u32, max_f: i32) -> Result<Format, Sys
     if drop <= 0 {
         return Ok(f);
     }
-    Format::signed(w.min(max_w), fr - drop).map_err(|e| SystemError::node(node, "width", e.to_string()))
+    Format::signed(w.min(max_w), fr - drop)
+        .map_err(|e| SystemError::node(node, "width", e.to_string()))
 }
 
 /// `eps` as `EPS_MANT · 2^-EPS_FRAC_WIDTH` (mantissa ≤ 2^20, frac ≤ 80), as precise
 /// as those ranges allow.
 fn eps_code(node: &str, eps: f64) -> Result<(i64, i64), SystemError> {
     if !(eps > 0.0 && eps.is_finite()) {
-        return Err(SystemError::node(node, "eps", format!("{eps} must be positive")));
+        return Err(SystemError::node(
+            node,
+            "eps",
+            format!("{eps} must be positive"),
+        ));
     }
     let mut frac = 80i32;
     while frac > 0 && eps * 2f64.powi(frac) > f64::from(1 << 20) {

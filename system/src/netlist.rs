@@ -469,10 +469,7 @@ impl NetBuilder {
             })?;
         let name = format!("{consumer}_{stream}_cast");
         let (tensor, shape) = (port.tensor.clone(), port.shape());
-        let idx = self.add(
-            NetNode::plain(name, source, inst),
-            vec![("data_in", port)],
-        )?;
+        let idx = self.add(NetNode::plain(name, source, inst), vec![("data_in", port)])?;
         self.port(idx, "data_out", &tensor, &shape)
     }
 
@@ -506,10 +503,7 @@ impl NetBuilder {
             .map_err(|_| lanes_error(&port))?;
         let name = format!("{consumer}_{stream}_resize");
         let (tensor, shape) = (port.tensor.clone(), port.shape());
-        let idx = self.add(
-            NetNode::plain(name, source, inst),
-            vec![("data_in", port)],
-        )?;
+        let idx = self.add(NetNode::plain(name, source, inst), vec![("data_in", port)])?;
         self.port(idx, "data_out", &tensor, &shape)
     }
 

@@ -83,13 +83,20 @@ pub struct NodeTiming {
 
 /// Components whose first output needs the whole input row.
 fn buffers_row(component: &str) -> bool {
-    matches!(component, "linear" | "softmax" | "layernorm" | "matmul" | "transpose")
+    matches!(
+        component,
+        "linear" | "softmax" | "layernorm" | "matmul" | "transpose"
+    )
 }
 
 /// `t` (a stream's tensor) as raw bits of `bits` (a data mover's lane format).
 fn to_bits(t: &Tensor, bits: golden::Format) -> Tensor {
     let mask = (1i128 << bits.width()) - 1;
-    Tensor::new(t.shape.clone(), t.raw.iter().map(|&r| r & mask).collect(), bits)
+    Tensor::new(
+        t.shape.clone(),
+        t.raw.iter().map(|&r| r & mask).collect(),
+        bits,
+    )
 }
 
 /// Raw bits `t` read back as `format` (sign-extended where signed).
@@ -112,7 +119,13 @@ fn from_bits(t: &Tensor, format: golden::Format) -> Tensor {
 /// `t`'s elements reshaped to `dims` (the stream is a flat sequence; shapes only
 /// interpret it): fixed axes as declared, a `Multiple` axis the edge's row, the batch
 /// axis whatever is left.
-fn conform(t: &Tensor, dims: &[Dim], row: usize, who: &str, stream: &str) -> Result<Tensor, GenError> {
+fn conform(
+    t: &Tensor,
+    dims: &[Dim],
+    row: usize,
+    who: &str,
+    stream: &str,
+) -> Result<Tensor, GenError> {
     let mut shape: Vec<usize> = dims
         .iter()
         .map(|d| match d {
@@ -220,11 +233,14 @@ impl SystemInstance {
             let outs = n.inst.golden(&m)?;
             let mut first = true;
             for s in n.streams(Dir::Output) {
-                let mut t = outs.get(&s.name).cloned().ok_or_else(|| GenError::MissingTensor {
-                    component: n.name.clone(),
-                    tensor: s.name.clone(),
-                    what: "golden output".into(),
-                })?;
+                let mut t = outs
+                    .get(&s.name)
+                    .cloned()
+                    .ok_or_else(|| GenError::MissingTensor {
+                        component: n.name.clone(),
+                        tensor: s.name.clone(),
+                        what: "golden output".into(),
+                    })?;
                 if n.is_mover() {
                     let f = self
                         .net
@@ -305,7 +321,11 @@ impl SystemInstance {
             let own = item_interval as f64 / ii_beats as f64;
             // Inside the first row a row node has its whole input and emits at its own
             // rate; an elementwise node cannot outrun its producer.
-            p = if buffers_row(component) { own } else { own.max(p) };
+            p = if buffers_row(component) {
+                own
+            } else {
+                own.max(p)
+            };
             v.push(NodeTiming {
                 latency: sig.latency,
                 item_interval,
@@ -574,10 +594,19 @@ impl Instance for SystemInstance {
                         let into_core = s.direction == Dir::Input;
                         for (core, flat, to_core) in [
                             (format!("{b}[{index}]"), wire.clone(), into_core),
-                            (format!("{b}_valid[{index}]"), format!("{wire}_valid"), into_core),
-                            (format!("{b}_ready[{index}]"), format!("{wire}_ready"), !into_core),
+                            (
+                                format!("{b}_valid[{index}]"),
+                                format!("{wire}_valid"),
+                                into_core,
+                            ),
+                            (
+                                format!("{b}_ready[{index}]"),
+                                format!("{wire}_ready"),
+                                !into_core,
+                            ),
                         ] {
-                            m.assigns.push(if to_core { (core, flat) } else { (flat, core) });
+                            m.assigns
+                                .push(if to_core { (core, flat) } else { (flat, core) });
                         }
                     }
                 }

@@ -15,7 +15,9 @@ use system::SystemInstance;
 use testbenches::cosim::{Dut, Stall};
 
 fn example(name: &str) -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples").join(name);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../examples")
+        .join(name);
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
@@ -30,11 +32,7 @@ fn setup(config: &str) -> (model::graph::Graph, Weights, SystemInstance) {
 }
 
 /// `items` seeded N(0, 1) sequences: float values per item and the quantized tensor.
-fn sequences(
-    g: &model::graph::Graph,
-    sys: &SystemInstance,
-    items: u64,
-) -> (Vec<Vec<f64>>, Tensor) {
+fn sequences(g: &model::graph::Graph, sys: &SystemInstance, items: u64) -> (Vec<Vec<f64>>, Tensor) {
     let fmt = sys.tensors()[0].format;
     let (mut floats, mut raw) = (Vec::new(), Vec::new());
     for k in 0..items {
@@ -118,7 +116,10 @@ fn bert_tiny_matches_golden_under_stalls() {
     let expected = sys.golden(&inputs).unwrap();
     let t0 = std::time::Instant::now();
     let dut = Dut::build(&v, &sys, false).unwrap();
-    println!("bert-tiny: Verilator build {:.1} s", t0.elapsed().as_secs_f64());
+    println!(
+        "bert-tiny: Verilator build {:.1} s",
+        t0.elapsed().as_secs_f64()
+    );
     for (k, stall) in Stall::ALL.into_iter().enumerate() {
         let t1 = std::time::Instant::now();
         let out = dut
