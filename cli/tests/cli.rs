@@ -272,32 +272,29 @@ fn gen_writes_a_deterministic_jsc_mlp_system() {
 }
 
 #[test]
-fn gen_refuses_fan_out_and_bad_configs_writing_nothing() {
+fn gen_refuses_bad_configs_writing_nothing() {
     let d = tmp("gen-bad");
     let out = d.join("out");
-    let o = mase(&[
-        "gen",
-        "--model",
-        &example("bert-tiny.json"),
-        "-o",
-        out.to_str().unwrap(),
-    ]);
-    assert_user_error(&o, "fan-out stitching");
-    assert!(stderr(&o).contains("not implemented yet"));
     let cfg = d.join("q.toml");
-    for (text, needle) in [
-        ("[node.fc1]\nparallelism = 3\n", "fc1"),
-        ("[node.nope]\nwidth = 8\n", "nope"),
+    for (model, text, needle) in [
+        ("jsc-mlp.json", "[node.fc1]\nparallelism = 3\n", "fc1"),
+        ("jsc-mlp.json", "[node.nope]\nwidth = 8\n", "nope"),
         (
-            "[node.fc1]\nparallelism = { in = 4, out = 8 }\n",
-            "node `features` produces 1 lanes but node `fc1` consumes 4",
+            "bert-tiny.json",
+            "[node.\"encoder.layer.0.attention.self.scores\"]\nparallelism = { k = 3 }\n",
+            "parallelism.k = 3",
+        ),
+        (
+            "bert-tiny.json",
+            "[default]\nrounding = \"ROUND_UP\"\n",
+            "ROUND_UP",
         ),
     ] {
         std::fs::write(&cfg, text).unwrap();
         let o = mase(&[
             "gen",
             "--model",
-            &example("jsc-mlp.json"),
+            &example(model),
             "--config",
             cfg.to_str().unwrap(),
             "-o",
@@ -305,6 +302,161 @@ fn gen_refuses_fan_out_and_bad_configs_writing_nothing() {
         ]);
         assert_user_error(&o, needle);
     }
+    for (args, needle) in [
+        (
+            vec!["--model", "/nonexistent/config.json"],
+            "/nonexistent/config.json",
+        ),
+        (
+            vec!["--model", &example("bert-tiny-q.toml")],
+            "invalid JSON",
+        ),
+        (
+            vec!["--model", &example("hf-bert-tiny"), "--seq-len", "0"],
+            "seq",
+        ),
+    ] {
+        let mut all = vec!["gen"];
+        all.extend(args.iter().copied());
+        all.extend(["-o", out.to_str().unwrap()]);
+        assert_user_error(&mase(&all), needle);
+    }
     assert!(!out.exists(), "output written despite an error");
+    let _ = std::fs::remove_dir_all(&d);
+}
+
+/// A Hugging Face directory (the shipped bert-tiny `config.json` plus a float16
+/// `model.safetensors`): `gen` reads both, writes the same
+/// bytes twice, and `sim system` runs the directory on the golden model, compares with
+/// the float model when given the weights, and rejects bad inputs naming the field.
+#[test]
+fn gen_and_sim_system_on_a_hugging_face_directory() {
+    let d = tmp("hf");
+    let hf = d.join("bert-tiny");
+    std::fs::create_dir_all(&hf).unwrap();
+    std::fs::copy(
+        Path::new(&example("hf-bert-tiny")).join("config.json"),
+        hf.join("config.json"),
+    )
+    .unwrap();
+    let cfg = model::hf::BertConfig::load(&hf).unwrap();
+    let g = model::hf::expand(&cfg, 8, "bert-tiny").unwrap();
+    let w = model::weights::Weights::synthetic(&g, 5);
+    let bytes = w.to_safetensors(model::weights::FileDtype::F16).unwrap();
+    std::fs::write(hf.join("model.safetensors"), bytes).unwrap();
+    let (a, b) = (d.join("a"), d.join("b"));
+    for out in [&a, &b] {
+        let o = mase(&[
+            "gen",
+            "--model",
+            hf.to_str().unwrap(),
+            "--seq-len",
+            "8",
+            "--config",
+            &example("bert-tiny-q.toml"),
+            "-o",
+            out.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let text = String::from_utf8_lossy(&o.stdout);
+        assert!(
+            text.contains("4 fork") && text.contains("8 transpose"),
+            "{text}"
+        );
+        assert!(text.contains("accuracy vs float"), "{text}");
+    }
+    for f in [
+        "rtl/mh_bert_tiny.sv",
+        "mem/encoder_layer_1_output_dense_weight.mem",
+        "mem/encoder_layer_0_attention_output_LayerNorm_gamma.mem",
+        "netlist.json",
+        "report.json",
+        "model.json",
+        "float.json",
+    ] {
+        assert_eq!(
+            std::fs::read(a.join(f)).unwrap(),
+            std::fs::read(b.join(f)).unwrap(),
+            "{f} differs between two runs"
+        );
+    }
+    let y = d.join("y.json");
+    let o = mase(&[
+        "sim",
+        "system",
+        a.to_str().unwrap(),
+        "--random",
+        "2",
+        "--output",
+        y.to_str().unwrap(),
+    ]);
+    // Real weights are not in the directory: without --weights no float model, so no
+    // seeded float inputs either.
+    assert_user_error(&o, "--random needs the float model");
+    let o = mase(&[
+        "sim",
+        "system",
+        a.to_str().unwrap(),
+        "--random",
+        "2",
+        "--weights",
+        hf.join("model.safetensors").to_str().unwrap(),
+        "--output",
+        y.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("golden: 2 items"), "{text}");
+    assert!(
+        text.contains("accuracy vs float (2 items): cosine 0.99"),
+        "{text}"
+    );
+    let out: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&y).unwrap()).unwrap();
+    assert_eq!(out["data_out"]["shape"], serde_json::json!([2, 8, 64]));
+    // One sequence given as real values.
+    let x = d.join("x.json");
+    let values: Vec<f64> = (0..8 * 64).map(|i| ((i % 17) as f64 - 8.0) / 8.0).collect();
+    write(
+        &x,
+        &serde_json::json!({"data_in": {"shape": [8, 64], "values": values}}).to_string(),
+    );
+    let o = mase(&[
+        "sim",
+        "system",
+        a.to_str().unwrap(),
+        "--inputs",
+        x.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("accuracy vs float: skipped"));
+    for (text, needle) in [
+        (
+            r#"{"data_in": {"shape": [8, 63], "values": []}}"#,
+            "data_in.shape [8, 63]",
+        ),
+        (
+            r#"{"data_in": {"shape": [8, 64], "values": [1.0]}}"#,
+            "1 elements",
+        ),
+        (
+            r#"{"data_in": {"shape": [8, 64]}}"#,
+            "exactly one of `raw` and `values`",
+        ),
+        (r#"{"x": 1}"#, "needs an object `data_in`"),
+        ("{", "invalid JSON"),
+    ] {
+        write(&x, text);
+        let o = mase(&[
+            "sim",
+            "system",
+            a.to_str().unwrap(),
+            "--inputs",
+            x.to_str().unwrap(),
+        ]);
+        assert_user_error(&o, needle);
+    }
+    let o = mase(&["sim", "system", d.to_str().unwrap(), "--random", "1"]);
+    assert_user_error(&o, "netlist.json");
     let _ = std::fs::remove_dir_all(&d);
 }
