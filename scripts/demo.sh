@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# The mase-hw demo: a 16-lane linear layer with ROM weights, simulated by the golden
-# model and by Verilator (bit-exact agreement), emitted and linted, then a short
-# regression and the co-simulation benchmark. Run through `make demo`.
+# The mase-hw demo: bert-tiny generated into a stitched streaming design (forks, FIFOs,
+# transposes, lane converters, weight ROMs), checked against the float model and run
+# in Verilator bit for bit; the design linted; then one component (a 16-lane linear
+# layer) through golden and Verilator, a short regression and the co-simulation
+# benchmark. Run through `make demo`.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -17,8 +19,23 @@ P=(-p IN_SIZE=64 -p OUT_SIZE=16 -p IN_PARALLELISM=16 -p OUT_PARALLELISM=4
 
 step() { printf '\n== %s\n' "$*"; }
 
+step "gen: bert-tiny (2 layers, hidden 64, 4 heads, 8 tokens), 16-bit activations, 8-bit weights, 4 lanes"
+"$M" gen --model examples/bert-tiny.json --config examples/bert-tiny-q.toml -o "$out/bert-tiny" --verilator
+
+step "the generated design: lint (Verilator -Wall) and compile (Icarus)"
+(cd "$out/bert-tiny" && verilator --lint-only -Wall --quiet-stats -f filelist.f && echo "verilator --lint-only -Wall: clean")
+(cd "$out/bert-tiny" && iverilog -g2012 -o /dev/null -s mh_bert_tiny $(cat filelist.f) && echo "iverilog -g2012: compiles")
+
+step "sim system: 4 sequences back to back through the generated directory, golden and Verilator"
+"$M" sim system "$out/bert-tiny" --random 4 --engine golden --output "$out/bert-golden.json"
+"$M" sim system "$out/bert-tiny" --random 4 --engine verilator --output "$out/bert-verilator.json"
+cmp "$out/bert-golden.json" "$out/bert-verilator.json" && echo "bert-golden.json and bert-verilator.json are identical"
+
+step "gen: jsc-mlp at full parallelism (II 1; timing of chains is predicted exactly)"
+"$M" gen --model examples/jsc-mlp.json --config examples/jsc-mlp-full.toml -o "$out/jsc" --items 8
+
 step "components"
-"$M" components | grep -E '^[a-z_]+ ' 
+"$M" components | grep -E '^[a-z_]+ '
 
 step "linear: golden model on 32 random rows"
 "$M" sim component linear "${P[@]}" --random 32 --seed 7 --save-inputs "$out/inputs.json" \
