@@ -491,7 +491,7 @@ impl NetBuilder {
             return Err(lanes_error(&port));
         };
         let lcm = port.lanes / gcd(port.lanes, lanes) * lanes;
-        if port.row % lcm != 0 {
+        if !port.row.is_multiple_of(lcm) {
             return Err(lanes_error(&port));
         }
         let inst = c

@@ -130,7 +130,7 @@ fn conform(
         .iter()
         .map(|d| match d {
             Dim::Fixed(n) => *n,
-            Dim::Multiple(m) if row % m == 0 => row,
+            Dim::Multiple(m) if row.is_multiple_of(*m) => row,
             Dim::Multiple(m) => *m,
             Dim::Batch => 1,
         })
@@ -138,7 +138,7 @@ fn conform(
     let known: usize = shape.iter().product();
     let total = t.raw.len();
     if let Some(b) = dims.iter().position(|d| *d == Dim::Batch) {
-        if known == 0 || total % known != 0 {
+        if known == 0 || !total.is_multiple_of(known) {
             return Err(GenError::bad_tensor(
                 who,
                 stream,
