@@ -8,7 +8,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use generator::{Instance, Tensor, TensorMap};
+use generator::{Component, Instance, Tensor, TensorMap};
 use model::quant::QuantConfig;
 use model::weights::Weights;
 use system::SystemInstance;
@@ -194,4 +194,49 @@ fn bert_tiny_output_lints_and_compiles_in_icarus() {
     let e = system::load::load(&dir).err().unwrap().to_string();
     assert!(e.contains("rtl/mh_bert_tiny.sv differs"), "{e}");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The FIFO rule is not slack: with the attention-residual FIFOs two rows short of it
+/// (7 rows instead of 9, fewer beats than the one sequence the transposes must see
+/// before the attention branch delivers), bert-tiny deadlocks — the run times out
+/// with no output — where the sized design above completes.
+#[test]
+fn bert_tiny_deadlocks_with_residual_fifos_below_the_rule() {
+    let Some(v) = testbenches::verilator_or_skip("system_bert deadlock") else {
+        return;
+    };
+    let (g, _, mut sys) = setup(&example("bert-tiny-q.toml"));
+    let mut shrunk = 0;
+    for (name, depth, _) in sys.net.fifos.clone() {
+        if !name.contains("attention_output_residual") {
+            continue;
+        }
+        assert_eq!(depth, 9 * 16);
+        let node = sys
+            .net
+            .nodes
+            .iter_mut()
+            .find(|n| format!("u_{}", n.name) == name)
+            .unwrap();
+        let p = node.inst.params();
+        let (w, l) = (p.get("WIDTH"), p.get("PARALLELISM"));
+        node.inst = generator::components::fifo::Fifo
+            .configure(&[("WIDTH", w), ("PARALLELISM", l), ("DEPTH", 7 * 16)])
+            .unwrap();
+        shrunk += 1;
+    }
+    assert_eq!(shrunk, 2);
+    let sys = SystemInstance::new(sys.net);
+    let (_, x) = sequences(&g, &sys, 1);
+    let mut inputs: TensorMap = sys.rom_tensors();
+    inputs.insert("data_in".into(), x);
+    let expected = sys.golden(&inputs).unwrap();
+    let dut = Dut::build(&v, &sys, false).unwrap();
+    let out = dut.run(&inputs, &expected, Stall::None, 1, None).unwrap();
+    assert_eq!(out.beats_compared, 0, "{:?}", out.errors);
+    assert!(
+        out.errors.iter().any(|e| e.contains("timeout")),
+        "{:?}",
+        out.errors
+    );
 }
