@@ -102,7 +102,30 @@ pub fn write_mem<'a>(
     let w = format.width();
     let digits = word_width.div_ceil(4) as usize;
     let mut limbs: Vec<u64> = Vec::new();
+    let lane_mask = u64::MAX >> (64 - w.min(64));
+    let word_mask = u64::MAX >> (64 - word_width.clamp(1, 64));
     for word in words {
+        if word.len() * w as usize <= 64 && word_width <= 64 {
+            // Common case: the word fits one u64 (lane i at bits i*W, i*W < 64).
+            let mut v = 0u64;
+            for (i, &raw) in word.iter().enumerate() {
+                v |= ((raw as u64) & lane_mask) << (i * w as usize);
+            }
+            v &= word_mask;
+            let mut line = [b'\n'; 17];
+            let mut at = 16;
+            for _ in 0..digits / 2 {
+                at -= 2;
+                line[at..at + 2].copy_from_slice(&HEX_PAIRS[(v & 0xff) as usize]);
+                v >>= 8;
+            }
+            if digits % 2 == 1 {
+                at -= 1;
+                line[at] = HEX_PAIRS[(v & 0xf) as usize][1];
+            }
+            out.extend_from_slice(&line[at..]);
+            continue;
+        }
         let bits = (w as usize * word.len()).max(word_width as usize);
         limbs.clear();
         limbs.resize(bits.div_ceil(64).max(1), 0);
