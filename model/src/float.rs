@@ -444,7 +444,7 @@ fn linear_cols_avx<W: Copy + Into<f64>>(
     let rows = part.len() / cols.max(1);
     let full = cols / NR * NR;
     let body = d_in / 8 * 8;
-    let mut wt = vec![0.0f64; PANEL * KC];
+    let mut wt = vec![0.0f64; PANEL * KC.min(body)];
     let mut lanes = vec![[[0.0f64; 8]; NR]; rows * (PANEL / NR)];
     let mut p0 = 0;
     while p0 < full {
@@ -529,7 +529,8 @@ fn linear<W: Copy + Into<f64> + Sync>(
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(d_out.div_ceil(NR));
-    if threads <= 1 || rows * d_out * d_in < 1 << 16 {
+    // Below about a million products a thread costs more than it saves.
+    if threads <= 1 || rows * d_out * d_in < 1 << 20 {
         linear_cols_dispatch(x, d_in, w, 0, d_out, &mut y);
     } else {
         // Column ranges in whole tiles, as even as possible.
