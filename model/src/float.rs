@@ -318,6 +318,13 @@ fn dot<W: Copy + Into<f64>>(a: &[f64], w: &[W]) -> f64 {
     ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7])) + tail
 }
 
+/// The available cores, asked once (the query reads cgroup files on Linux, which costs
+/// more than a small node).
+fn cores() -> usize {
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
 /// Fills `y` (rows of `width` outputs) with `row(r, out)` for each row `r`, the rows
 /// split across the available cores (each output is computed the same way whatever
 /// the split).
@@ -326,9 +333,7 @@ fn par_rows(y: &mut [f64], width: usize, row: impl Fn(usize, &mut [f64]) + Sync)
         return;
     }
     let rows = y.len() / width;
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(rows.div_ceil(4).max(1));
+    let threads = cores().min(rows.div_ceil(4).max(1));
     if threads <= 1 || y.len() < 1 << 14 {
         for (r, out) in y.chunks_exact_mut(width).enumerate() {
             row(r, out);
@@ -526,9 +531,7 @@ fn linear<W: Copy + Into<f64> + Sync>(
     if d_out == 0 || rows == 0 {
         return y;
     }
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(d_out.div_ceil(NR));
+    let threads = cores().min(d_out.div_ceil(NR));
     // Below about a million products a thread costs more than it saves.
     if threads <= 1 || rows * d_out * d_in < 1 << 20 {
         linear_cols_dispatch(x, d_in, w, 0, d_out, &mut y);
