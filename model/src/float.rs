@@ -353,6 +353,15 @@ fn par_rows(y: &mut [f64], width: usize, row: impl Fn(usize, &mut [f64]) + Sync)
     });
 }
 
+/// A zeroed buffer of `len` f64 whose slice `buf[off..off + len]` starts on a 64-byte
+/// boundary (a cache line), so that 32-byte loads of groups of eight never straddle
+/// two lines.
+fn aligned_zeros(len: usize) -> (Vec<f64>, usize) {
+    let buf = vec![0.0f64; len + 8];
+    let off = buf.as_ptr().align_offset(64).min(8);
+    (buf, off)
+}
+
 /// Weight rows per register tile of the AVX kernel.
 const NR: usize = 4;
 /// Weight rows per panel: their lane sums for every input row stay in L2.
@@ -449,7 +458,8 @@ fn linear_cols_avx<W: Copy + Into<f64>>(
     let rows = part.len() / cols.max(1);
     let full = cols / NR * NR;
     let body = d_in / 8 * 8;
-    let mut wt = vec![0.0f64; PANEL * KC.min(body)];
+    let (mut wt_buf, wt_off) = aligned_zeros(PANEL * KC.min(body));
+    let wt = &mut wt_buf[wt_off..wt_off + PANEL * KC.min(body)];
     let mut lanes = vec![[[0.0f64; 8]; NR]; rows * (PANEL / NR)];
     let mut p0 = 0;
     while p0 < full {
@@ -531,6 +541,10 @@ fn linear<W: Copy + Into<f64> + Sync>(
     if d_out == 0 || rows == 0 {
         return y;
     }
+    // A copy of x on a cache-line boundary (rows of a multiple of eight stay aligned).
+    let (mut x_buf, x_off) = aligned_zeros(x.len());
+    x_buf[x_off..x_off + x.len()].copy_from_slice(x);
+    let x = &x_buf[x_off..x_off + x.len()];
     let threads = cores().min(d_out.div_ceil(NR));
     // Below about a million products a thread costs more than it saves.
     if threads <= 1 || rows * d_out * d_in < 1 << 20 {
