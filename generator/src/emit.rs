@@ -38,43 +38,90 @@ pub fn sources(inst: &dyn Instance, top: &str, mem_dir: &str) -> (FileSet, Vec<S
 }
 
 /// The `.mem` files of `inst`'s ROMs, from `tensors` (checked against the instance).
+/// Files are rendered in parallel across the available cores (each one whole, so the
+/// text is the same whatever the split); the first error in ROM order is returned.
 pub fn memory_files(inst: &dyn Instance, tensors: Option<&TensorMap>) -> Result<FileSet, GenError> {
-    let name = inst.component().name();
+    let mems = inst.memories();
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(mems.len());
+    let mut texts: Vec<Option<Result<String, GenError>>> = Vec::new();
+    if threads <= 1 {
+        texts.extend(mems.iter().map(|m| Some(memory_file(inst, m, tensors))));
+    } else {
+        // Workers take ROMs in order from a shared counter (ROM sizes vary widely).
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let done: Vec<Vec<(usize, Result<String, GenError>)>> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..threads)
+                .map(|_| {
+                    s.spawn(|| {
+                        let mut out = Vec::new();
+                        loop {
+                            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            let Some(m) = mems.get(i) else { break out };
+                            out.push((i, memory_file(inst, m, tensors)));
+                        }
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .collect()
+        });
+        texts.resize_with(mems.len(), || None);
+        for (i, r) in done.into_iter().flatten() {
+            texts[i] = Some(r);
+        }
+    }
     let mut files = FileSet::new();
-    for mem in inst.memories() {
-        let tensors = tensors.ok_or_else(|| GenError::MissingTensor {
-            component: name.to_string(),
-            tensor: mem.tensor.clone(),
-            what: format!(
-                "contents of ROM `{}` (pass --inputs with this tensor)",
-                mem.file
-            ),
-        })?;
-        let t = crate::tensor::require(tensors, name, &mem.tensor, "ROM contents")?;
-        if let Some(def) = inst.tensors().iter().find(|d| d.name == mem.tensor) {
-            t.check_shape(name, &mem.tensor, &def.shape)?;
-            if t.format != def.format {
-                return Err(GenError::bad_tensor(
-                    name,
-                    &mem.tensor,
-                    format!("format {} differs from {}", t.format, def.format),
-                ));
-            }
+    for (mem, text) in mems.iter().zip(texts) {
+        if let Some(text) = text {
+            files.insert(mem.file.clone(), text?);
         }
-        t.check_range(name, &mem.tensor)?;
-        let fmt = t.format;
-        let words = inst.memory_words(&mem, tensors)?;
-        let mut text = String::new();
-        for w in &words {
-            text.push_str(&crate::bits::hex(
-                &crate::bits::pack(w, fmt),
-                mem.word_width,
-            ));
-            text.push('\n');
-        }
-        files.insert(mem.file.clone(), text);
     }
     Ok(files)
+}
+
+/// The text of one ROM's `.mem` file: one line per word, hex, most significant digit
+/// first (see [`crate::bits::write_mem`]).
+fn memory_file(
+    inst: &dyn Instance,
+    mem: &crate::component::MemDef,
+    tensors: Option<&TensorMap>,
+) -> Result<String, GenError> {
+    let name = inst.component().name();
+    let tensors = tensors.ok_or_else(|| GenError::MissingTensor {
+        component: name.to_string(),
+        tensor: mem.tensor.clone(),
+        what: format!(
+            "contents of ROM `{}` (pass --inputs with this tensor)",
+            mem.file
+        ),
+    })?;
+    let t = crate::tensor::require(tensors, name, &mem.tensor, "ROM contents")?;
+    if let Some(def) = inst.tensors().iter().find(|d| d.name == mem.tensor) {
+        t.check_shape(name, &mem.tensor, &def.shape)?;
+        if t.format != def.format {
+            return Err(GenError::bad_tensor(
+                name,
+                &mem.tensor,
+                format!("format {} differs from {}", t.format, def.format),
+            ));
+        }
+    }
+    t.check_range(name, &mem.tensor)?;
+    let words = inst.memory_words(mem, tensors)?;
+    let digits = mem.word_width.div_ceil(4) as usize;
+    let mut text = Vec::with_capacity(words.len() * (digits + 1));
+    crate::bits::write_mem(
+        &mut text,
+        words.iter().map(Vec::as_slice),
+        t.format,
+        mem.word_width,
+    );
+    // Hex digits and newlines only.
+    Ok(String::from_utf8(text).unwrap_or_default())
 }
 
 /// Renders every file of `inst` with top module `top`: sources, ROM files, the

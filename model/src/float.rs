@@ -5,12 +5,15 @@
 //! via [`compare`]) and the calibration run behind `frac = "auto"` for activations
 //! ([`Activations::ranges`]). Arithmetic follows the op definitions of
 //! [`crate::graph`]: linear and matmul accumulate in `f64` with eight interleaved
-//! partial sums in a fixed order (deterministic, vectorisable; rows are spread over
-//! the available cores, which does not change any result),
-//! softmax subtracts the row maximum before `exp`, layernorm uses the two-pass
+//! partial sums in a fixed order (deterministic, vectorisable). The products are
+//! blocked for the caches (weight rows widened a panel at a time and reused for every
+//! input row), run in AVX registers where the CPU has them (plain multiplies and adds,
+//! no FMA, so the roundings are those of the portable code), and output columns and
+//! rows are spread over the available cores: none of this changes any result bit.
+//! Softmax subtracts the row maximum before `exp`, layernorm uses the two-pass
 //! population variance plus `eps`, and GELU is the exact erf-based one
-//! ([`crate::erf::gelu`]). Weights are read as stored (`f32`) and widened. It is
-//! neither fast nor fixed-point: nothing here rounds to a hardware format.
+//! ([`crate::erf::gelu`]). Weights are read as stored (`f32`) and widened. It is not
+//! fixed-point: nothing here rounds to a hardware format.
 
 use std::collections::BTreeMap;
 
@@ -233,7 +236,17 @@ pub fn run(
                 let b = widen(param(weights, graph, &node.name, beta)?);
                 layernorm(&x(0).data, &g, &b, *eps)
             }
-            Op::Gelu => x(0).data.iter().map(|v| erf::gelu(*v)).collect(),
+            Op::Gelu => {
+                let src = &x(0).data;
+                let mut y = vec![0.0; src.len()];
+                par_rows(&mut y, x(0).last_dim(), |r, out| {
+                    let row = &src[r * out.len()..(r + 1) * out.len()];
+                    out.iter_mut()
+                        .zip(row)
+                        .for_each(|(o, v)| *o = erf::gelu(*v));
+                });
+                y
+            }
             Op::Relu => x(0).data.iter().map(|v| v.max(0.0)).collect(),
             Op::Add => x(0)
                 .data
@@ -305,14 +318,22 @@ fn dot<W: Copy + Into<f64>>(a: &[f64], w: &[W]) -> f64 {
     ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7])) + tail
 }
 
+/// The available cores, asked once (the query reads cgroup files on Linux, which costs
+/// more than a small node).
+fn cores() -> usize {
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
 /// Fills `y` (rows of `width` outputs) with `row(r, out)` for each row `r`, the rows
 /// split across the available cores (each output is computed the same way whatever
 /// the split).
 fn par_rows(y: &mut [f64], width: usize, row: impl Fn(usize, &mut [f64]) + Sync) {
-    let rows = y.len() / width.max(1);
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(rows.div_ceil(4).max(1));
+    if width == 0 {
+        return;
+    }
+    let rows = y.len() / width;
+    let threads = cores().min(rows.div_ceil(4).max(1));
     if threads <= 1 || y.len() < 1 << 14 {
         for (r, out) in y.chunks_exact_mut(width).enumerate() {
             row(r, out);
@@ -332,16 +353,244 @@ fn par_rows(y: &mut [f64], width: usize, row: impl Fn(usize, &mut [f64]) + Sync)
     });
 }
 
-/// `y[r][o] = Σ_i x[r][i]·w[o][i] + b[o]`.
-fn linear(x: &[f64], d_in: usize, w: &[f32], b: Option<&[f64]>) -> Vec<f64> {
-    let d_out = w.len() / d_in.max(1);
-    let mut y = vec![0.0; x.len() / d_in.max(1) * d_out];
-    par_rows(&mut y, d_out, |r, out| {
-        let row = &x[r * d_in..(r + 1) * d_in];
+/// A zeroed buffer of `len` f64 whose slice `buf[off..off + len]` starts on a 64-byte
+/// boundary (a cache line), so that 32-byte loads of groups of eight never straddle
+/// two lines.
+fn aligned_zeros(len: usize) -> (Vec<f64>, usize) {
+    let buf = vec![0.0f64; len + 8];
+    let off = buf.as_ptr().align_offset(64).min(8);
+    (buf, off)
+}
+
+/// Weight rows per register tile of the AVX kernel.
+const NR: usize = 4;
+/// Weight rows per panel: their lane sums for every input row stay in L2.
+const PANEL: usize = 2 * NR;
+/// Inputs per slice of the inner dimension (a multiple of 8) when a row is longer than
+/// [`KC_WHOLE`]: a slice of every input row plus the panel's widened weights stay in L2,
+/// one tile's weights in L1.
+const KC: usize = 512;
+/// Rows up to this many inputs are not sliced (measured fastest for BERT's 768).
+const KC_WHOLE: usize = 1024;
+
+/// `dot`'s result from its eight lane sums and its tail, combined in its fixed tree.
+#[inline(always)]
+fn combine(acc: &[f64; 8], tail: f64) -> f64 {
+    ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7])) + tail
+}
+
+/// Columns `o0..o0 + cols` of `x·wᵀ` (no bias) into `part` (`rows × cols`, row-major),
+/// each output exactly [`dot`] (the portable build).
+fn linear_cols<W: Copy + Into<f64>>(
+    x: &[f64],
+    d_in: usize,
+    w: &[W],
+    o0: usize,
+    cols: usize,
+    part: &mut [f64],
+) {
+    for (r, out) in part.chunks_exact_mut(cols.max(1)).enumerate() {
+        let xr = &x[r * d_in..(r + 1) * d_in];
         for (o, v) in out.iter_mut().enumerate() {
-            *v = dot(row, &w[o * d_in..(o + 1) * d_in]) + b.map_or(0.0, |b| b[o]);
+            *v = dot(xr, &w[(o0 + o) * d_in..(o0 + o + 1) * d_in]);
         }
+    }
+}
+
+/// Adds `x[8c + i]·w_t[8c + i]` over the whole groups of eight of `x` to lane `i` of
+/// `acc[t]`, in AVX registers (lanes 0–3 and 4–7 of one sum are one register each):
+/// plain multiplies and adds (no FMA) in [`dot`]'s order, so every lane sum is
+/// bit-identical to it.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx")]
+#[inline]
+fn micro_avx(x: &[f64], ws: [&[f64]; NR], acc: &mut [[f64; 8]; NR]) {
+    use std::arch::x86_64::_mm256_storeu_pd;
+    use std::arch::x86_64::{__m256d, _mm256_add_pd, _mm256_loadu_pd, _mm256_mul_pd};
+    let (xc, _) = x.as_chunks::<8>();
+    let wc: [&[[f64; 8]]; NR] = ws.map(|w| &w.as_chunks::<8>().0[..xc.len()]);
+    // SAFETY (all loads and stores below): each touches four f64 inside an `[f64; 8]`.
+    let mut a: [[__m256d; 2]; NR] = std::array::from_fn(|t| unsafe {
+        [
+            _mm256_loadu_pd(acc[t].as_ptr()),
+            _mm256_loadu_pd(acc[t].as_ptr().add(4)),
+        ]
     });
+    let rows = xc.iter().zip(wc[0]).zip(wc[1]).zip(wc[2]).zip(wc[3]);
+    for ((((xv, w0), w1), w2), w3) in rows {
+        let (x0, x1) = unsafe {
+            (
+                _mm256_loadu_pd(xv.as_ptr()),
+                _mm256_loadu_pd(xv.as_ptr().add(4)),
+            )
+        };
+        for (t, wv) in [w0, w1, w2, w3].into_iter().enumerate() {
+            let (w0, w1) = unsafe {
+                (
+                    _mm256_loadu_pd(wv.as_ptr()),
+                    _mm256_loadu_pd(wv.as_ptr().add(4)),
+                )
+            };
+            a[t][0] = _mm256_add_pd(a[t][0], _mm256_mul_pd(x0, w0));
+            a[t][1] = _mm256_add_pd(a[t][1], _mm256_mul_pd(x1, w1));
+        }
+    }
+    for t in 0..NR {
+        unsafe {
+            _mm256_storeu_pd(acc[t].as_mut_ptr(), a[t][0]);
+            _mm256_storeu_pd(acc[t].as_mut_ptr().add(4), a[t][1]);
+        }
+    }
+}
+
+/// [`linear_cols`] blocked for the caches, with the AVX kernel: for each panel of
+/// [`PANEL`] weight rows and each [`KC`]-wide slice of the inner dimension, the slice
+/// of those rows is widened once and run against every input row, [`NR`] weight rows
+/// at a time; the eight lane sums of every output persist across slices. Bit-identical
+/// to the portable build.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx")]
+fn linear_cols_avx<W: Copy + Into<f64>>(
+    x: &[f64],
+    d_in: usize,
+    w: &[W],
+    o0: usize,
+    cols: usize,
+    part: &mut [f64],
+) {
+    let rows = part.len() / cols.max(1);
+    let full = cols / NR * NR;
+    let body = d_in / 8 * 8;
+    let slice = if body <= KC_WHOLE { body } else { KC };
+    let (mut wt_buf, wt_off) = aligned_zeros(PANEL * slice);
+    let wt = &mut wt_buf[wt_off..wt_off + PANEL * slice];
+    let mut lanes = vec![[[0.0f64; 8]; NR]; rows * (PANEL / NR)];
+    let mut p0 = 0;
+    while p0 < full {
+        let n = PANEL.min(full - p0);
+        lanes.iter_mut().for_each(|l| *l = [[0.0; 8]; NR]);
+        let mut k0 = 0;
+        while k0 < body {
+            let kc = slice.min(body - k0);
+            for o in 0..n {
+                let src = &w[(o0 + p0 + o) * d_in + k0..][..kc];
+                wt[o * kc..(o + 1) * kc]
+                    .iter_mut()
+                    .zip(src)
+                    .for_each(|(d, s)| *d = (*s).into());
+            }
+            for t in 0..n / NR {
+                let ws: [&[f64]; NR] =
+                    std::array::from_fn(|i| &wt[(t * NR + i) * kc..(t * NR + i + 1) * kc]);
+                for r in 0..rows {
+                    let xr = &x[r * d_in + k0..][..kc];
+                    micro_avx(xr, ws, &mut lanes[r * (PANEL / NR) + t]);
+                }
+            }
+            k0 += kc;
+        }
+        for r in 0..rows {
+            let xr = &x[r * d_in..(r + 1) * d_in];
+            for o in 0..n {
+                let wr = &w[(o0 + p0 + o) * d_in..(o0 + p0 + o + 1) * d_in];
+                let tail: f64 = xr[body..]
+                    .iter()
+                    .zip(&wr[body..])
+                    .map(|(a, b)| a * (*b).into())
+                    .sum();
+                let l = &lanes[r * (PANEL / NR) + o / NR][o % NR];
+                part[r * cols + p0 + o] = combine(l, tail);
+            }
+        }
+        p0 += n;
+    }
+    for o in full..cols {
+        let wr = &w[(o0 + o) * d_in..(o0 + o + 1) * d_in];
+        for r in 0..rows {
+            part[r * cols + o] = dot(&x[r * d_in..(r + 1) * d_in], wr);
+        }
+    }
+}
+
+fn linear_cols_dispatch<W: Copy + Into<f64>>(
+    x: &[f64],
+    d_in: usize,
+    w: &[W],
+    o0: usize,
+    cols: usize,
+    part: &mut [f64],
+) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx") {
+        // SAFETY: the CPU supports AVX, checked just above.
+        unsafe { linear_cols_avx(x, d_in, w, o0, cols, part) };
+        return;
+    }
+    linear_cols(x, d_in, w, o0, cols, part);
+}
+
+/// `y[r][o] = Σ_i x[r][i]·w[o][i] + b[o]`, each output summed like [`dot`]. The output
+/// columns are split across the available cores (each thread streams its share of
+/// `w` once); the split changes no result.
+fn linear<W: Copy + Into<f64> + Sync>(
+    x: &[f64],
+    d_in: usize,
+    w: &[W],
+    b: Option<&[f64]>,
+) -> Vec<f64> {
+    let d_in1 = d_in.max(1);
+    let d_out = w.len() / d_in1;
+    let rows = x.len() / d_in1;
+    let mut y = vec![0.0; rows * d_out];
+    if d_out == 0 || rows == 0 {
+        return y;
+    }
+    // A copy of x on a cache-line boundary (rows of a multiple of eight stay aligned).
+    let (mut x_buf, x_off) = aligned_zeros(x.len());
+    x_buf[x_off..x_off + x.len()].copy_from_slice(x);
+    let x = &x_buf[x_off..x_off + x.len()];
+    let threads = cores().min(d_out.div_ceil(NR));
+    // Below about a million products a thread costs more than it saves.
+    if threads <= 1 || rows * d_out * d_in < 1 << 20 {
+        linear_cols_dispatch(x, d_in, w, 0, d_out, &mut y);
+    } else {
+        // Column ranges in whole tiles, as even as possible.
+        let tiles = d_out.div_ceil(NR);
+        let bounds: Vec<usize> = (0..=threads)
+            .map(|t| (tiles * t / threads * NR).min(d_out))
+            .collect();
+        let parts: Vec<Vec<f64>> = std::thread::scope(|s| {
+            let handles: Vec<_> = bounds
+                .windows(2)
+                .map(|r| {
+                    let (o0, cols) = (r[0], r[1] - r[0]);
+                    s.spawn(move || {
+                        let mut part = vec![0.0; rows * cols];
+                        linear_cols_dispatch(x, d_in, w, o0, cols, &mut part);
+                        part
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .collect()
+        });
+        for (part, r) in parts.iter().zip(bounds.windows(2)) {
+            let cols = r[1] - r[0];
+            if cols == 0 {
+                continue;
+            }
+            for (dst, src) in y.chunks_exact_mut(d_out).zip(part.chunks_exact(cols)) {
+                dst[r[0]..r[1]].copy_from_slice(src);
+            }
+        }
+    }
+    if let Some(b) = b {
+        for row in y.chunks_exact_mut(d_out) {
+            row.iter_mut().zip(b).for_each(|(v, b)| *v += b);
+        }
+    }
     y
 }
 
@@ -366,45 +615,51 @@ fn matmul(a: &Tensor<f64>, b: &Tensor<f64>, transpose_b: bool, out_shape: &[usiz
         }
         std::borrow::Cow::Owned(t)
     };
-    let mut y = vec![0.0; batch * m * n];
-    par_rows(&mut y, n, |row, out| {
-        let bi = row / m.max(1);
-        let arow = &a.data[row * k..(row + 1) * k];
-        for (j, v) in out.iter_mut().enumerate() {
-            let off = (bi * n + j) * k;
-            *v = dot(arow, &bt[off..off + k]);
-        }
+    if k == 0 {
+        return vec![0.0; batch * m * n];
+    }
+    let mut y = Vec::with_capacity(batch * m * n);
+    for bi in 0..batch {
+        y.extend(linear(
+            &a.data[bi * m * k..(bi + 1) * m * k],
+            k,
+            &bt[bi * n * k..(bi + 1) * n * k],
+            None,
+        ));
+    }
+    y
+}
+
+/// Row softmax of `scale·x`, with the row maximum subtracted before `exp` (rows
+/// spread over the cores).
+fn softmax(x: &[f64], d: usize, scale: f64) -> Vec<f64> {
+    let mut y = vec![0.0; x.len()];
+    par_rows(&mut y, d, |r, out| {
+        let row = &x[r * d..(r + 1) * d];
+        let max = row.iter().fold(f64::NEG_INFINITY, |m, v| m.max(scale * v));
+        out.iter_mut()
+            .zip(row)
+            .for_each(|(o, v)| *o = (scale * v - max).exp());
+        let sum: f64 = out.iter().sum();
+        out.iter_mut().for_each(|v| *v /= sum);
     });
     y
 }
 
-/// Row softmax of `scale·x`, with the row maximum subtracted before `exp`.
-fn softmax(x: &[f64], d: usize, scale: f64) -> Vec<f64> {
-    let mut y = Vec::with_capacity(x.len());
-    for row in x.chunks_exact(d) {
-        let max = row.iter().fold(f64::NEG_INFINITY, |m, v| m.max(scale * v));
-        let start = y.len();
-        y.extend(row.iter().map(|v| (scale * v - max).exp()));
-        let sum: f64 = y[start..].iter().sum();
-        y[start..].iter_mut().for_each(|v| *v /= sum);
-    }
-    y
-}
-
-/// Row layernorm: two-pass mean and population variance, then `γ`, `β`.
+/// Row layernorm: two-pass mean and population variance, then `γ`, `β` (rows spread
+/// over the cores).
 fn layernorm(x: &[f64], gamma: &[f64], beta: &[f64], eps: f64) -> Vec<f64> {
     let d = gamma.len();
-    let mut y = Vec::with_capacity(x.len());
-    for row in x.chunks_exact(d) {
+    let mut y = vec![0.0; x.len()];
+    par_rows(&mut y, d, |r, out| {
+        let row = &x[r * d..(r + 1) * d];
         let mean = row.iter().sum::<f64>() / d as f64;
         let var = row.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / d as f64;
         let inv = 1.0 / (var + eps).sqrt();
-        y.extend(
-            row.iter()
-                .zip(gamma.iter().zip(beta))
-                .map(|(v, (g, b))| (v - mean) * inv * g + b),
-        );
-    }
+        for ((o, v), (g, b)) in out.iter_mut().zip(row).zip(gamma.iter().zip(beta)) {
+            *o = (v - mean) * inv * g + b;
+        }
+    });
     y
 }
 
@@ -528,6 +783,38 @@ mod tests {
                     .sum::<f64>()
                     + b[o];
                 assert!((y[r * d_out + o] - want).abs() < 1e-12, "row {r} out {o}");
+            }
+        }
+    }
+
+    #[test]
+    fn blocked_linear_is_bit_identical_to_dot() {
+        // Sizes around the register tile, the panel and the inner-dimension slice:
+        // column tails, an inner tail, several slices, one row, a thread split.
+        for (rows, d_in, d_out) in [
+            (1, 8, 4),
+            (3, 13, 9),
+            (5, 2 * KC_WHOLE + 24, 2 * PANEL + 3),
+            (130, 96, 70),
+        ] {
+            let mut rng = Rng::new((rows * d_in * d_out) as u64);
+            let x: Vec<f64> = (0..rows * d_in).map(|_| rng.normal()).collect();
+            let w: Vec<f32> = (0..d_out * d_in).map(|_| rng.normal() as f32).collect();
+            let b: Vec<f64> = (0..d_out).map(|_| rng.normal()).collect();
+            let y = linear(&x, d_in, &w, Some(&b));
+            let mut portable = vec![0.0; rows * d_out];
+            linear_cols(&x, d_in, &w, 0, d_out, &mut portable);
+            for r in 0..rows {
+                for o in 0..d_out {
+                    let want = dot(&x[r * d_in..(r + 1) * d_in], &w[o * d_in..(o + 1) * d_in]);
+                    assert_eq!(portable[r * d_out + o].to_bits(), want.to_bits());
+                    let got = y[r * d_out + o];
+                    assert_eq!(
+                        got.to_bits(),
+                        (want + b[o]).to_bits(),
+                        "{rows}x{d_in}x{d_out} row {r} out {o}"
+                    );
+                }
             }
         }
     }

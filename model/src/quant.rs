@@ -194,6 +194,87 @@ impl TensorQuant {
         self.format.from_f64(x, self.rounding, self.overflow)
     }
 
+    /// [`TensorQuant::quantize`] of every element of `xs` (a whole weight tensor), with
+    /// identical results, fast: the exact product `x·2^frac` of an `f32` is an `f64`,
+    /// so its floor and its distance to the floor decide every rounding mode without
+    /// the general path's integer shifts; values beyond `±2^62` after scaling take the
+    /// general path. Large tensors are split across the available cores.
+    ///
+    /// # Errors
+    /// [`golden::FixedError::NotFinite`] for the first NaN or infinity.
+    pub fn quantize_all(&self, xs: &[f32]) -> Result<Vec<i128>, golden::FixedError> {
+        let mut out = vec![0i128; xs.len()];
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(xs.len().div_ceil(1 << 16));
+        if threads <= 1 {
+            self.quantize_into(xs, &mut out)?;
+            return Ok(out);
+        }
+        let per = xs.len().div_ceil(threads);
+        let results: Vec<Result<(), golden::FixedError>> = std::thread::scope(|s| {
+            let handles: Vec<_> = xs
+                .chunks(per)
+                .zip(out.chunks_mut(per))
+                .map(|(x, o)| s.spawn(move || self.quantize_into(x, o)))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .collect()
+        });
+        results.into_iter().collect::<Result<(), _>>()?;
+        Ok(out)
+    }
+
+    fn quantize_into(&self, xs: &[f32], out: &mut [i128]) -> Result<(), golden::FixedError> {
+        let f = self.format;
+        // 2^frac, exact (frac is within -128..=256).
+        let scale = 2f64.powi(f.frac());
+        let (min, max) = (f.min_raw(), f.max_raw());
+        let low = if self.overflow == Overflow::SatSym && f.is_signed() {
+            -max
+        } else {
+            min
+        };
+        for (o, &x) in out.iter_mut().zip(xs) {
+            // Exact: an f32 times a power of two within f64's range.
+            let y = f64::from(x) * scale;
+            if !y.is_finite() || y.abs() >= 4.611_686_018_427_388e18 {
+                // Beyond 2^62 (or not finite): the general path.
+                *o = self.quantize(f64::from(x))?;
+                continue;
+            }
+            let fl = y.floor();
+            let q = fl as i64; // exact: |fl| <= 2^62
+            let d = y - fl; // exact: the fractional bits of y, in [0, 1)
+            let negative = x < 0.0;
+            let (above, tie, nonzero) = (d > 0.5, d == 0.5, d != 0.0);
+            let up = match self.rounding {
+                Rounding::Trn => false,
+                Rounding::TrnZero => negative && nonzero,
+                Rounding::Rnd => above || tie,
+                Rounding::RndZero => above || (tie && negative),
+                Rounding::RndMinInf => above,
+                Rounding::RndInf => above || (tie && !negative),
+                Rounding::RndConv => above || (tie && q & 1 == 1),
+            };
+            let v = i128::from(q) + i128::from(up);
+            *o = match self.overflow {
+                Overflow::Wrap => f.wrap(v),
+                Overflow::Sat | Overflow::SatSym => v.clamp(low, max),
+                Overflow::SatZero => {
+                    if f.contains(v) {
+                        v
+                    } else {
+                        0
+                    }
+                }
+            };
+        }
+        Ok(())
+    }
+
     /// The real value of raw code `raw`.
     pub fn dequantize(&self, raw: i128) -> f64 {
         self.format.to_f64(raw)
@@ -642,6 +723,105 @@ overflow = "SAT_SYM"
         assert_eq!(
             e,
             "quant config: tensor `hidden_states`: frac = \"auto\" needs its range, but no calibration run was given"
+        );
+    }
+
+    #[test]
+    fn quantize_all_equals_quantize() {
+        use golden::FixedError;
+        let mut rng = crate::rng::Rng::new(11);
+        // Random values at many scales, exact ties and near-ties at several fractional
+        // widths, subnormals, zeros of both signs, the f32 extremes.
+        let mut xs: Vec<f32> = (0..20_000)
+            .map(|i| (rng.normal() * 10f64.powi(i % 13 - 6)) as f32)
+            .collect();
+        for k in -40..40 {
+            for f in [0, 1, 3, 7] {
+                let t = (k as f32 + 0.5) / (1u32 << f) as f32;
+                xs.extend([
+                    t,
+                    f32::from_bits(t.to_bits() + 1),
+                    f32::from_bits(t.to_bits().wrapping_sub(1)),
+                ]);
+            }
+        }
+        xs.extend([
+            0.0,
+            -0.0,
+            f32::MIN_POSITIVE,
+            -1e-45,
+            1e-45,
+            f32::MAX,
+            f32::MIN,
+            3e38,
+            -2.5e30,
+        ]);
+        let rounds = [
+            Rounding::Trn,
+            Rounding::TrnZero,
+            Rounding::Rnd,
+            Rounding::RndZero,
+            Rounding::RndMinInf,
+            Rounding::RndInf,
+            Rounding::RndConv,
+        ];
+        let ovs = [
+            Overflow::Wrap,
+            Overflow::Sat,
+            Overflow::SatZero,
+            Overflow::SatSym,
+        ];
+        for (width, frac) in [
+            (1, 0),
+            (4, 2),
+            (8, 7),
+            (16, 13),
+            (13, -3),
+            (32, 40),
+            (64, 0),
+            (100, 60),
+            (128, 256),
+            (128, -128),
+            (24, 130),
+        ] {
+            for &rounding in &rounds {
+                for &overflow in &ovs {
+                    let tq = TensorQuant {
+                        format: Format::signed(width, frac).unwrap(),
+                        rounding,
+                        overflow,
+                        range: None,
+                    };
+                    let want: Vec<i128> = xs
+                        .iter()
+                        .map(|&x| tq.quantize(f64::from(x)).unwrap())
+                        .collect();
+                    assert_eq!(
+                        tq.quantize_all(&xs).unwrap(),
+                        want,
+                        "s{width}.{frac} {rounding:?} {overflow:?}"
+                    );
+                }
+            }
+        }
+        // A large tensor (split across threads) and the first non-finite value.
+        let big: Vec<f32> = (0..300_000).map(|_| rng.normal() as f32).collect();
+        let tq = TensorQuant {
+            format: Format::signed(8, 5).unwrap(),
+            rounding: Rounding::RndConv,
+            overflow: Overflow::Sat,
+            range: None,
+        };
+        let want: Vec<i128> = big
+            .iter()
+            .map(|&x| tq.quantize(f64::from(x)).unwrap())
+            .collect();
+        assert_eq!(tq.quantize_all(&big).unwrap(), want);
+        let mut bad = big.clone();
+        bad[250_000] = f32::INFINITY;
+        bad[280_000] = f32::NAN;
+        assert!(
+            matches!(tq.quantize_all(&bad), Err(FixedError::NotFinite { value }) if value == f64::INFINITY)
         );
     }
 
