@@ -272,6 +272,9 @@ pub fn generate(a: GenArgs) -> Result<()> {
             system_run::verilator(&b.sys, &x, None)?;
         }
     }
+    // The process ends here: returning the (for bert-base, gigabytes of) weights and
+    // ROM contents page by page would only delay the exit.
+    std::mem::forget(b);
     Ok(())
 }
 

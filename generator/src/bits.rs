@@ -104,7 +104,22 @@ pub fn write_mem<'a>(
     let mut limbs: Vec<u64> = Vec::new();
     let lane_mask = u64::MAX >> (64 - w.min(64));
     let word_mask = u64::MAX >> (64 - word_width.clamp(1, 64));
+    let byte_lanes = w % 8 == 0 && w <= 64;
     for word in words {
+        if byte_lanes && word_width as usize == word.len() * w as usize {
+            // Whole-byte lanes filling the word exactly: each lane prints as its own
+            // bytes, most significant lane and byte first.
+            let bytes = (w / 8) as usize;
+            out.reserve(word.len() * bytes * 2 + 1);
+            for &raw in word.iter().rev() {
+                let v = (raw as u64) & lane_mask;
+                for b in (0..bytes).rev() {
+                    out.extend_from_slice(&HEX_PAIRS[((v >> (8 * b)) & 0xff) as usize]);
+                }
+            }
+            out.push(b'\n');
+            continue;
+        }
         if word.len() * w as usize <= 64 && word_width <= 64 {
             // Common case: the word fits one u64 (lane i at bits i*W, i*W < 64).
             let mut v = 0u64;

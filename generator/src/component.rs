@@ -290,6 +290,36 @@ pub trait Instance: Send + Sync {
         t.to_beats(name, &mem.tensor, lanes)
     }
 
+    /// [`Self::memory_words`] as one flat vector (word after word) and the lanes per
+    /// word: what file writers use, without one allocation per word. Components with
+    /// large ROMs override it; the default flattens `memory_words`.
+    fn memory_words_flat(
+        &self,
+        mem: &MemDef,
+        tensors: &TensorMap,
+    ) -> Result<(Vec<i128>, usize), GenError> {
+        let words = self.memory_words(mem, tensors)?;
+        let lanes = words.first().map_or(1, Vec::len).max(1);
+        debug_assert!(words.iter().all(|w| w.len() == lanes));
+        Ok((words.concat(), lanes))
+    }
+
+    /// Appends ROM `mem`'s `.mem` text (one hex line per word, see
+    /// [`crate::bits::write_mem`]) to `out`; `format` is the ROM tensor's format.
+    /// Default: from [`Self::memory_words_flat`]; components with large ROMs stream
+    /// their word order instead of building it.
+    fn write_memory(
+        &self,
+        mem: &MemDef,
+        tensors: &TensorMap,
+        format: golden::Format,
+        out: &mut Vec<u8>,
+    ) -> Result<(), GenError> {
+        let (flat, lanes) = self.memory_words_flat(mem, tensors)?;
+        crate::bits::write_mem(out, flat.chunks(lanes), format, mem.word_width);
+        Ok(())
+    }
+
     /// Checks tensor names, shapes (free dimensions agree) and code ranges of the inputs.
     fn check_inputs(&self, inputs: &TensorMap) -> Result<(), GenError> {
         let name = self.component().name();

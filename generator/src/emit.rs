@@ -111,15 +111,9 @@ fn memory_file(
         }
     }
     t.check_range(name, &mem.tensor)?;
-    let words = inst.memory_words(mem, tensors)?;
     let digits = mem.word_width.div_ceil(4) as usize;
-    let mut text = Vec::with_capacity(words.len() * (digits + 1));
-    crate::bits::write_mem(
-        &mut text,
-        words.iter().map(Vec::as_slice),
-        t.format,
-        mem.word_width,
-    );
+    let mut text = Vec::with_capacity(mem.depth * (digits + 1));
+    inst.write_memory(mem, tensors, t.format, &mut text)?;
     // Hex digits and newlines only.
     Ok(String::from_utf8(text).unwrap_or_default())
 }

@@ -118,6 +118,12 @@ impl Tensor {
 
     /// Checks every code lies within the tensor's format.
     pub fn check_range(&self, component: &str, name: &str) -> Result<(), GenError> {
+        let (lo, hi) = (self.format.min_raw(), self.format.max_raw());
+        // One branch-free pass in the common (valid) case; the position only on failure.
+        let bad = self.raw.iter().fold(false, |b, &r| b | (r < lo) | (r > hi));
+        if !bad {
+            return Ok(());
+        }
         match self.raw.iter().position(|&r| !self.format.contains(r)) {
             None => Ok(()),
             Some(i) => Err(GenError::bad_tensor(

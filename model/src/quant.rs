@@ -12,6 +12,9 @@
 //! width = 12
 //! parallelism = { in = 8, out = 4 }             # or one integer for every dimension
 //!
+//! [weights]                 # every linear layer's weight matrix
+//! width = 8
+//!
 //! [tensor."encoder.layer.0.intermediate.dense.weight"]   # a parameter or node output
 //! width = 8
 //! frac = "auto"
@@ -19,8 +22,8 @@
 //!
 //! Resolution gives every tensor (each node's output and each parameter) a signed
 //! [`Format`], a rounding and an overflow mode, and every node its lanes per
-//! dimension. Precedence, per key: `[tensor.T]`, then `[node.N]` (for `N`'s output),
-//! then `[default]`. The data-movement nodes (`reshape`, `split_heads`, `merge_heads`,
+//! dimension. Precedence, per key: `[tensor.T]`, then `[node.N]` (for `N`'s output)
+//! or `[weights]` (for a linear layer's weight matrix), then `[default]`. The data-movement nodes (`reshape`, `split_heads`, `merge_heads`,
 //! `output`) inherit their input's resolution unless a node or tensor section names
 //! them, so they never need a cast. `frac = "auto"` picks the largest fractional width
 //! at which the tensor's maximum magnitude still fits: weights from their values,
@@ -152,6 +155,9 @@ pub struct QuantConfig {
     pub nodes: BTreeMap<String, Spec>,
     /// `[tensor."T"]` sections.
     pub tensors: BTreeMap<String, Spec>,
+    /// `[weights]`: every `linear` weight matrix (below `[tensor."T"]`, above
+    /// `[default]`).
+    pub weights: Option<Spec>,
 }
 
 impl Default for QuantConfig {
@@ -167,6 +173,7 @@ impl Default for QuantConfig {
             },
             nodes: BTreeMap::new(),
             tensors: BTreeMap::new(),
+            weights: None,
         }
     }
 }
@@ -410,12 +417,13 @@ impl QuantConfig {
                         }
                     }
                 }
+                "weights" => cfg.weights = Some(parse_spec("weights", value, false)?),
                 other => {
                     return Err(key_err(
                         other,
                         "",
                         "…",
-                        "unknown section (expected default, node, tensor)",
+                        "unknown section (expected default, weights, node, tensor)",
                     ));
                 }
             }
@@ -461,7 +469,14 @@ impl QuantConfig {
                         why: "no weights were given for it",
                     })
             };
-            let specs = [self.tensors.get(&p.name), None];
+            let is_weight = graph
+                .nodes
+                .iter()
+                .any(|n| matches!(&n.op, Op::Linear { weight, .. } if *weight == p.name));
+            let specs = [
+                self.tensors.get(&p.name),
+                self.weights.as_ref().filter(|_| is_weight),
+            ];
             plan.tensors
                 .insert(p.name.clone(), self.tensor_quant(&p.name, specs, range)?);
         }
@@ -724,6 +739,26 @@ overflow = "SAT_SYM"
             e,
             "quant config: tensor `hidden_states`: frac = \"auto\" needs its range, but no calibration run was given"
         );
+    }
+
+    #[test]
+    fn weights_section_sets_every_linear_weight_only() {
+        let g = expand(&BertConfig::tiny(), 8, "bert-tiny").unwrap();
+        let w = Weights::synthetic(&g, 1);
+        let act = float::run(&g, &w, &float::synthetic_inputs(&g, 2)).unwrap();
+        let cfg = QuantConfig::from_toml(
+            "[weights]\nwidth = 8\n[tensor.\"encoder.layer.1.output.dense.weight\"]\nwidth = 6\n",
+        )
+        .unwrap();
+        let plan = cfg.resolve(&g, Some(&w), Some(&act.ranges())).unwrap();
+        let width = |t: &str| plan.tensors[t].format.width();
+        assert_eq!(width("encoder.layer.0.attention.self.query.weight"), 8);
+        assert_eq!(width("encoder.layer.1.output.dense.weight"), 6);
+        assert_eq!(width("encoder.layer.0.attention.self.query.bias"), 16);
+        assert_eq!(width("encoder.layer.0.output.LayerNorm.weight"), 16);
+        assert_eq!(width("encoder.layer.0.attention.self.query"), 16);
+        let e = QuantConfig::from_toml("[weights]\nparallelism = 2\n").unwrap_err();
+        assert!(e.to_string().contains("unknown key"), "{e}");
     }
 
     #[test]

@@ -73,11 +73,8 @@ fn quantized(
     let t = weights
         .get(name)
         .ok_or_else(|| SystemError::node(node, name, "no weights were given for it"))?;
-    let raw = t
-        .data
-        .iter()
-        .map(|&x| q.quantize(f64::from(x)))
-        .collect::<Result<Vec<i128>, _>>()
+    let raw = q
+        .quantize_all(&t.data)
         .map_err(|e| SystemError::node(node, name, e.to_string()))?;
     Ok(Tensor::new(t.shape.clone(), raw, q.format))
 }

@@ -237,18 +237,25 @@ impl LinearInstance {
     /// Weight blocks in the order the hardware reads them: word `j*KB + k` holds
     /// `W[j*Po + o][k*Pi + i]` in lane `o*Pi + i`.
     fn weight_words(&self, w: &Tensor) -> Vec<Beat> {
-        let mut words = Vec::with_capacity(self.kb() * self.jb());
+        self.weight_flat(w)
+            .chunks(self.pi * self.po)
+            .map(<[i128]>::to_vec)
+            .collect()
+    }
+
+    /// The weight ROM word after word (`Pi·Po` lanes each): block `j` of `Po` output
+    /// rows, then input block `k` of `Pi` columns, output row `o` within the word.
+    fn weight_flat(&self, w: &Tensor) -> Vec<i128> {
+        let mut flat = Vec::with_capacity(w.raw.len());
         for j in 0..self.jb() {
             for k in 0..self.kb() {
-                let mut word = Vec::with_capacity(self.pi * self.po);
                 for o in 0..self.po {
                     let row = (j * self.po + o) * self.in_size;
-                    word.extend_from_slice(&w.raw[row + k * self.pi..row + (k + 1) * self.pi]);
+                    flat.extend_from_slice(&w.raw[row + k * self.pi..row + (k + 1) * self.pi]);
                 }
-                words.push(word);
             }
         }
-        words
+        flat
     }
 
     fn bias_words(&self, b: &Tensor) -> Vec<Beat> {
@@ -494,6 +501,44 @@ impl Instance for LinearInstance {
                 stream.lanes,
             ),
         }
+    }
+    fn memory_words_flat(
+        &self,
+        mem: &MemDef,
+        tensors: &TensorMap,
+    ) -> Result<(Vec<i128>, usize), GenError> {
+        let t = require(tensors, "linear", &mem.tensor, "ROM contents")?;
+        Ok(if mem.tensor == "weight" {
+            (self.weight_flat(t), self.pi * self.po)
+        } else {
+            (t.raw.clone(), self.po)
+        })
+    }
+    fn write_memory(
+        &self,
+        mem: &MemDef,
+        tensors: &TensorMap,
+        format: golden::Format,
+        out: &mut Vec<u8>,
+    ) -> Result<(), GenError> {
+        let t = require(tensors, "linear", &mem.tensor, "ROM contents")?;
+        if mem.tensor != "weight" {
+            crate::bits::write_mem(out, t.raw.chunks(self.po), format, mem.word_width);
+            return Ok(());
+        }
+        // The weight order of `weight_flat`, one word at a time in a reused buffer.
+        let mut word = Vec::with_capacity(self.pi * self.po);
+        for j in 0..self.jb() {
+            for k in 0..self.kb() {
+                word.clear();
+                for o in 0..self.po {
+                    let row = (j * self.po + o) * self.in_size;
+                    word.extend_from_slice(&t.raw[row + k * self.pi..row + (k + 1) * self.pi]);
+                }
+                crate::bits::write_mem(out, [word.as_slice()], format, mem.word_width);
+            }
+        }
+        Ok(())
     }
     fn memory_words(&self, mem: &MemDef, tensors: &TensorMap) -> Result<Vec<Beat>, GenError> {
         let t = require(tensors, "linear", &mem.tensor, "ROM contents")?;
