@@ -314,7 +314,7 @@ pub fn generation(
         calibration: None,
         output: dir.clone(),
         top: None,
-        items: 1,
+        items: None,
         per_layer: false,
         no_accuracy: true,
         verilator: false,

@@ -87,9 +87,10 @@ pub struct GenArgs {
     /// Name of the top module (default `mh_<model name>`).
     #[arg(long)]
     pub top: Option<String>,
-    /// Model inputs (samples or sequences) for the accuracy figures and the Verilator run.
-    #[arg(long, alias = "rows", default_value_t = 4)]
-    pub items: usize,
+    /// Model inputs (samples or sequences) for the accuracy figures and the Verilator run
+    /// (default: 4, fewer for models where that exceeds 2^26 multiply-adds; at least 1).
+    #[arg(long, alias = "rows")]
+    pub items: Option<usize>,
     /// Print the accuracy of every model node's output, not only the model output.
     #[arg(long)]
     pub per_layer: bool,
@@ -264,7 +265,10 @@ pub fn generate(a: GenArgs) -> Result<()> {
     );
     system_run::summary(&b.sys);
     if !a.no_accuracy || a.verilator {
-        let (floats, x) = sample_items(&b.graph, &b.sys, a.seed, a.items)?;
+        let items = a
+            .items
+            .unwrap_or_else(|| default_calibration(&b.graph).min(4) as usize);
+        let (floats, x) = sample_items(&b.graph, &b.sys, a.seed, items)?;
         if !a.no_accuracy {
             system_run::accuracy(&b.graph, &b.weights, &b.sys, &floats, &x, a.per_layer)?;
         }

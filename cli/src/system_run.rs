@@ -104,8 +104,9 @@ pub fn accuracy(
     floats: &[Vec<f64>],
     x: &Tensor,
     per_layer: bool,
-) -> Result<()> {
-    let trace = sys.golden_trace(&TensorMap::from([("data_in".to_string(), x.clone())]))?;
+) -> Result<Tensor> {
+    let (trace, y) = sys.golden_run(&TensorMap::from([("data_in".to_string(), x.clone())]))?;
+    let trace = sys.model_trace(trace);
     let acts = crate::generate::float_runs(graph, weights, sys, floats)?;
     let real = |t: &Tensor| -> Vec<f64> { t.raw.iter().map(|r| t.format.to_f64(*r)).collect() };
     let reference = |node: &str| -> Option<Vec<f64>> {
@@ -129,7 +130,6 @@ pub fn accuracy(
             }
         }
     }
-    let (_, y) = sys.golden_run(&TensorMap::from([("data_in".to_string(), x.clone())]))?;
     let r = reference(&sys.net.output_name)
         .ok_or_else(|| anyhow!("float run has no `{}`", sys.net.output_name))?;
     let acc = model::float::compare(&real(&y), &r);
@@ -139,7 +139,7 @@ pub fn accuracy(
         acc.cosine,
         acc.max_abs_error
     );
-    Ok(())
+    Ok(y)
 }
 
 /// Measured figures of one Verilator run.
@@ -278,8 +278,17 @@ pub fn sim_system(a: SimSystemArgs) -> Result<()> {
     };
     debug_assert_eq!(x.format, fmt);
     let items = x.shape.first().copied().unwrap_or(1);
-    let y = match a.engine {
-        crate::Engine::Golden => {
+    let y = match (a.engine, &float) {
+        (crate::Engine::Golden, Some((graph, weights))) => {
+            let t0 = std::time::Instant::now();
+            let y = accuracy(graph, weights, &sys, &floats, &x, a.per_layer)?;
+            println!(
+                "golden: {items} items (and the float model) in {:.3} s",
+                t0.elapsed().as_secs_f64()
+            );
+            y
+        }
+        (crate::Engine::Golden, None) => {
             let t0 = std::time::Instant::now();
             let (_, y) = sys
                 .golden_run(&TensorMap::from([("data_in".to_string(), x.clone())]))
@@ -290,11 +299,14 @@ pub fn sim_system(a: SimSystemArgs) -> Result<()> {
             );
             y
         }
-        crate::Engine::Verilator => verilator(&sys, &x, a.waves.as_deref())?.output,
+        (crate::Engine::Verilator, _) => {
+            let y = verilator(&sys, &x, a.waves.as_deref())?.output;
+            if let Some((graph, weights)) = &float {
+                accuracy(graph, weights, &sys, &floats, &x, a.per_layer)?;
+            }
+            y
+        }
     };
-    if let Some((graph, weights)) = &float {
-        accuracy(graph, weights, &sys, &floats, &x, a.per_layer)?;
-    }
     if let Some(p) = &a.output {
         crate::tensors::write(p, &TensorMap::from([("data_out".to_string(), y)]))
             .map_err(|e| anyhow!("writing {}: {e}", p.display()))?;

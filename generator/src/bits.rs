@@ -104,7 +104,7 @@ pub fn write_mem<'a>(
     let mut limbs: Vec<u64> = Vec::new();
     let lane_mask = u64::MAX >> (64 - w.min(64));
     let word_mask = u64::MAX >> (64 - word_width.clamp(1, 64));
-    let byte_lanes = w % 8 == 0 && w <= 64;
+    let byte_lanes = w.is_multiple_of(8) && w <= 64;
     for word in words {
         if byte_lanes && word_width as usize == word.len() * w as usize {
             // Whole-byte lanes filling the word exactly: each lane prints as its own

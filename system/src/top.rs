@@ -278,14 +278,19 @@ impl SystemInstance {
     /// As [`Self::golden_run`].
     pub fn golden_trace(&self, inputs: &TensorMap) -> Result<Vec<(String, Tensor)>, GenError> {
         let (trace, _) = self.golden_run(inputs)?;
-        Ok(self
-            .net
+        Ok(self.model_trace(trace))
+    }
+
+    /// The entries of a [`Self::golden_run`] trace that belong to model nodes' own
+    /// instances, by model node name.
+    pub fn model_trace(&self, trace: Vec<(String, &'static str, Tensor)>) -> Vec<(String, Tensor)> {
+        self.net
             .nodes
             .iter()
             .zip(trace)
             .filter(|(n, _)| n.name == crate::netlist::legal_name(&n.source))
             .map(|(_, (source, _, t))| (source, t))
-            .collect())
+            .collect()
     }
 
     /// Predicted timing of every node, in netlist order. Exact for chains (every node
