@@ -358,10 +358,16 @@ impl Instance for LayerNormInstance {
         if !self.rom {
             return Vec::new();
         }
+        // Sized zeros: Icarus widens an unsized '0 on a port with a warning.
+        let c = &self.cfg;
+        let (g, b) = (
+            self.par as u32 * c.gamma.width(),
+            self.par as u32 * c.beta.width(),
+        );
         vec![
-            ("gamma".into(), "'0".into()),
+            ("gamma".into(), format!("{g}'d0")),
             ("gamma_valid".into(), "1'b0".into()),
-            ("beta".into(), "'0".into()),
+            ("beta".into(), format!("{b}'d0")),
             ("beta_valid".into(), "1'b0".into()),
         ]
     }
