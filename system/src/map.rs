@@ -376,6 +376,12 @@ impl Mapper<'_> {
                 // Same elements in the same order: the stream is unchanged, only its
                 // rows are counted anew.
                 let mut x = self.take(node, 0)?;
+                let want = lanes(plan, &node.name, "lanes")?;
+                if x.lanes != want {
+                    x = self
+                        .b
+                        .resize(&legal_name(&node.name), &node.name, "data_in", x, want)?;
+                }
                 if out_row % x.lanes != 0 {
                     return Err(SystemError::node(
                         &node.name,

@@ -473,7 +473,12 @@ impl NetBuilder {
         self.port(idx, "data_out", &tensor, &shape)
     }
 
-    fn resize(
+    /// `port` converted to `lanes` lanes by a `resize` named after `consumer`'s
+    /// `stream` (model node `source`).
+    ///
+    /// # Errors
+    /// The lane counts cannot be joined (their lcm does not divide the row).
+    pub fn resize(
         &mut self,
         consumer: &str,
         source: &str,
