@@ -12,16 +12,7 @@ use system::SystemInstance;
 /// `y = fc2(reshape(x + relu(fc(x)) · x))`, `[4, 8]` reshaped to `[2, 16]`.
 const MODEL: &str = include_str!("data/gated.json");
 
-const CONFIG: &str = r#"
-[default]
-width = 16
-frac = "auto"
-parallelism = 2
-[node.fc]
-parallelism = { in = 4, out = 8 }
-[node.fc2]
-parallelism = { in = 8, out = 2 }
-"#;
+const CONFIG: &str = include_str!("data/gated.toml");
 
 fn build(model: &str, cfg: &str) -> Result<(model::graph::Graph, Weights, SystemInstance), String> {
     let g = model::json::from_json(model).map_err(|e| e.to_string())?;

@@ -6,7 +6,6 @@
 //! Icarus; the golden model is close to the float model.
 
 use std::path::Path;
-use std::process::Command;
 
 use generator::{Component, Instance, Tensor, TensorMap};
 use model::quant::QuantConfig;
@@ -152,33 +151,9 @@ fn bert_tiny_output_lints_and_compiles_in_icarus() {
     let files = system::emit::render(&sys, "mh_bert_tiny").unwrap();
     let dir = std::env::temp_dir().join(format!("mase-hw-bert-{}", std::process::id()));
     generator::emit::write_dir(&files, &dir).unwrap();
-    let run = |cmd: &mut Command, what: &str| {
-        let out = cmd
-            .current_dir(&dir)
-            .env("PATH", sim::tools::child_path())
-            .output()
-            .expect("spawn");
-        let text = format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        assert!(
-            out.status.success() && !text.contains("%Warning") && !text.contains("warning:"),
-            "{what}:\n{text}"
-        );
-    };
-    run(
-        Command::new("verilator").args(["--lint-only", "-Wall", "-f", "filelist.f"]),
-        "verilator",
-    );
-    let svs: Vec<&String> = files.keys().filter(|f| f.ends_with(".sv")).collect();
-    run(
-        Command::new("iverilog")
-            .args(["-g2012", "-Wall", "-o", "/dev/null", "-s", "mh_bert_tiny"])
-            .args(svs),
-        "iverilog",
-    );
+    if let Err(e) = testbenches::lint::lint_dir(&dir, "mh_bert_tiny", &files) {
+        panic!("{e}");
+    }
     // The directory rebuilds into the same system (netlist.json + mem/), and the
     // rebuilt golden model gives the same output.
     let (back, top) = system::load::load(&dir).unwrap();

@@ -9,16 +9,7 @@ use model::weights::{SyntheticInit, Weights};
 use system::SystemInstance;
 use testbenches::cosim::{Dut, Stall};
 
-const CONFIG: &str = r#"
-[default]
-width = 16
-frac = "auto"
-parallelism = 2
-[node.fc]
-parallelism = { in = 4, out = 8 }
-[node.fc2]
-parallelism = { in = 8, out = 2 }
-"#;
+const CONFIG: &str = include_str!("../../system/tests/data/gated.toml");
 
 #[test]
 fn gated_graph_matches_golden_under_stalls() {

@@ -3,7 +3,6 @@
 //! the four stall patterns, and close to the float reference.
 
 use std::path::Path;
-use std::process::Command;
 
 use generator::{Instance, Tensor, TensorMap};
 use model::quant::QuantConfig;
@@ -181,32 +180,8 @@ fn jsc_mlp_output_lints_and_compiles_in_icarus() {
     let files = system::emit::render(&sys, "mh_jsc_mlp").unwrap();
     let dir = std::env::temp_dir().join(format!("mase-hw-system-{}", std::process::id()));
     generator::emit::write_dir(&files, &dir).unwrap();
-    let run = |cmd: &mut Command, what: &str| {
-        let out = cmd
-            .current_dir(&dir)
-            .env("PATH", sim::tools::child_path())
-            .output()
-            .expect("spawn");
-        let text = format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        assert!(
-            out.status.success() && !text.contains("%Warning") && !text.contains("warning:"),
-            "{what}:\n{text}"
-        );
-    };
-    run(
-        Command::new("verilator").args(["--lint-only", "-Wall", "-f", "filelist.f"]),
-        "verilator",
-    );
-    let svs: Vec<&String> = files.keys().filter(|f| f.ends_with(".sv")).collect();
-    run(
-        Command::new("iverilog")
-            .args(["-g2012", "-Wall", "-o", "/dev/null", "-s", "mh_jsc_mlp"])
-            .args(svs),
-        "iverilog",
-    );
+    if let Err(e) = testbenches::lint::lint_dir(&dir, "mh_jsc_mlp", &files) {
+        panic!("{e}");
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }
