@@ -159,12 +159,42 @@ pub fn write_dir(files: &FileSet, dir: &Path) -> Result<Vec<PathBuf>, GenError> 
     let _ = fs::remove_dir_all(&tmp);
     fs::create_dir_all(&tmp).map_err(|e| io(&tmp, e))?;
     let result = (|| {
-        for (name, text) in files {
-            let p = tmp.join(name);
-            if let Some(d) = p.parent() {
+        let list: Vec<(&String, &String)> = files.iter().collect();
+        for (name, _) in &list {
+            if let Some(d) = tmp.join(name).parent() {
                 fs::create_dir_all(d).map_err(|e| io(d, e))?;
             }
-            fs::write(&p, text).map_err(|e| io(&p, e))?;
+        }
+        // Copying hundreds of megabytes of ROM text into the page cache is CPU work:
+        // files are written on every core, each taking the next unwritten file.
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(list.len())
+            .max(1);
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let failures: Vec<GenError> = std::thread::scope(|s| {
+            let workers: Vec<_> = (0..threads)
+                .map(|_| {
+                    s.spawn(|| {
+                        let mut failed = Vec::new();
+                        loop {
+                            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            let Some((name, text)) = list.get(i) else { break failed };
+                            let p = tmp.join(name);
+                            if let Err(e) = fs::write(&p, text) {
+                                failed.push(io(&p, e));
+                            }
+                        }
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .collect()
+        });
+        if let Some(e) = failures.into_iter().next() {
+            return Err(e);
         }
         fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
         let mut written = Vec::new();

@@ -526,6 +526,11 @@ impl Instance for LinearInstance {
             crate::bits::write_mem(out, t.raw.chunks(self.po), format, mem.word_width);
             return Ok(());
         }
+        if self.po == 1 {
+            // One output row per word group: the ROM is the matrix in row-major order.
+            crate::bits::write_mem(out, t.raw.chunks(self.pi), format, mem.word_width);
+            return Ok(());
+        }
         // The weight order of `weight_flat`, one word at a time in a reused buffer.
         let mut word = Vec::with_capacity(self.pi * self.po);
         for j in 0..self.jb() {
