@@ -179,7 +179,9 @@ pub fn write_dir(files: &FileSet, dir: &Path) -> Result<Vec<PathBuf>, GenError> 
                         let mut failed = Vec::new();
                         loop {
                             let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                            let Some((name, text)) = list.get(i) else { break failed };
+                            let Some((name, text)) = list.get(i) else {
+                                break failed;
+                            };
                             let p = tmp.join(name);
                             if let Err(e) = fs::write(&p, text) {
                                 failed.push(io(&p, e));
