@@ -37,6 +37,7 @@ pub mod float;
 pub mod graph;
 pub mod hf;
 pub mod json;
+mod mem;
 pub mod quant;
 pub mod rng;
 pub mod tensor;

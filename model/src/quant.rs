@@ -211,6 +211,7 @@ impl TensorQuant {
     /// [`golden::FixedError::NotFinite`] for the first NaN or infinity.
     pub fn quantize_all(&self, xs: &[f32]) -> Result<Vec<i128>, golden::FixedError> {
         let mut out = vec![0i128; xs.len()];
+        crate::mem::hugepages(&mut out);
         let threads = std::thread::available_parallelism()
             .map_or(1, |n| n.get())
             .min(xs.len().div_ceil(1 << 16));
