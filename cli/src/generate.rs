@@ -5,8 +5,8 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Result, anyhow};
-use generator::{Instance, Tensor};
+use anyhow::Result;
+use generator::Tensor;
 use model::graph::{Graph, Op};
 use model::quant::QuantConfig;
 use model::weights::{SyntheticInit, Weights};
@@ -282,32 +282,15 @@ pub fn generate(a: GenArgs) -> Result<()> {
     Ok(())
 }
 
-/// `items` seeded N(0, 1) model inputs: float values and the quantized tensor
-/// `[items, ..input shape]`.
+/// `items` seeded N(0, 1) model inputs (seeds `seed + 1000 …`): float values and the
+/// quantized tensor `[items, ..input shape]`.
 pub fn sample_items(
     graph: &Graph,
     sys: &SystemInstance,
     seed: u64,
     items: usize,
 ) -> Result<(Vec<Vec<f64>>, Tensor)> {
-    if items == 0 {
-        return Err(user("--items: must be at least 1"));
-    }
-    let fmt = sys.tensors()[0].format;
-    let (mut floats, mut raw) = (Vec::new(), Vec::new());
-    let input = sys.net.input_name.clone();
-    for r in 0..items as u64 {
-        let x = model::float::synthetic_inputs(graph, seed.wrapping_add(1000 + r))
-            .remove(&input)
-            .ok_or_else(|| anyhow!("no input `{input}`"))?;
-        for v in &x.data {
-            raw.push(fmt.from_f64(*v, golden::Rounding::Rnd, golden::Overflow::Sat)?);
-        }
-        floats.push(x.data);
-    }
-    let mut shape = vec![items];
-    shape.extend(&sys.net.input_shape);
-    Ok((floats, Tensor::new(shape, raw, fmt)))
+    system::inputs::synthetic(graph, sys, seed.wrapping_add(1000), items).map_err(user)
 }
 
 /// The float reference's per-node activations for every item.

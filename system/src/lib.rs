@@ -11,6 +11,7 @@
 
 pub mod emit;
 pub mod error;
+pub mod inputs;
 pub mod load;
 pub mod map;
 pub mod netlist;

@@ -32,21 +32,7 @@ fn setup(config: &str) -> (model::graph::Graph, Weights, SystemInstance) {
 
 /// `items` seeded N(0, 1) sequences: float values per item and the quantized tensor.
 fn sequences(g: &model::graph::Graph, sys: &SystemInstance, items: u64) -> (Vec<Vec<f64>>, Tensor) {
-    let fmt = sys.tensors()[0].format;
-    let (mut floats, mut raw) = (Vec::new(), Vec::new());
-    for k in 0..items {
-        let x = model::float::synthetic_inputs(g, 500 + k)
-            .remove("hidden_states")
-            .unwrap();
-        for v in &x.data {
-            raw.push(
-                fmt.from_f64(*v, golden::Rounding::Rnd, golden::Overflow::Sat)
-                    .unwrap(),
-            );
-        }
-        floats.push(x.data);
-    }
-    (floats, Tensor::new(vec![items as usize, 8, 64], raw, fmt))
+    system::inputs::synthetic(g, sys, 500, items as usize).unwrap()
 }
 
 #[test]

@@ -3,7 +3,7 @@
 //! FIFOs) in Verilator: equal to the golden model bit for bit under the four stall
 //! patterns, several items back to back.
 
-use generator::{Instance, Tensor, TensorMap};
+use generator::{Instance, TensorMap};
 use model::quant::QuantConfig;
 use model::weights::{SyntheticInit, Weights};
 use system::SystemInstance;
@@ -21,21 +21,10 @@ fn gated_graph_matches_golden_under_stalls() {
     let plan =
         system::map::resolve(&g, &QuantConfig::from_toml(CONFIG).unwrap(), &w, 0, 8).unwrap();
     let sys = SystemInstance::new(system::map_model(&g, &plan, &w).unwrap());
-    let fmt = sys.tensors()[0].format;
     let items = 5;
-    let mut raw = Vec::new();
-    for k in 0..items {
-        let x = model::float::synthetic_inputs(&g, 40 + k);
-        raw.extend(x["x"].data.iter().map(|v| {
-            fmt.from_f64(*v, golden::Rounding::Rnd, golden::Overflow::Sat)
-                .unwrap()
-        }));
-    }
+    let (_, x) = system::inputs::synthetic(&g, &sys, 40, items).unwrap();
     let mut inputs: TensorMap = sys.rom_tensors();
-    inputs.insert(
-        "data_in".into(),
-        Tensor::new(vec![items as usize, 4, 8], raw, fmt),
-    );
+    inputs.insert("data_in".into(), x);
     let expected = sys.golden(&inputs).unwrap();
     let dut = Dut::build(&v, &sys, false).unwrap();
     for (k, stall) in Stall::ALL.into_iter().enumerate() {
@@ -48,6 +37,6 @@ fn gated_graph_matches_golden_under_stalls() {
             out.first_mismatch,
             out.errors
         );
-        assert_eq!(out.beats_compared as usize, items as usize * 8 / 2);
+        assert_eq!(out.beats_compared as usize, items * 8 / 2);
     }
 }

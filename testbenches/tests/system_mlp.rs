@@ -36,23 +36,7 @@ fn setup_with(config: &str) -> (model::graph::Graph, Weights, SystemInstance) {
 
 /// `rows` seeded N(0, 1) feature rows (float) and their quantized tensor.
 fn features(g: &model::graph::Graph, sys: &SystemInstance, rows: u64) -> (Vec<Vec<f64>>, Tensor) {
-    let fmt = sys.tensors()[0].format;
-    let mut floats = Vec::new();
-    let mut raw = Vec::new();
-    for r in 0..rows {
-        let x = model::float::synthetic_inputs(g, 1000 + r)
-            .remove("features")
-            .unwrap();
-        for v in &x.data {
-            raw.push(
-                fmt.from_f64(*v, golden::Rounding::Rnd, golden::Overflow::Sat)
-                    .unwrap(),
-            );
-        }
-        floats.push(x.data);
-    }
-    let t = Tensor::new(vec![rows as usize, 16], raw, fmt);
-    (floats, t)
+    system::inputs::synthetic(g, sys, 1000, rows as usize).unwrap()
 }
 
 /// Co-simulates jsc-mlp under `config` on `rows` rows and the four stall patterns;

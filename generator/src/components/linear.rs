@@ -502,18 +502,6 @@ impl Instance for LinearInstance {
             ),
         }
     }
-    fn memory_words_flat(
-        &self,
-        mem: &MemDef,
-        tensors: &TensorMap,
-    ) -> Result<(Vec<i128>, usize), GenError> {
-        let t = require(tensors, "linear", &mem.tensor, "ROM contents")?;
-        Ok(if mem.tensor == "weight" {
-            (self.weight_flat(t), self.pi * self.po)
-        } else {
-            (t.raw.clone(), self.po)
-        })
-    }
     fn write_memory(
         &self,
         mem: &MemDef,
