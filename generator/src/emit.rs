@@ -42,43 +42,10 @@ pub fn sources(inst: &dyn Instance, top: &str, mem_dir: &str) -> (FileSet, Vec<S
 /// text is the same whatever the split); the first error in ROM order is returned.
 pub fn memory_files(inst: &dyn Instance, tensors: Option<&TensorMap>) -> Result<FileSet, GenError> {
     let mems = inst.memories();
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(mems.len());
-    let mut texts: Vec<Option<Result<String, GenError>>> = Vec::new();
-    if threads <= 1 {
-        texts.extend(mems.iter().map(|m| Some(memory_file(inst, m, tensors))));
-    } else {
-        // Workers take ROMs in order from a shared counter (ROM sizes vary widely).
-        let next = std::sync::atomic::AtomicUsize::new(0);
-        let done: Vec<Vec<(usize, Result<String, GenError>)>> = std::thread::scope(|s| {
-            let handles: Vec<_> = (0..threads)
-                .map(|_| {
-                    s.spawn(|| {
-                        let mut out = Vec::new();
-                        loop {
-                            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                            let Some(m) = mems.get(i) else { break out };
-                            out.push((i, memory_file(inst, m, tensors)));
-                        }
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-                .collect()
-        });
-        texts.resize_with(mems.len(), || None);
-        for (i, r) in done.into_iter().flatten() {
-            texts[i] = Some(r);
-        }
-    }
+    let texts = crate::par::map_ordered(&mems, |m| memory_file(inst, m, tensors));
     let mut files = FileSet::new();
     for (mem, text) in mems.iter().zip(texts) {
-        if let Some(text) = text {
-            files.insert(mem.file.clone(), text?);
-        }
+        files.insert(mem.file.clone(), text?);
     }
     Ok(files)
 }
@@ -166,35 +133,14 @@ pub fn write_dir(files: &FileSet, dir: &Path) -> Result<Vec<PathBuf>, GenError> 
             }
         }
         // Copying hundreds of megabytes of ROM text into the page cache is CPU work:
-        // files are written on every core, each taking the next unwritten file.
-        let threads = std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .min(list.len())
-            .max(1);
-        let next = std::sync::atomic::AtomicUsize::new(0);
-        let failures: Vec<GenError> = std::thread::scope(|s| {
-            let workers: Vec<_> = (0..threads)
-                .map(|_| {
-                    s.spawn(|| {
-                        let mut failed = Vec::new();
-                        loop {
-                            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                            let Some((name, text)) = list.get(i) else {
-                                break failed;
-                            };
-                            let p = tmp.join(name);
-                            if let Err(e) = fs::write(&p, text) {
-                                failed.push(io(&p, e));
-                            }
-                        }
-                    })
-                })
-                .collect();
-            workers
-                .into_iter()
-                .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-                .collect()
-        });
+        // files are written on every core.
+        let failures: Vec<GenError> = crate::par::map_ordered(&list, |(name, text)| {
+            let p = tmp.join(name);
+            fs::write(&p, text).map_err(|e| io(&p, e)).err()
+        })
+        .into_iter()
+        .flatten()
+        .collect();
         if let Some(e) = failures.into_iter().next() {
             return Err(e);
         }

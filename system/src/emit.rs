@@ -102,34 +102,19 @@ pub fn render(sys: &SystemInstance, top: &str) -> Result<FileSet, SystemError> {
         files.insert(format!("rtl/{name}"), text);
     }
     // ROM files node by node (no copy of the weights), on every core.
-    let threads = std::thread::available_parallelism().map_or(1, usize::from);
     let nodes: Vec<&crate::netlist::NetNode> = sys
         .net
         .nodes
         .iter()
         .filter(|n| !n.roms.is_empty())
         .collect();
-    let chunk = nodes.len().div_ceil(threads).max(1);
-    let parts: Vec<Result<FileSet, generator::GenError>> = std::thread::scope(|s| {
-        let handles: Vec<_> = nodes
-            .chunks(chunk)
-            .map(|group| {
-                s.spawn(move || {
-                    let mut out = FileSet::new();
-                    for n in group {
-                        for (name, text) in generator::emit::memory_files(&*n.inst, Some(&n.roms))?
-                        {
-                            out.insert(format!("mem/{}_{name}", n.name), text);
-                        }
-                    }
-                    Ok(out)
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
+    let parts = generator::par::map_ordered(&nodes, |n| {
+        generator::emit::memory_files(&*n.inst, Some(&n.roms)).map(|files| {
+            files
+                .into_iter()
+                .map(|(name, text)| (format!("mem/{}_{name}", n.name), text))
+                .collect::<FileSet>()
+        })
     });
     for part in parts {
         files.extend(part?);
