@@ -290,24 +290,10 @@ pub trait Instance: Send + Sync {
         t.to_beats(name, &mem.tensor, lanes)
     }
 
-    /// [`Self::memory_words`] as one flat vector (word after word) and the lanes per
-    /// word: what file writers use, without one allocation per word. Components with
-    /// large ROMs override it; the default flattens `memory_words`.
-    fn memory_words_flat(
-        &self,
-        mem: &MemDef,
-        tensors: &TensorMap,
-    ) -> Result<(Vec<i128>, usize), GenError> {
-        let words = self.memory_words(mem, tensors)?;
-        let lanes = words.first().map_or(1, Vec::len).max(1);
-        debug_assert!(words.iter().all(|w| w.len() == lanes));
-        Ok((words.concat(), lanes))
-    }
-
     /// Appends ROM `mem`'s `.mem` text (one hex line per word, see
     /// [`crate::bits::write_mem`]) to `out`; `format` is the ROM tensor's format.
-    /// Default: from [`Self::memory_words_flat`]; components with large ROMs stream
-    /// their word order instead of building it.
+    /// Default: from [`Self::memory_words`]; components with large ROMs stream their
+    /// word order instead of building it.
     fn write_memory(
         &self,
         mem: &MemDef,
@@ -315,8 +301,8 @@ pub trait Instance: Send + Sync {
         format: golden::Format,
         out: &mut Vec<u8>,
     ) -> Result<(), GenError> {
-        let (flat, lanes) = self.memory_words_flat(mem, tensors)?;
-        crate::bits::write_mem(out, flat.chunks(lanes), format, mem.word_width);
+        let words = self.memory_words(mem, tensors)?;
+        crate::bits::write_mem(out, words.iter().map(Vec::as_slice), format, mem.word_width);
         Ok(())
     }
 

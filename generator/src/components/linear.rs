@@ -237,25 +237,26 @@ impl LinearInstance {
     /// Weight blocks in the order the hardware reads them: word `j*KB + k` holds
     /// `W[j*Po + o][k*Pi + i]` in lane `o*Pi + i`.
     fn weight_words(&self, w: &Tensor) -> Vec<Beat> {
-        self.weight_flat(w)
-            .chunks(self.pi * self.po)
-            .map(<[i128]>::to_vec)
-            .collect()
+        let mut words = Vec::with_capacity(self.kb() * self.jb());
+        self.each_weight_word(w, |word| words.push(word.to_vec()));
+        words
     }
 
-    /// The weight ROM word after word (`Pi·Po` lanes each): block `j` of `Po` output
-    /// rows, then input block `k` of `Pi` columns, output row `o` within the word.
-    fn weight_flat(&self, w: &Tensor) -> Vec<i128> {
-        let mut flat = Vec::with_capacity(w.raw.len());
+    /// Calls `f` on every weight word in that order (`Pi·Po` lanes each: block `j` of
+    /// `Po` output rows, then input block `k` of `Pi` columns, output row `o` within
+    /// the word), built in one reused buffer.
+    fn each_weight_word(&self, w: &Tensor, mut f: impl FnMut(&[i128])) {
+        let mut word = Vec::with_capacity(self.pi * self.po);
         for j in 0..self.jb() {
             for k in 0..self.kb() {
+                word.clear();
                 for o in 0..self.po {
                     let row = (j * self.po + o) * self.in_size;
-                    flat.extend_from_slice(&w.raw[row + k * self.pi..row + (k + 1) * self.pi]);
+                    word.extend_from_slice(&w.raw[row + k * self.pi..row + (k + 1) * self.pi]);
                 }
+                f(&word);
             }
         }
-        flat
     }
 
     fn bias_words(&self, b: &Tensor) -> Vec<Beat> {
@@ -519,18 +520,9 @@ impl Instance for LinearInstance {
             crate::bits::write_mem(out, t.raw.chunks(self.pi), format, mem.word_width);
             return Ok(());
         }
-        // The weight order of `weight_flat`, one word at a time in a reused buffer.
-        let mut word = Vec::with_capacity(self.pi * self.po);
-        for j in 0..self.jb() {
-            for k in 0..self.kb() {
-                word.clear();
-                for o in 0..self.po {
-                    let row = (j * self.po + o) * self.in_size;
-                    word.extend_from_slice(&t.raw[row + k * self.pi..row + (k + 1) * self.pi]);
-                }
-                crate::bits::write_mem(out, [word.as_slice()], format, mem.word_width);
-            }
-        }
+        self.each_weight_word(t, |word| {
+            crate::bits::write_mem(out, [word], format, mem.word_width);
+        });
         Ok(())
     }
     fn memory_words(&self, mem: &MemDef, tensors: &TensorMap) -> Result<Vec<Beat>, GenError> {
