@@ -290,9 +290,12 @@ pub fn sim_system(a: SimSystemArgs) -> Result<()> {
         }
         (crate::Engine::Golden, None) => {
             let t0 = std::time::Instant::now();
-            let (_, y) = sys
-                .golden_run(&TensorMap::from([("data_in".to_string(), x.clone())]))
+            let mut out = sys
+                .golden(&TensorMap::from([("data_in".to_string(), x.clone())]))
                 .map_err(crate::user)?;
+            let y = out
+                .remove("data_out")
+                .ok_or_else(|| anyhow!("no golden data_out"))?;
             println!(
                 "golden: {items} items in {:.3} s",
                 t0.elapsed().as_secs_f64()

@@ -131,7 +131,7 @@ fn from_bits(t: &Tensor, format: golden::Format) -> Tensor {
 /// interpret it): fixed axes as declared, a `Multiple` axis the edge's row, the batch
 /// axis whatever is left.
 fn conform(
-    t: &Tensor,
+    t: Tensor,
     dims: &[Dim],
     row: usize,
     who: &str,
@@ -164,7 +164,7 @@ fn conform(
             format!("{total} elements where {known} are expected"),
         ));
     }
-    Ok(Tensor::new(shape, t.raw.clone(), t.format))
+    Ok(Tensor { shape, ..t })
 }
 
 impl SystemInstance {
@@ -206,6 +206,17 @@ impl SystemInstance {
         &self,
         inputs: &TensorMap,
     ) -> Result<(Vec<(String, &'static str, Tensor)>, Tensor), GenError> {
+        self.execute(inputs, true)
+    }
+
+    /// [`Self::golden_run`]; the per-node trace (a copy of every node's first
+    /// output) only with `keep_trace`.
+    #[allow(clippy::type_complexity)]
+    fn execute(
+        &self,
+        inputs: &TensorMap,
+        keep_trace: bool,
+    ) -> Result<(Vec<(String, &'static str, Tensor)>, Tensor), GenError> {
         let x = generator::tensor::require(inputs, "system", "data_in", "input items")?;
         let item: usize = self.net.input_shape.iter().product();
         if item == 0 || x.raw.len() % item != 0 {
@@ -226,8 +237,9 @@ impl SystemInstance {
             let defs = n.inst.tensors();
             let mut m = n.roms.clone();
             for e in self.net.edges.iter().filter(|e| e.to == Endpoint::Node(i)) {
+                // Every stream has exactly one consumer (fan-out goes through forks).
                 let t = streams
-                    .get(&(e.from, e.from_stream.clone()))
+                    .remove(&(e.from, e.from_stream.clone()))
                     .ok_or_else(|| GenError::MissingTensor {
                         component: n.name.clone(),
                         tensor: e.to_stream.clone(),
@@ -241,12 +253,11 @@ impl SystemInstance {
                 }
                 m.insert(e.to_stream.clone(), t);
             }
-            let outs = n.inst.golden(&m)?;
-            let mut first = true;
+            let mut outs = n.inst.golden(&m)?;
+            let mut first = keep_trace;
             for s in n.streams(Dir::Output) {
                 let mut t = outs
-                    .get(&s.name)
-                    .cloned()
+                    .remove(&s.name)
                     .ok_or_else(|| GenError::MissingTensor {
                         component: n.name.clone(),
                         tensor: s.name.clone(),
@@ -278,7 +289,7 @@ impl SystemInstance {
             })?;
         let mut dims = vec![Dim::Batch];
         dims.extend(self.net.output_shape.iter().map(|&d| Dim::Fixed(d)));
-        let y = conform(&y, &dims, e.row, "system", "data_out")?;
+        let y = conform(y, &dims, e.row, "system", "data_out")?;
         Ok((trace, y))
     }
 
@@ -314,12 +325,8 @@ impl SystemInstance {
             let sig = inst.timing();
             let component = inst.component().name();
             let (mut t, mut p, mut rp) = (0.0f64, 1.0f64, 0.0f64);
-            let out_lanes = self
-                .net
-                .edges
-                .iter()
-                .find(|e| e.from == Endpoint::Node(i))
-                .map_or(1, |e| e.lanes.max(1));
+            let out = self.net.edges.iter().find(|e| e.from == Endpoint::Node(i));
+            let out_lanes = out.map_or(1, |e| e.lanes.max(1));
             // A matmul's signature latency runs from B's first beat; its A rows start
             // once B is held, one head's B beats later.
             let b_beats = self
@@ -341,9 +348,7 @@ impl SystemInstance {
                 // Beats the signature latency counts as arriving back to back.
                 let whole = match component {
                     "transpose" => Some(e.elements / e.lanes.max(1)),
-                    "matmul" if e.to_stream == "b" => {
-                        Some(e.elements / e.lanes.max(1) / self.heads(inst).max(1))
-                    }
+                    "matmul" if e.to_stream == "b" => Some(b_beats),
                     _ => None,
                 };
                 let ready = match whole {
@@ -378,12 +383,7 @@ impl SystemInstance {
             } else {
                 own.max(p)
             };
-            let out_rows = self
-                .net
-                .edges
-                .iter()
-                .find(|e| e.from == Endpoint::Node(i))
-                .map_or(1, |e| (e.elements / e.row.max(1)).max(1));
+            let out_rows = out.map_or(1, |e| (e.elements / e.row.max(1)).max(1));
             let own_row = item_interval as f64 / out_rows as f64;
             let row_period = if matches!(component, "transpose" | "matmul") {
                 own_row
@@ -563,7 +563,7 @@ impl Instance for SystemInstance {
         r
     }
     fn golden(&self, inputs: &TensorMap) -> Result<TensorMap, GenError> {
-        let (_, y) = self.golden_run(inputs)?;
+        let (_, y) = self.execute(inputs, false)?;
         Ok(TensorMap::from([("data_out".to_string(), y)]))
     }
     fn memory_words(&self, mem: &MemDef, tensors: &TensorMap) -> Result<Vec<Beat>, GenError> {
