@@ -40,27 +40,8 @@ pub fn read(path: &Path, inst: &dyn Instance) -> Result<TensorMap, String> {
         let t = t
             .as_object()
             .ok_or_else(|| format!("{}: tensor `{name}` must be an object", path.display()))?;
-        let shape: Vec<usize> = t
-            .get("shape")
-            .and_then(Value::as_array)
-            .ok_or_else(|| format!("{}: missing or not an array of sizes", at("shape")))?
-            .iter()
-            .map(|d| {
-                d.as_u64()
-                    .map(|d| d as usize)
-                    .ok_or_else(|| format!("{}: sizes must be non-negative integers", at("shape")))
-            })
-            .collect::<Result<_, _>>()?;
-        let raw: Vec<i128> = t
-            .get("raw")
-            .and_then(Value::as_array)
-            .ok_or_else(|| format!("{}: missing or not an array of integers", at("raw")))?
-            .iter()
-            .enumerate()
-            .map(|(i, x)| {
-                parse_int(x).ok_or_else(|| format!("{}: element {i} is not an integer", at("raw")))
-            })
-            .collect::<Result<_, _>>()?;
+        let shape = shape_field(t.get("shape"), &at("shape"))?;
+        let raw = raw_field(t.get("raw"), &at("raw"))?;
         if raw.len() != Tensor::numel(&shape) {
             return Err(format!(
                 "{}: {} elements, but shape {shape:?} has {}",
@@ -87,6 +68,30 @@ pub fn read(path: &Path, inst: &dyn Instance) -> Result<TensorMap, String> {
         out.insert(name.clone(), Tensor::new(shape, raw, f));
     }
     Ok(out)
+}
+
+/// A `shape` field: an array of non-negative integers; errors start with `at`.
+fn shape_field(v: Option<&Value>, at: &str) -> Result<Vec<usize>, String> {
+    v.and_then(Value::as_array)
+        .ok_or_else(|| format!("{at}: missing or not an array of sizes"))?
+        .iter()
+        .map(|d| {
+            d.as_u64()
+                .map(|d| d as usize)
+                .ok_or_else(|| format!("{at}: sizes must be non-negative integers"))
+        })
+        .collect()
+}
+
+/// A `raw` field: an array of integers (decimal strings beyond 64 bits); errors start
+/// with `at`.
+fn raw_field(v: Option<&Value>, at: &str) -> Result<Vec<i128>, String> {
+    v.and_then(Value::as_array)
+        .ok_or_else(|| format!("{at}: missing or not an array of integers"))?
+        .iter()
+        .enumerate()
+        .map(|(i, x)| parse_int(x).ok_or_else(|| format!("{at}: element {i} is not an integer")))
+        .collect()
 }
 
 fn parse_int(v: &Value) -> Option<i128> {
@@ -144,14 +149,7 @@ pub fn read_system_input(
     let t = v.get("data_in").and_then(Value::as_object).ok_or_else(|| {
         user("needs an object `data_in` with `shape` and `raw` or `values`".into())
     })?;
-    let shape: Vec<usize> = t
-        .get("shape")
-        .and_then(Value::as_array)
-        .ok_or_else(|| user("data_in.shape: missing or not an array".into()))?
-        .iter()
-        .map(|d| d.as_u64().map(|d| d as usize))
-        .collect::<Option<_>>()
-        .ok_or_else(|| user("data_in.shape: sizes must be non-negative integers".into()))?;
+    let shape = shape_field(t.get("shape"), "data_in.shape").map_err(user)?;
     let item = &sys.net.input_shape;
     let items = if shape == *item {
         1
@@ -191,16 +189,7 @@ pub fn read_system_input(
             (vals, raw)
         }
         (None, Some(r)) => {
-            let raw: Vec<i128> = r
-                .as_array()
-                .ok_or_else(|| user("data_in.raw: not an array".into()))?
-                .iter()
-                .enumerate()
-                .map(|(i, x)| {
-                    parse_int(x)
-                        .ok_or_else(|| user(format!("data_in.raw: element {i} is not an integer")))
-                })
-                .collect::<Result<_, _>>()?;
+            let raw = raw_field(Some(r), "data_in.raw").map_err(user)?;
             (raw.iter().map(|&r| fmt.to_f64(r)).collect(), raw)
         }
         _ => {
