@@ -36,6 +36,8 @@ pub enum SystemError {
     Dir { dir: String, what: String },
     #[error("model `{model}`: {rule}")]
     Model { model: String, rule: String },
+    #[error("board `{board}`: {rule}")]
+    Board { board: String, rule: String },
 }
 
 impl From<GenError> for SystemError {

@@ -9,6 +9,7 @@
 //! sized by a stated rule ([`netlist`]), differing formats casts and differing lane
 //! counts lane-width converters. What cannot be joined is an error naming the nodes.
 
+pub mod board;
 pub mod emit;
 pub mod error;
 pub mod inputs;
