@@ -27,7 +27,8 @@ use crate::weights::Weights;
 /// The fields of a Hugging Face `config.json` the expansion reads (others are ignored).
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 pub struct BertConfig {
-    /// Must be `"bert"`.
+    /// `"bert"` or `"roberta"` (the same encoder graph; RoBERTa's tensors carry a
+    /// `roberta.` prefix and its positions start after the padding index).
     pub model_type: String,
     /// Hidden size `H`.
     pub hidden_size: usize,
@@ -37,12 +38,17 @@ pub struct BertConfig {
     pub num_attention_heads: usize,
     /// FFN width.
     pub intermediate_size: usize,
-    /// Activation of the FFN; only `"gelu"` (the exact, erf-based one) is supported.
+    /// Activation of the FFN: `"gelu"` (the exact, erf-based one) or `"relu"`. The
+    /// tanh approximations (`"gelu_new"`, `"gelu_pytorch_tanh"`, …) are refused by
+    /// name rather than replaced by the exact GELU.
     #[serde(default = "default_act")]
     pub hidden_act: String,
     /// LayerNorm epsilon.
     #[serde(default = "default_eps")]
     pub layer_norm_eps: f64,
+    /// Index of the padding token (RoBERTa numbers positions from `pad_token_id + 1`).
+    #[serde(default)]
+    pub pad_token_id: Option<usize>,
 }
 
 fn default_act() -> String {
@@ -82,7 +88,27 @@ pub enum HfError {
     Graph(#[from] GraphError),
 }
 
+/// The `model_type` values whose encoder is the graph [`expand`] builds.
+pub const SUPPORTED_MODEL_TYPES: [&str; 2] = ["bert", "roberta"];
+
 impl BertConfig {
+    /// Keeps only the first `layers` encoder layers (a prefix of the model: short
+    /// simulations, layer-by-layer studies).
+    ///
+    /// # Errors
+    /// [`HfError::Field`] when `layers` is 0 or more than the model has.
+    pub fn truncate(&mut self, layers: usize) -> Result<(), HfError> {
+        if layers == 0 || layers > self.num_hidden_layers {
+            return Err(HfError::Field {
+                field: "layers",
+                value: layers.to_string(),
+                rule: "must be between 1 and num_hidden_layers",
+            });
+        }
+        self.num_hidden_layers = layers;
+        Ok(())
+    }
+
     /// Parses a `config.json` text.
     ///
     /// # Errors
@@ -119,6 +145,7 @@ impl BertConfig {
             intermediate_size: 128,
             hidden_act: "gelu".into(),
             layer_norm_eps: 1e-12,
+            pad_token_id: None,
         }
     }
 
@@ -133,6 +160,7 @@ impl BertConfig {
             intermediate_size: 3072,
             hidden_act: "gelu".into(),
             layer_norm_eps: 1e-12,
+            pad_token_id: None,
         }
     }
 
@@ -142,19 +170,29 @@ impl BertConfig {
             value: value.to_string(),
             rule,
         };
-        if self.model_type != "bert" {
+        if !SUPPORTED_MODEL_TYPES.contains(&self.model_type.as_str()) {
             return Err(field(
                 "model_type",
                 &self.model_type,
-                "only \"bert\" is supported",
+                "only \"bert\" and \"roberta\" encoders are supported",
             ));
         }
-        if self.hidden_act != "gelu" {
-            return Err(field(
-                "hidden_act",
-                &self.hidden_act,
-                "only \"gelu\" (exact, erf-based) is supported",
-            ));
+        match self.hidden_act.as_str() {
+            "gelu" | "relu" => {}
+            "gelu_new" | "gelu_pytorch_tanh" | "gelu_fast" | "quick_gelu" => {
+                return Err(field(
+                    "hidden_act",
+                    &self.hidden_act,
+                    "this GELU approximation is not implemented (only the exact erf-based \"gelu\" and \"relu\" are); it is not replaced by the exact GELU",
+                ));
+            }
+            _ => {
+                return Err(field(
+                    "hidden_act",
+                    &self.hidden_act,
+                    "only \"gelu\" (exact, erf-based) and \"relu\" are supported",
+                ));
+            }
         }
         for (name, v) in [
             ("hidden_size", self.hidden_size),
@@ -262,15 +300,20 @@ pub fn expand(cfg: &BertConfig, seq_len: usize, name: &str) -> Result<Graph, HfE
             f,
             s,
         );
+        let (act, act_op) = if cfg.hidden_act == "relu" {
+            (format!("{l}.intermediate.relu"), Op::Relu)
+        } else {
+            (format!("{l}.intermediate.gelu"), Op::Gelu)
+        };
         b.node(
-            &format!("{l}.intermediate.gelu"),
-            Op::Gelu,
+            &act,
+            act_op,
             &[&format!("{l}.intermediate.dense")],
             vec![s, f],
         );
         b.linear(
             &format!("{l}.output.dense"),
-            &format!("{l}.intermediate.gelu"),
+            &act,
             f,
             h,
             s,
@@ -386,6 +429,17 @@ mod tests {
     }
 
     #[test]
+    fn relu_and_roberta_expand() {
+        let mut cfg = BertConfig::tiny();
+        cfg.hidden_act = "relu".into();
+        cfg.model_type = "roberta".into();
+        let g = expand(&cfg, 8, "x").unwrap();
+        let n = g.node("encoder.layer.0.intermediate.relu").unwrap();
+        assert_eq!(n.op, Op::Relu);
+        assert!(g.node("encoder.layer.0.intermediate.gelu").is_none());
+    }
+
+    #[test]
     fn reads_hf_config() {
         let text = r#"{"architectures": ["BertForMaskedLM"], "model_type": "bert", "hidden_size": 128,
             "num_hidden_layers": 2, "num_attention_heads": 2, "intermediate_size": 512,
@@ -405,13 +459,19 @@ mod tests {
             "Hugging Face config: num_attention_heads = 5: must divide hidden_size"
         );
         let mut cfg = BertConfig::tiny();
-        cfg.hidden_act = "relu".into();
-        assert!(
-            expand(&cfg, 8, "x")
-                .unwrap_err()
-                .to_string()
-                .contains("hidden_act = relu")
-        );
+        cfg.hidden_act = "gelu_new".into();
+        let e = expand(&cfg, 8, "x").unwrap_err().to_string();
+        assert!(e.contains("hidden_act = gelu_new") && e.contains("not replaced"), "{e}");
+        cfg.hidden_act = "silu".into();
+        assert!(expand(&cfg, 8, "x").unwrap_err().to_string().contains("hidden_act = silu"));
+        let mut cfg = BertConfig::tiny();
+        cfg.model_type = "gpt2".into();
+        let e = expand(&cfg, 8, "x").unwrap_err().to_string();
+        assert!(e.contains("model_type = gpt2"), "{e}");
+        let mut cfg = BertConfig::tiny();
+        assert!(cfg.truncate(3).unwrap_err().to_string().contains("layers = 3"));
+        cfg.truncate(1).unwrap();
+        assert_eq!(expand(&cfg, 8, "x").unwrap().nodes.len(), 2 + 18);
         assert!(
             expand(&BertConfig::tiny(), 0, "x")
                 .unwrap_err()

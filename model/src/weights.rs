@@ -28,6 +28,10 @@ use crate::graph::{Graph, Op};
 use crate::rng::Rng;
 use crate::tensor::Tensor;
 
+/// Model-class prefixes dropped from file tensor names (`BertModel` vs `BertFor…`
+/// checkpoints, RoBERTa).
+pub const MODEL_PREFIXES: [&str; 2] = ["bert.", "roberta."];
+
 /// Prefixes of checkpoint tensors outside the encoder graph, skipped when reading.
 pub const IGNORED_PREFIXES: [&str; 3] = ["embeddings.", "pooler.", "cls."];
 
@@ -170,7 +174,10 @@ pub struct Weights {
 
 /// The graph parameter a file tensor name refers to.
 fn canonical(name: &str) -> String {
-    let n = name.strip_prefix("bert.").unwrap_or(name);
+    let n = MODEL_PREFIXES
+        .iter()
+        .find_map(|p| name.strip_prefix(p))
+        .unwrap_or(name);
     if let Some(stem) = n.strip_suffix("LayerNorm.gamma") {
         format!("{stem}LayerNorm.weight")
     } else if let Some(stem) = n.strip_suffix("LayerNorm.beta") {
@@ -217,6 +224,20 @@ impl Weights {
     /// See [`WeightsError`]: every graph parameter must be present exactly once with
     /// its shape, and every file tensor must be a parameter or ignorable.
     pub fn from_safetensors(bytes: &[u8], graph: &Graph) -> Result<Weights, WeightsError> {
+        Self::from_safetensors_skipping(bytes, graph, &[])
+    }
+
+    /// As [`Weights::from_safetensors`], also skipping file tensors whose canonical
+    /// name starts with one of `skip` (e.g. `encoder.layer.6.` for a model cut to its
+    /// first six layers); they are listed in [`Weights::ignored`].
+    ///
+    /// # Errors
+    /// As [`Weights::from_safetensors`].
+    pub fn from_safetensors_skipping(
+        bytes: &[u8],
+        graph: &Graph,
+        skip: &[String],
+    ) -> Result<Weights, WeightsError> {
         let st =
             SafeTensors::deserialize(bytes).map_err(|e| WeightsError::Format(e.to_string()))?;
         let mut file_names: Vec<&str> = st.names();
@@ -229,7 +250,9 @@ impl Weights {
                 let view = st
                     .tensor(file_name)
                     .map_err(|e| WeightsError::Format(e.to_string()))?;
-                if IGNORED_PREFIXES.iter().any(|p| name.starts_with(p)) {
+                if IGNORED_PREFIXES.iter().any(|p| name.starts_with(p))
+                    || skip.iter().any(|p| name.starts_with(p.as_str()))
+                {
                     ignored.push(file_name.to_owned());
                     continue;
                 }
@@ -279,17 +302,74 @@ impl Weights {
     /// # Errors
     /// [`WeightsError::Io`], or as [`Weights::from_safetensors`].
     pub fn load(path: &Path, graph: &Graph) -> Result<Weights, WeightsError> {
-        let path = if path.is_dir() {
-            path.join("model.safetensors")
-        } else {
-            path.to_path_buf()
-        };
-        let bytes = std::fs::read(&path).map_err(|source| WeightsError::Io {
-            path: path.display().to_string(),
-            source,
-        })?;
-        Self::from_safetensors(&bytes, graph)
+        Self::load_skipping(path, graph, &[])
     }
+
+    /// As [`Weights::load`], skipping file tensors under `skip`
+    /// ([`Weights::from_safetensors_skipping`]).
+    ///
+    /// # Errors
+    /// As [`Weights::load`].
+    pub fn load_skipping(
+        path: &Path,
+        graph: &Graph,
+        skip: &[String],
+    ) -> Result<Weights, WeightsError> {
+        let bytes = read_file(path)?;
+        Self::from_safetensors_skipping(&bytes, graph, skip)
+    }
+}
+
+/// The bytes of `path` (a `model.safetensors`, or a directory holding one).
+fn read_file(path: &Path) -> Result<Vec<u8>, WeightsError> {
+    let path = if path.is_dir() {
+        path.join("model.safetensors")
+    } else {
+        path.to_path_buf()
+    };
+    std::fs::read(&path).map_err(|source| WeightsError::Io {
+        path: path.display().to_string(),
+        source,
+    })
+}
+
+/// Reads the tensors `names` (canonical names, e.g. `embeddings.word_embeddings.weight`)
+/// from the safetensors file at `path`, whatever else it holds: the host-side parts of
+/// a checkpoint (the embedding) that no graph describes.
+///
+/// # Errors
+/// [`WeightsError::Io`], [`WeightsError::Format`], [`WeightsError::Missing`] (with an
+/// empty shape) for an absent name, dtype and finiteness errors as for the graph.
+pub fn read_named(path: &Path, names: &[&str]) -> Result<BTreeMap<String, Tensor<f32>>, WeightsError> {
+    let bytes = read_file(path)?;
+    let st = SafeTensors::deserialize(&bytes).map_err(|e| WeightsError::Format(e.to_string()))?;
+    let mut out = BTreeMap::new();
+    for file_name in st.names() {
+        let name = canonical(file_name);
+        if names.contains(&name.as_str()) {
+            let view = st
+                .tensor(file_name)
+                .map_err(|e| WeightsError::Format(e.to_string()))?;
+            let data = decode(file_name, view.dtype(), view.data())?;
+            out.insert(
+                name,
+                Tensor {
+                    shape: view.shape().to_vec(),
+                    data,
+                },
+            );
+        }
+    }
+    if let Some(missing) = names.iter().find(|n| !out.contains_key(**n)) {
+        return Err(WeightsError::Missing {
+            name: (*missing).to_owned(),
+            shape: Vec::new(),
+        });
+    }
+    Ok(out)
+}
+
+impl Weights {
 
     /// Seeded synthetic weights with BERT's initialisation ([`SyntheticInit::bert`]).
     pub fn synthetic(graph: &Graph, seed: u64) -> Weights {
