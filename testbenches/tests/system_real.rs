@@ -9,8 +9,8 @@
 //!   ≥ 0.9999 vs float on *other* real sentences at 16 tokens, for the final hidden
 //!   states and the mean-pooled sentence embedding; calibrating on synthetic N(0, 1)
 //!   inputs instead clips visibly.
-//! - Verilator equals the golden model bit for bit on the first layer at 8 tokens,
-//!   under the four stall patterns.
+//! - Verilator equals the golden model bit for bit on the first layer at 8 tokens
+//!   (4 lanes), under the four stall patterns.
 
 use std::path::PathBuf;
 
@@ -259,8 +259,8 @@ fn sixteen_bit_minilm_matches_float_on_real_sentences() {
     assert!(cs < c, "synthetic {cs} vs real {c}");
 }
 
-/// Verilator equals golden bit for bit on MiniLM's first layer at 8 tokens, two real
-/// sentences back to back, under the four stall patterns (4 lanes everywhere to keep
+/// Verilator equals golden bit for bit on MiniLM's first layer at 8 tokens, a real
+/// sentence, under the four stall patterns (4 lanes everywhere to keep
 /// the run short).
 #[test]
 fn minilm_first_layer_matches_golden_in_verilator_under_stalls() {
@@ -273,7 +273,7 @@ fn minilm_first_layer_matches_golden_in_verilator_under_stalls() {
     let seq = 8;
     let l = load(&dir, 1, seq);
     let (calib, _) = embed(&l, &calibration(), seq);
-    let (eval, _) = embed(&l, &evaluation()[..2], seq);
+    let (eval, _) = embed(&l, &evaluation()[..1], seq);
     let sys = system(&l, "[default]\nwidth = 16\nfrac = \"auto\"\nparallelism = 4\n", &calib);
     let mut inputs: TensorMap = sys.rom_tensors();
     inputs.insert("data_in".into(), quantize(&sys, &eval));
@@ -295,6 +295,6 @@ fn minilm_first_layer_matches_golden_in_verilator_under_stalls() {
             out.first_mismatch,
             out.errors
         );
-        assert_eq!(out.beats_compared as usize, 2 * seq * 384 / 4);
+        assert_eq!(out.beats_compared as usize, seq * 384 / 4);
     }
 }
