@@ -27,21 +27,27 @@ use crate::weights::Weights;
 /// The fields of a Hugging Face `config.json` the expansion reads (others are ignored).
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 pub struct BertConfig {
-    /// `"bert"` or `"roberta"` (the same encoder graph; RoBERTa's tensors carry a
-    /// `roberta.` prefix and its positions start after the padding index).
+    /// `"bert"`, `"roberta"` or `"distilbert"`: the same post-LayerNorm encoder graph.
+    /// RoBERTa's tensors carry a `roberta.` prefix and its positions start after the
+    /// padding index; DistilBERT's config keys and module names differ (mapped by
+    /// serde aliases here and in [`crate::weights`]) and it has no token types.
     pub model_type: String,
-    /// Hidden size `H`.
+    /// Hidden size `H` (DistilBERT: `dim`).
+    #[serde(alias = "dim")]
     pub hidden_size: usize,
-    /// Number of encoder layers.
+    /// Number of encoder layers (DistilBERT: `n_layers`).
+    #[serde(alias = "n_layers")]
     pub num_hidden_layers: usize,
-    /// Number of attention heads (divides `H`).
+    /// Number of attention heads, dividing `H` (DistilBERT: `n_heads`).
+    #[serde(alias = "n_heads")]
     pub num_attention_heads: usize,
-    /// FFN width.
+    /// FFN width (DistilBERT: `hidden_dim`).
+    #[serde(alias = "hidden_dim")]
     pub intermediate_size: usize,
     /// Activation of the FFN: `"gelu"` (the exact, erf-based one) or `"relu"`. The
     /// tanh approximations (`"gelu_new"`, `"gelu_pytorch_tanh"`, …) are refused by
     /// name rather than replaced by the exact GELU.
-    #[serde(default = "default_act")]
+    #[serde(default = "default_act", alias = "activation")]
     pub hidden_act: String,
     /// LayerNorm epsilon.
     #[serde(default = "default_eps")]
@@ -89,7 +95,7 @@ pub enum HfError {
 }
 
 /// The `model_type` values whose encoder is the graph [`expand`] builds.
-pub const SUPPORTED_MODEL_TYPES: [&str; 2] = ["bert", "roberta"];
+pub const SUPPORTED_MODEL_TYPES: [&str; 3] = ["bert", "roberta", "distilbert"];
 
 impl BertConfig {
     /// Keeps only the first `layers` encoder layers (a prefix of the model: short
@@ -174,7 +180,7 @@ impl BertConfig {
             return Err(field(
                 "model_type",
                 &self.model_type,
-                "only \"bert\" and \"roberta\" encoders are supported",
+                "only \"bert\", \"roberta\" and \"distilbert\" encoders are supported",
             ));
         }
         match self.hidden_act.as_str() {
@@ -437,6 +443,15 @@ mod tests {
         let n = g.node("encoder.layer.0.intermediate.relu").unwrap();
         assert_eq!(n.op, Op::Relu);
         assert!(g.node("encoder.layer.0.intermediate.gelu").is_none());
+    }
+
+    #[test]
+    fn reads_distilbert_config() {
+        let text = r#"{"model_type": "distilbert", "dim": 96, "n_layers": 2, "n_heads": 3,
+            "hidden_dim": 192, "activation": "gelu", "vocab_size": 30522}"#;
+        let cfg = BertConfig::from_json(text).unwrap();
+        assert_eq!((cfg.hidden_size, cfg.num_attention_heads, cfg.intermediate_size), (96, 3, 192));
+        expand(&cfg, 8, "distil").unwrap();
     }
 
     #[test]

@@ -30,10 +30,30 @@ use crate::tensor::Tensor;
 
 /// Model-class prefixes dropped from file tensor names (`BertModel` vs `BertFor…`
 /// checkpoints, RoBERTa).
-pub const MODEL_PREFIXES: [&str; 2] = ["bert.", "roberta."];
+pub const MODEL_PREFIXES: [&str; 3] = ["bert.", "roberta.", "distilbert."];
+
+/// DistilBERT's module names and the BERT names of the same graph positions (after
+/// `transformer.layer.{i}.` becomes `encoder.layer.{i}.`).
+const DISTILBERT_NAMES: [(&str, &str); 8] = [
+    ("attention.q_lin.", "attention.self.query."),
+    ("attention.k_lin.", "attention.self.key."),
+    ("attention.v_lin.", "attention.self.value."),
+    ("attention.out_lin.", "attention.output.dense."),
+    ("sa_layer_norm.", "attention.output.LayerNorm."),
+    ("ffn.lin1.", "intermediate.dense."),
+    ("ffn.lin2.", "output.dense."),
+    ("output_layer_norm.", "output.LayerNorm."),
+];
 
 /// Prefixes of checkpoint tensors outside the encoder graph, skipped when reading.
-pub const IGNORED_PREFIXES: [&str; 3] = ["embeddings.", "pooler.", "cls."];
+pub const IGNORED_PREFIXES: [&str; 6] = [
+    "embeddings.",
+    "pooler.",
+    "cls.",
+    "vocab_transform.",
+    "vocab_layer_norm.",
+    "vocab_projector.",
+];
 
 /// Why weights could not be read or written.
 #[derive(Debug, Error)]
@@ -178,6 +198,19 @@ fn canonical(name: &str) -> String {
         .iter()
         .find_map(|p| name.strip_prefix(p))
         .unwrap_or(name);
+    let distil;
+    let n = match n.strip_prefix("transformer.layer.") {
+        Some(rest) => {
+            let (i, module) = rest.split_once('.').unwrap_or((rest, ""));
+            let module = DISTILBERT_NAMES
+                .iter()
+                .find_map(|(d, b)| module.strip_prefix(d).map(|t| format!("{b}{t}")))
+                .unwrap_or_else(|| module.to_owned());
+            distil = format!("encoder.layer.{i}.{module}");
+            distil.as_str()
+        }
+        None => n,
+    };
     if let Some(stem) = n.strip_suffix("LayerNorm.gamma") {
         format!("{stem}LayerNorm.weight")
     } else if let Some(stem) = n.strip_suffix("LayerNorm.beta") {
@@ -553,6 +586,26 @@ mod tests {
         assert!((std - 0.02).abs() < 0.002, "{std}");
         let gamma = a.get("encoder.layer.1.output.LayerNorm.weight").unwrap();
         assert!(gamma.data.iter().all(|v| (v - 1.0).abs() < 0.2));
+    }
+
+    #[test]
+    fn distilbert_names_map_onto_the_bert_graph() {
+        let g = tiny();
+        let w = Weights::synthetic(&g, 4);
+        let mut named = Weights::default();
+        for (name, t) in w.iter() {
+            let mut n = format!("distilbert.{}", name.replace("encoder.layer.", "transformer.layer."));
+            for (d, b) in DISTILBERT_NAMES {
+                n = n.replace(b, d);
+            }
+            named.insert(&n, t.clone());
+        }
+        named.insert("vocab_projector.bias", Tensor::zeros(&[10]));
+        assert!(named.get("distilbert.transformer.layer.1.ffn.lin1.weight").is_some());
+        let bytes = named.to_safetensors(FileDtype::F32).unwrap();
+        let back = Weights::from_safetensors(&bytes, &g).unwrap();
+        assert_eq!(back.tensors, w.tensors);
+        assert_eq!(back.ignored(), ["vocab_projector.bias"]);
     }
 
     #[test]
