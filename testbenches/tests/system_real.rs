@@ -14,7 +14,7 @@
 
 use std::path::PathBuf;
 
-use generator::{Tensor, TensorMap};
+use generator::{Instance, Tensor, TensorMap};
 use model::graph::Graph;
 use model::hf::BertConfig;
 use model::quant::QuantConfig;
