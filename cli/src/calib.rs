@@ -183,25 +183,35 @@ pub fn quantize(sys: &SystemInstance, floats: &[Vec<f64>]) -> Result<Tensor> {
 }
 
 /// Fraction of the elements of a node's golden output that were clipped: the float
-/// reference lies beyond the format's range (saturated or wrapped), or the code sits
-/// at the format's extreme code (saturated; the lowest code only for signed formats).
+/// value of the same node (hardware graph) lies beyond the format's range by more than
+/// half an LSB, so the cast saturated it (or, with `WRAP`, wrapped it).
 pub fn clipped_fraction(t: &Tensor, reference: &[f64]) -> f64 {
     let f = t.format;
-    let half = f.to_f64(1) / 2.0 - f.to_f64(0) / 2.0;
+    let half = (f.to_f64(1) - f.to_f64(0)) / 2.0;
     let (hi, lo) = (f.to_f64(f.max_raw()) + half, f.to_f64(f.min_raw()) - half);
     let n = t.raw.len().min(reference.len());
     if n == 0 {
         return 0.0;
     }
-    let clipped = t
-        .raw
-        .iter()
-        .zip(reference)
-        .filter(|(c, r)| {
-            **r > hi || **r < lo || **c == f.max_raw() || (f.is_signed() && **c == f.min_raw())
-        })
-        .count();
+    let clipped = reference[..n].iter().filter(|r| **r > hi || **r < lo).count();
     clipped as f64 / n as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clipping_counts_values_beyond_half_an_lsb_outside_the_range() {
+        // s8.4: codes -128..=127, values -8.0..=7.9375, LSB 1/16.
+        let f = golden::Format::signed(8, 4).unwrap();
+        let t = Tensor::new(vec![4], vec![127, -128, 0, 127], f);
+        assert_eq!(clipped_fraction(&t, &[7.96, -8.03, 0.0, 9.0]), 0.25);
+        assert_eq!(clipped_fraction(&t, &[8.0, -8.0, 0.0, 7.9]), 0.25);
+        let u = golden::Format::unsigned(8, 8).unwrap();
+        let p = Tensor::new(vec![2], vec![0, 255], u);
+        assert_eq!(clipped_fraction(&p, &[0.0, 1.0]), 0.5);
+    }
 }
 
 /// Prints the clipping summary and warns when a node exceeds [`CLIP_WARN`].

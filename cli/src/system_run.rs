@@ -167,7 +167,12 @@ pub fn accuracy(
         }
         Some(v)
     };
-    let mut clipping = Vec::new();
+    // The input itself is quantized with saturation: its clipping comes first.
+    let input_ref: Vec<f64> = floats.iter().flatten().copied().collect();
+    let mut clipping = vec![(
+        sys.net.input_name.clone(),
+        crate::calib::clipped_fraction(x, &input_ref),
+    )];
     if per_layer {
         println!("  per node (golden vs float, {} items):", floats.len());
         if !folds.is_empty() {
