@@ -125,9 +125,11 @@ pub fn read_values(path: &Path, item: &[usize]) -> Result<Items> {
         .iter()
         .enumerate()
         .map(|(i, x)| {
-            x.as_f64()
-                .filter(|x| x.is_finite())
-                .ok_or_else(|| err(format!("data_in.values: element {i} is not a finite number")))
+            x.as_f64().filter(|x| x.is_finite()).ok_or_else(|| {
+                err(format!(
+                    "data_in.values: element {i} is not a finite number"
+                ))
+            })
         })
         .collect::<Result<_>>()?;
     let per: usize = item.iter().product();
@@ -145,7 +147,10 @@ pub fn read_values(path: &Path, item: &[usize]) -> Result<Items> {
 }
 
 /// Float items as the float reference's input maps.
-pub fn as_inputs(graph: &Graph, floats: &[Vec<f64>]) -> Vec<BTreeMap<String, model::tensor::Tensor<f64>>> {
+pub fn as_inputs(
+    graph: &Graph,
+    floats: &[Vec<f64>],
+) -> Vec<BTreeMap<String, model::tensor::Tensor<f64>>> {
     let input = graph.inputs().next();
     floats
         .iter()
@@ -193,7 +198,10 @@ pub fn clipped_fraction(t: &Tensor, reference: &[f64]) -> f64 {
     if n == 0 {
         return 0.0;
     }
-    let clipped = reference[..n].iter().filter(|r| **r > hi || **r < lo).count();
+    let clipped = reference[..n]
+        .iter()
+        .filter(|r| **r > hi || **r < lo)
+        .count();
     clipped as f64 / n as f64
 }
 

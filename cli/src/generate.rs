@@ -282,7 +282,9 @@ pub fn build(a: &GenArgs, stages: &mut Stages) -> Result<Built> {
     let hw_w = hw_weights.as_ref().unwrap_or(&weights);
     let q = a.calibration_quantile;
     if !(q > 0.0 && q <= 1.0) {
-        return Err(user(format!("--calibration-quantile {q}: must be in (0, 1]")));
+        return Err(user(format!(
+            "--calibration-quantile {q}: must be in (0, 1]"
+        )));
     }
     let real_items = calibration_items(a, &graph, checkpoint.as_ref())?;
     let plan = match &real_items {
@@ -408,7 +410,9 @@ pub fn generate(a: GenArgs) -> Result<()> {
         system_run::verilator(&b.sys, x, None)?;
     }
     if a.min_cosine.is_some() && figures.is_none() {
-        return Err(user("--min-cosine: needs the accuracy run (drop --no-accuracy)"));
+        return Err(user(
+            "--min-cosine: needs the accuracy run (drop --no-accuracy)",
+        ));
     }
     // The process ends here: returning the (for bert-base, gigabytes of) weights and
     // ROM contents page by page would only delay the exit.

@@ -253,7 +253,10 @@ pub fn check_min_cosine(figures: Option<&Figures>, min_cosine: Option<f64>) -> R
             f.worst()
         ))));
     }
-    println!("accuracy vs float: cosine {:.8} >= --min-cosine {min}", f.worst());
+    println!(
+        "accuracy vs float: cosine {:.8} >= --min-cosine {min}",
+        f.worst()
+    );
     Ok(())
 }
 
@@ -354,7 +357,12 @@ pub struct SimSystemArgs {
     #[arg(long, requires = "weights")]
     pub text: Vec<String>,
     /// As --text, one sentence per line of FILE.
-    #[arg(long, value_name = "FILE", requires = "weights", conflicts_with = "text")]
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "weights",
+        conflicts_with = "text"
+    )]
     pub text_file: Option<PathBuf>,
     /// Exit 1 when the output cosine vs float (or, with text, the mean-pooled one) is
     /// below this.

@@ -514,16 +514,29 @@ fn gen_calibrates_on_given_inputs_reports_clipping_and_checks_min_cosine() {
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(d.join("a/report.json")).unwrap()).unwrap();
     let clip = report["accuracy"]["clipped_fraction"].as_object().unwrap();
-    assert!(clip.contains_key("encoder.layer.0.output.LayerNorm"), "{clip:?}");
-    assert!(!clip.keys().any(|k| k.starts_with("encoder.layer.1.")), "{clip:?}");
+    assert!(
+        clip.contains_key("encoder.layer.0.output.LayerNorm"),
+        "{clip:?}"
+    );
+    assert!(
+        !clip.keys().any(|k| k.starts_with("encoder.layer.1.")),
+        "{clip:?}"
+    );
     // Calibrated on values 100x too small: saturation everywhere, named, and exit 1.
     let small = d.join("small.json");
     write(&small, &values(0.01));
     let o = run(small.to_str().unwrap(), &d.join("b"));
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     let text = String::from_utf8_lossy(&o.stdout);
-    assert!(text.contains("warning:") && text.contains("hidden_states"), "{text}");
-    assert!(stderr(&o).contains("is below --min-cosine 0.99"), "{}", stderr(&o));
+    assert!(
+        text.contains("warning:") && text.contains("hidden_states"),
+        "{text}"
+    );
+    assert!(
+        stderr(&o).contains("is below --min-cosine 0.99"),
+        "{}",
+        stderr(&o)
+    );
     assert!(d.join("b/report.json").is_file());
     // Raw codes cannot calibrate.
     let raw = d.join("raw.json");

@@ -99,9 +99,8 @@ impl Activations {
                 if a.is_empty() {
                     return (k.clone(), 0.0);
                 }
-                let i = ((q.clamp(0.0, 1.0) * a.len() as f64).ceil() as usize)
-                    .clamp(1, a.len())
-                    - 1;
+                let i =
+                    ((q.clamp(0.0, 1.0) * a.len() as f64).ceil() as usize).clamp(1, a.len()) - 1;
                 let (_, r, _) = a.select_nth_unstable_by(i, f64::total_cmp);
                 (k.clone(), *r)
             })

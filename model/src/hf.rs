@@ -317,13 +317,7 @@ pub fn expand(cfg: &BertConfig, seq_len: usize, name: &str) -> Result<Graph, HfE
             &[&format!("{l}.intermediate.dense")],
             vec![s, f],
         );
-        b.linear(
-            &format!("{l}.output.dense"),
-            &act,
-            f,
-            h,
-            s,
-        );
+        b.linear(&format!("{l}.output.dense"), &act, f, h, s);
         b.node(
             &format!("{l}.output.residual"),
             Op::Add,
@@ -450,7 +444,14 @@ mod tests {
         let text = r#"{"model_type": "distilbert", "dim": 96, "n_layers": 2, "n_heads": 3,
             "hidden_dim": 192, "activation": "gelu", "vocab_size": 30522}"#;
         let cfg = BertConfig::from_json(text).unwrap();
-        assert_eq!((cfg.hidden_size, cfg.num_attention_heads, cfg.intermediate_size), (96, 3, 192));
+        assert_eq!(
+            (
+                cfg.hidden_size,
+                cfg.num_attention_heads,
+                cfg.intermediate_size
+            ),
+            (96, 3, 192)
+        );
         expand(&cfg, 8, "distil").unwrap();
     }
 
@@ -476,15 +477,28 @@ mod tests {
         let mut cfg = BertConfig::tiny();
         cfg.hidden_act = "gelu_new".into();
         let e = expand(&cfg, 8, "x").unwrap_err().to_string();
-        assert!(e.contains("hidden_act = gelu_new") && e.contains("not replaced"), "{e}");
+        assert!(
+            e.contains("hidden_act = gelu_new") && e.contains("not replaced"),
+            "{e}"
+        );
         cfg.hidden_act = "silu".into();
-        assert!(expand(&cfg, 8, "x").unwrap_err().to_string().contains("hidden_act = silu"));
+        assert!(
+            expand(&cfg, 8, "x")
+                .unwrap_err()
+                .to_string()
+                .contains("hidden_act = silu")
+        );
         let mut cfg = BertConfig::tiny();
         cfg.model_type = "gpt2".into();
         let e = expand(&cfg, 8, "x").unwrap_err().to_string();
         assert!(e.contains("model_type = gpt2"), "{e}");
         let mut cfg = BertConfig::tiny();
-        assert!(cfg.truncate(3).unwrap_err().to_string().contains("layers = 3"));
+        assert!(
+            cfg.truncate(3)
+                .unwrap_err()
+                .to_string()
+                .contains("layers = 3")
+        );
         cfg.truncate(1).unwrap();
         assert_eq!(expand(&cfg, 8, "x").unwrap().nodes.len(), 2 + 18);
         assert!(

@@ -173,7 +173,12 @@ impl Embedder {
     /// [`TextError::Shape`] for an id or position beyond its table.
     pub fn embed(&self, enc: &Encoded) -> Result<Vec<f64>, TextError> {
         let h = self.hidden;
-        fn row<'t>(t: &'t Tensor<f32>, h: usize, i: usize, what: &str) -> Result<&'t [f32], TextError> {
+        fn row<'t>(
+            t: &'t Tensor<f32>,
+            h: usize,
+            i: usize,
+            what: &str,
+        ) -> Result<&'t [f32], TextError> {
             if i >= t.shape[0] {
                 return Err(TextError::Shape {
                     what: format!("{what} {i} is beyond the table's {} rows", t.shape[0]),
@@ -202,9 +207,7 @@ impl Embedder {
             let var = v.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / h as f64;
             let inv = 1.0 / (var + self.eps).sqrt();
             for k in 0..h {
-                out.push(
-                    (v[k] - mean) * inv * f64::from(self.gamma[k]) + f64::from(self.beta[k]),
-                );
+                out.push((v[k] - mean) * inv * f64::from(self.gamma[k]) + f64::from(self.beta[k]));
             }
         }
         Ok(out)
@@ -236,5 +239,8 @@ pub fn mean_pool(x: &[f64], h: usize, tokens: usize) -> Vec<f64> {
 
 /// The lines of a text file that are not blank (one sentence per line).
 pub fn sentences(text: &str) -> Vec<&str> {
-    text.lines().map(str::trim).filter(|l| !l.is_empty()).collect()
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect()
 }

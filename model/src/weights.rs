@@ -373,7 +373,10 @@ fn read_file(path: &Path) -> Result<Vec<u8>, WeightsError> {
 /// # Errors
 /// [`WeightsError::Io`], [`WeightsError::Format`], [`WeightsError::Missing`] (with an
 /// empty shape) for an absent name, dtype and finiteness errors as for the graph.
-pub fn read_named(path: &Path, names: &[&str]) -> Result<BTreeMap<String, Tensor<f32>>, WeightsError> {
+pub fn read_named(
+    path: &Path,
+    names: &[&str],
+) -> Result<BTreeMap<String, Tensor<f32>>, WeightsError> {
     let bytes = read_file(path)?;
     let st = SafeTensors::deserialize(&bytes).map_err(|e| WeightsError::Format(e.to_string()))?;
     let mut out = BTreeMap::new();
@@ -403,7 +406,6 @@ pub fn read_named(path: &Path, names: &[&str]) -> Result<BTreeMap<String, Tensor
 }
 
 impl Weights {
-
     /// Seeded synthetic weights with BERT's initialisation ([`SyntheticInit::bert`]).
     pub fn synthetic(graph: &Graph, seed: u64) -> Weights {
         Self::synthetic_with(graph, seed, &SyntheticInit::bert())
@@ -594,14 +596,21 @@ mod tests {
         let w = Weights::synthetic(&g, 4);
         let mut named = Weights::default();
         for (name, t) in w.iter() {
-            let mut n = format!("distilbert.{}", name.replace("encoder.layer.", "transformer.layer."));
+            let mut n = format!(
+                "distilbert.{}",
+                name.replace("encoder.layer.", "transformer.layer.")
+            );
             for (d, b) in DISTILBERT_NAMES {
                 n = n.replace(b, d);
             }
             named.insert(&n, t.clone());
         }
         named.insert("vocab_projector.bias", Tensor::zeros(&[10]));
-        assert!(named.get("distilbert.transformer.layer.1.ffn.lin1.weight").is_some());
+        assert!(
+            named
+                .get("distilbert.transformer.layer.1.ffn.lin1.weight")
+                .is_some()
+        );
         let bytes = named.to_safetensors(FileDtype::F32).unwrap();
         let back = Weights::from_safetensors(&bytes, &g).unwrap();
         assert_eq!(back.tensors, w.tensors);

@@ -86,7 +86,10 @@ fn head_sizes_32_48_96_fold_the_scale_and_match_float() {
         let d = hidden / heads;
         let g = expand(&config(hidden, heads), 8, "b").unwrap();
         let w = weights(&g, 5);
-        assert!(!system::map::exact_scale(1.0 / (d as f64).sqrt()), "d = {d}");
+        assert!(
+            !system::map::exact_scale(1.0 / (d as f64).sqrt()),
+            "d = {d}"
+        );
         let (hw, hw_w, folds) = model::fold::fold_softmax_scales(&g, &w, &system::map::exact_scale);
         assert_eq!(folds.len(), 1, "d = {d}");
         let hw_w = hw_w.unwrap();
@@ -109,7 +112,10 @@ fn head_sizes_32_48_96_fold_the_scale_and_match_float() {
         }
         let (_, p) = cosine(&g, &w, &wrong, &w);
         println!("head size {d}: scale dropped, probabilities {p:.8}");
-        assert!(p < 0.99, "head size {d}: a dropped scale went unnoticed ({p})");
+        assert!(
+            p < 0.99,
+            "head size {d}: a dropped scale went unnoticed ({p})"
+        );
     }
 }
 

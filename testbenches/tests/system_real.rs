@@ -42,10 +42,7 @@ fn checkpoint(test: &str) -> Option<PathBuf> {
     if dir.join("model.safetensors").is_file() && dir.join("tokenizer.json").is_file() {
         return Some(dir);
     }
-    let why = format!(
-        "{} not found (scripts/setup.sh installs it)",
-        dir.display()
-    );
+    let why = format!("{} not found (scripts/setup.sh installs it)", dir.display());
     if std::env::var("CI").is_ok_and(|v| v == "true" || v == "1") {
         panic!("{test}: {why} (CI=true: tests that need the checkpoint fail instead of skipping)");
     }
@@ -159,7 +156,10 @@ fn float_reference_equals_independent_numpy_encoder() {
         .status()
         .is_ok_and(|s| s.success());
     if !has_numpy {
-        let why = format!("{} with numpy not found (scripts/setup.sh installs it)", python.display());
+        let why = format!(
+            "{} with numpy not found (scripts/setup.sh installs it)",
+            python.display()
+        );
         if std::env::var("CI").is_ok_and(|v| v == "true" || v == "1") {
             panic!("system_real numpy: {why}");
         }
@@ -177,7 +177,11 @@ fn float_reference_equals_independent_numpy_encoder() {
     let tmp = std::env::temp_dir().join(format!("mase-hw-float-check-{}", std::process::id()));
     std::fs::create_dir_all(&tmp).unwrap();
     let (req, resp) = (tmp.join("request.json"), tmp.join("response.json"));
-    std::fs::write(&req, serde_json::json!({"ids": ids, "layers": layers}).to_string()).unwrap();
+    std::fs::write(
+        &req,
+        serde_json::json!({"ids": ids, "layers": layers}).to_string(),
+    )
+    .unwrap();
     let script = sim::tools::project_root().join("scripts/float_check.py");
     let st = std::process::Command::new(&python)
         .arg(&script)
@@ -187,7 +191,8 @@ fn float_reference_equals_independent_numpy_encoder() {
         .status()
         .unwrap();
     assert!(st.success(), "float_check.py failed");
-    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&resp).unwrap()).unwrap();
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&resp).unwrap()).unwrap();
     let _ = std::fs::remove_dir_all(&tmp);
     let rows = |key: &str, k: usize| -> Vec<f64> {
         v[key][k]
@@ -248,7 +253,9 @@ fn sixteen_bit_minilm_matches_float_on_real_sentences() {
     };
     let sys = system(&l, "", &calib);
     let (c, p) = measure(&sys);
-    println!("MiniLM 6 layers, seq 16, 16/16 bits, real calibration: hidden cosine {c:.8}, pooled {p:.8}");
+    println!(
+        "MiniLM 6 layers, seq 16, 16/16 bits, real calibration: hidden cosine {c:.8}, pooled {p:.8}"
+    );
     assert!(c >= 0.9999 && p >= 0.9999, "hidden {c}, pooled {p}");
     // Synthetic calibration, the old default, is measurably worse on real text.
     let cfg = QuantConfig::default();
@@ -274,13 +281,20 @@ fn minilm_first_layer_matches_golden_in_verilator_under_stalls() {
     let l = load(&dir, 1, seq);
     let (calib, _) = embed(&l, &calibration(), seq);
     let (eval, _) = embed(&l, &evaluation()[..1], seq);
-    let sys = system(&l, "[default]\nwidth = 16\nfrac = \"auto\"\nparallelism = 4\n", &calib);
+    let sys = system(
+        &l,
+        "[default]\nwidth = 16\nfrac = \"auto\"\nparallelism = 4\n",
+        &calib,
+    );
     let mut inputs: TensorMap = sys.rom_tensors();
     inputs.insert("data_in".into(), quantize(&sys, &eval));
     let expected = sys.golden(&inputs).unwrap();
     let t0 = std::time::Instant::now();
     let dut = Dut::build(&v, &sys, false).unwrap();
-    println!("MiniLM layer 0: Verilator build {:.1} s", t0.elapsed().as_secs_f64());
+    println!(
+        "MiniLM layer 0: Verilator build {:.1} s",
+        t0.elapsed().as_secs_f64()
+    );
     for (k, stall) in Stall::ALL.into_iter().enumerate() {
         let out = dut
             .run(&inputs, &expected, stall, 21 + k as u64, None)
