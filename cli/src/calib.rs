@@ -205,23 +205,6 @@ pub fn clipped_fraction(t: &Tensor, reference: &[f64]) -> f64 {
     clipped as f64 / n as f64
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn clipping_counts_values_beyond_half_an_lsb_outside_the_range() {
-        // s8.4: codes -128..=127, values -8.0..=7.9375, LSB 1/16.
-        let f = golden::Format::signed(8, 4).unwrap();
-        let t = Tensor::new(vec![4], vec![127, -128, 0, 127], f);
-        assert_eq!(clipped_fraction(&t, &[7.96, -8.03, 0.0, 9.0]), 0.25);
-        assert_eq!(clipped_fraction(&t, &[8.0, -8.0, 0.0, 7.9]), 0.25);
-        let u = golden::Format::unsigned(8, 8).unwrap();
-        let p = Tensor::new(vec![2], vec![0, 255], u);
-        assert_eq!(clipped_fraction(&p, &[0.0, 1.0]), 0.5);
-    }
-}
-
 /// Prints the clipping summary and warns when a node exceeds [`CLIP_WARN`].
 pub fn print_clipping(clip: &[(String, f64)]) {
     let mut worst: Vec<&(String, f64)> = clip.iter().filter(|(_, f)| *f > 0.0).collect();
@@ -251,5 +234,22 @@ pub fn print_clipping(clip: &[(String, f64)]) {
             CLIP_WARN * 100.0,
             list(&over)
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clipping_counts_values_beyond_half_an_lsb_outside_the_range() {
+        // s8.4: codes -128..=127, values -8.0..=7.9375, LSB 1/16.
+        let f = golden::Format::signed(8, 4).unwrap();
+        let t = Tensor::new(vec![4], vec![127, -128, 0, 127], f);
+        assert_eq!(clipped_fraction(&t, &[7.96, -8.03, 0.0, 9.0]), 0.25);
+        assert_eq!(clipped_fraction(&t, &[8.0, -8.0, 0.0, 7.9]), 0.25);
+        let u = golden::Format::unsigned(8, 8).unwrap();
+        let p = Tensor::new(vec![2], vec![0, 255], u);
+        assert_eq!(clipped_fraction(&p, &[0.0, 1.0]), 0.5);
     }
 }

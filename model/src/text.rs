@@ -200,14 +200,14 @@ impl Embedder {
                 Some(t) => Some(row(t, h, 0, "token type")?),
                 None => None,
             };
-            for k in 0..h {
-                v[k] = f64::from(w[k]) + f64::from(p[k]) + tt.map_or(0.0, |t| f64::from(t[k]));
+            for (k, vk) in v.iter_mut().enumerate() {
+                *vk = f64::from(w[k]) + f64::from(p[k]) + tt.map_or(0.0, |t| f64::from(t[k]));
             }
             let mean = v.iter().sum::<f64>() / h as f64;
             let var = v.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / h as f64;
             let inv = 1.0 / (var + self.eps).sqrt();
-            for k in 0..h {
-                out.push((v[k] - mean) * inv * f64::from(self.gamma[k]) + f64::from(self.beta[k]));
+            for ((x, g), b) in v.iter().zip(&self.gamma).zip(&self.beta) {
+                out.push((x - mean) * inv * f64::from(*g) + f64::from(*b));
             }
         }
         Ok(out)
