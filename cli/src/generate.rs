@@ -55,9 +55,9 @@ impl Init {
 
 #[derive(clap::Args)]
 pub struct GenArgs {
-    /// Model: mase-hw model JSON (docs/model-json.md), a Hugging Face BERT `config.json`,
-    /// or a directory holding `config.json` (and `model.safetensors`, used unless
-    /// --weights is given).
+    /// Model: mase-hw model JSON (docs/model-json.md), a Hugging Face BERT / RoBERTa /
+    /// DistilBERT `config.json`, or a directory holding `config.json` (and
+    /// `model.safetensors`, used unless --weights is given; `tokenizer.json` for text).
     #[arg(long)]
     pub model: PathBuf,
     /// Tokens per sequence when the model is a Hugging Face config.

@@ -17,6 +17,12 @@
 //! `….attention.output.LayerNorm.bias`, `….intermediate.dense.weight`, …), so a
 //! `model.safetensors` maps onto the graph by name. The sequence length is a
 //! parameter of the expansion, not part of the config.
+//!
+//! `bert`, `roberta` and `distilbert` configs expand to this same graph (DistilBERT's
+//! keys are read through serde aliases, its tensor names mapped in
+//! [`crate::weights`]); `hidden_act` `relu` gives a ReLU node instead of the GELU; the
+//! tanh GELU approximations and every other model type are refused by name, never
+//! approximated. [`BertConfig::truncate`] keeps the first layers (`--layers`).
 
 use serde::Deserialize;
 use thiserror::Error;
