@@ -100,7 +100,7 @@ pub struct GenArgs {
     pub calibration_quantile: f64,
     /// Measure accuracy (and run Verilator) on these sentences (one per line) instead of
     /// synthetic inputs (Hugging Face directories only).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with = "items")]
     pub eval_text: Option<PathBuf>,
     /// Exit 1 when the output cosine vs float (or, with --eval-text, the mean-pooled
     /// one) is below X.
