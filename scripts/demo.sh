@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The mase-hw demo: bert-tiny generated into a stitched streaming design (forks, FIFOs,
 # transposes, lane converters, weight ROMs), checked against the float model and run
-# in Verilator bit for bit; the design linted; then one component (a 16-lane linear
+# in Verilator bit for bit; the design linted; a real checkpoint (all-MiniLM-L6-v2)
+# calibrated on sentences, its accuracy vs float and its first layer in Verilator; then one component (a 16-lane linear
 # layer) through golden and Verilator, a short regression and the co-simulation
 # benchmark. Run through `make demo`.
 set -euo pipefail
@@ -30,6 +31,22 @@ step "sim system: 4 sequences back to back through the generated directory, gold
 "$M" sim system "$out/bert-tiny" --random 4 --engine golden --output "$out/bert-golden.json"
 "$M" sim system "$out/bert-tiny" --random 4 --engine verilator --output "$out/bert-verilator.json"
 cmp "$out/bert-golden.json" "$out/bert-verilator.json" && echo "bert-golden.json and bert-verilator.json are identical"
+
+ck="$root/.hwenv/models/all-MiniLM-L6-v2"
+if [ -f "$ck/model.safetensors" ]; then
+    step "real checkpoint: all-MiniLM-L6-v2 (6 layers, hidden 384, 12 heads of 32), 16 tokens, 16-bit, calibrated on 8 sentences, measured on 4 others"
+    "$M" gen --model "$ck" --seq-len 16 --calibration-text examples/sentences-calibration.txt \
+        --eval-text examples/sentences-eval.txt --min-cosine 0.9999 -o "$out/minilm"
+
+    step "real checkpoint, first layer at 8 tokens, 4 lanes: quantized design -> accuracy vs float -> Verilator bit-exact"
+    "$M" gen --model "$ck" --layers 1 --seq-len 8 --config examples/minilm-q.toml \
+        --calibration-text examples/sentences-calibration.txt --eval-text examples/sentences-eval.txt \
+        --verilator -o "$out/minilm-layer0"
+    "$M" sim system "$out/minilm-layer0" --weights "$ck" --engine verilator --min-cosine 0.999 \
+        --text "A man is playing a guitar on the stage." --text "The train was delayed by a signal failure."
+else
+    step "real checkpoint: skipped ($ck missing; scripts/setup.sh installs it)"
+fi
 
 step "gen: jsc-mlp at full parallelism (II 1; timing of chains is predicted exactly)"
 "$M" gen --model examples/jsc-mlp.json --config examples/jsc-mlp-full.toml -o "$out/jsc" --items 8

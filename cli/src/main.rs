@@ -3,6 +3,7 @@
 //! 0 success, 1 a check failed (mismatch, failing regression), 2 bad input.
 
 mod bench;
+mod calib;
 mod generate;
 mod system_run;
 mod tensors;

@@ -47,7 +47,12 @@ pub fn float_model(dir: &Path, weights: Option<&PathBuf>) -> Result<Option<(Grap
     let spec: FloatSpec = serde_json::from_str(&read("float.json")?)
         .map_err(|e| crate::user(format!("{}: {e}", dir.join("float.json").display())))?;
     let w = match (weights, spec) {
-        (Some(p), _) => Weights::load(p, &graph).map_err(crate::user)?,
+        (Some(p), _) => {
+            let skip = crate::calib::Checkpoint::beside(p)
+                .map(|c| c.skipped_layers(&graph))
+                .unwrap_or_default();
+            Weights::load_skipping(p, &graph, &skip).map_err(crate::user)?
+        }
         (None, FloatSpec::Synthetic { seed, init }) => {
             Weights::synthetic_with(&graph, seed, &init.synthetic())
         }
@@ -95,8 +100,47 @@ pub fn summary(sys: &SystemInstance) {
     );
 }
 
+/// What [`accuracy`] measured.
+pub struct Figures {
+    pub items: usize,
+    /// Cosine of the model output (all items together) vs float.
+    pub cosine: f64,
+    pub max_abs_error: f64,
+    /// The lowest per-item cosine of the model output.
+    pub min_item_cosine: f64,
+    /// The lowest per-item cosine of the mean-pooled output (over each item's real
+    /// tokens), when the items came from text.
+    pub pooled_cosine: Option<f64>,
+    /// Per model node, the fraction of clipped elements (`calib::clipped_fraction`).
+    pub clipping: Vec<(String, f64)>,
+}
+
+impl Figures {
+    /// The figure `--min-cosine` is checked against: the lowest of the output cosine
+    /// and the pooled cosine.
+    pub fn worst(&self) -> f64 {
+        self.cosine.min(self.pooled_cosine.unwrap_or(1.0))
+    }
+
+    /// The `accuracy` object of `report.json`.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "items": self.items,
+            "cosine": self.cosine,
+            "max_abs_error": self.max_abs_error,
+            "min_item_cosine": self.min_item_cosine,
+            "pooled_cosine": self.pooled_cosine,
+            "clipped_fraction": self.clipping.iter().cloned().collect::<std::collections::BTreeMap<_, _>>(),
+        })
+    }
+}
+
 /// Golden model vs float reference on `x` (whose float values are `floats`): the
-/// model output, and every node with `per_layer`.
+/// model output, and every node with `per_layer`. The output is compared with the
+/// float model as given (exact softmax scales); per-node figures and clipping with the
+/// hardware graph (scales folded into the query projections, [`model::fold`]), whose
+/// nodes hold the values the hardware computes. `tokens` (real tokens per item) adds
+/// the mean-pooled output's cosine.
 pub fn accuracy(
     graph: &Graph,
     weights: &Weights,
@@ -104,42 +148,116 @@ pub fn accuracy(
     floats: &[Vec<f64>],
     x: &Tensor,
     per_layer: bool,
-) -> Result<Tensor> {
+    tokens: Option<&[usize]>,
+) -> Result<(Tensor, Figures)> {
     let (trace, y) = sys.golden_run(&TensorMap::from([("data_in".to_string(), x.clone())]))?;
     let trace = sys.model_trace(trace);
     let acts = crate::generate::float_runs(graph, weights, sys, floats)?;
+    let (hw_graph, hw_weights, folds) =
+        model::fold::fold_softmax_scales(graph, weights, &system::map::exact_scale);
+    let hw_acts = match &hw_weights {
+        Some(w) => crate::generate::float_runs(&hw_graph, w, sys, floats)?,
+        None => acts.clone(),
+    };
     let real = |t: &Tensor| -> Vec<f64> { t.raw.iter().map(|r| t.format.to_f64(*r)).collect() };
-    let reference = |node: &str| -> Option<Vec<f64>> {
+    let gather = |acts: &[model::float::Activations], node: &str| -> Option<Vec<f64>> {
         let mut v = Vec::new();
-        for a in &acts {
+        for a in acts {
             v.extend_from_slice(&a.get(node)?.data);
         }
         Some(v)
     };
+    // The input itself is quantized with saturation: its clipping comes first.
+    let input_ref: Vec<f64> = floats.iter().flatten().copied().collect();
+    let mut clipping = vec![(
+        sys.net.input_name.clone(),
+        crate::calib::clipped_fraction(x, &input_ref),
+    )];
     if per_layer {
         println!("  per node (golden vs float, {} items):", floats.len());
-        for (node, t) in &trace {
-            if let Some(r) = reference(node) {
+        if !folds.is_empty() {
+            println!(
+                "    ({} softmax scales folded into the query projections: those nodes are compared with the scaled float values)",
+                folds.len()
+            );
+        }
+    }
+    for (node, t) in &trace {
+        if let Some(r) = gather(&hw_acts, node) {
+            let clip = crate::calib::clipped_fraction(t, &r);
+            clipping.push((node.clone(), clip));
+            if per_layer {
                 let acc = model::float::compare(&real(t), &r);
                 println!(
-                    "    {node:<52} {:<8} cosine {:.8}  max abs {:.3e}",
+                    "    {node:<52} {:<8} cosine {:.8}  max abs {:.3e}  clipped {:.4}%",
                     t.format.to_string(),
                     acc.cosine,
-                    acc.max_abs_error
+                    acc.max_abs_error,
+                    clip * 100.0
                 );
             }
         }
     }
-    let r = reference(&sys.net.output_name)
-        .ok_or_else(|| anyhow!("float run has no `{}`", sys.net.output_name))?;
-    let acc = model::float::compare(&real(&y), &r);
+    let out = &sys.net.output_name;
+    let r = gather(&acts, out).ok_or_else(|| anyhow!("float run has no `{out}`"))?;
+    let yv = real(&y);
+    let acc = model::float::compare(&yv, &r);
+    let items = floats.len().max(1);
+    let per = yv.len() / items;
+    let h = sys.net.output_shape.last().copied().unwrap_or(1).max(1);
+    let (mut min_item, mut pooled) = (1.0f64, None::<f64>);
+    for k in 0..items {
+        let (a, b) = (&yv[k * per..(k + 1) * per], &r[k * per..(k + 1) * per]);
+        min_item = min_item.min(model::float::compare(a, b).cosine);
+        if let Some(n) = tokens.and_then(|t| t.get(k)) {
+            let (pa, pb) = (
+                model::text::mean_pool(a, h, *n),
+                model::text::mean_pool(b, h, *n),
+            );
+            let c = model::float::compare(&pa, &pb).cosine;
+            pooled = Some(pooled.map_or(c, |p| p.min(c)));
+        }
+    }
     println!(
-        "accuracy vs float ({} items): cosine {:.8}, max abs error {:.3e}",
+        "accuracy vs float ({} items): cosine {:.8} (lowest item {:.8}), max abs error {:.3e}",
         floats.len(),
         acc.cosine,
+        min_item,
         acc.max_abs_error
     );
-    Ok(y)
+    if let Some(p) = pooled {
+        println!("accuracy vs float: mean-pooled sentence embedding, lowest item cosine {p:.8}");
+    }
+    crate::calib::print_clipping(&clipping);
+    Ok((
+        y,
+        Figures {
+            items: floats.len(),
+            cosine: acc.cosine,
+            max_abs_error: acc.max_abs_error,
+            min_item_cosine: min_item,
+            pooled_cosine: pooled,
+            clipping,
+        },
+    ))
+}
+
+/// Exit 1 (a failed check) when `figures` fall below `min_cosine`.
+pub fn check_min_cosine(figures: Option<&Figures>, min_cosine: Option<f64>) -> Result<()> {
+    let (Some(f), Some(min)) = (figures, min_cosine) else {
+        return Ok(());
+    };
+    if f.worst() < min {
+        return Err(anyhow!(CheckFailed(format!(
+            "accuracy vs float: cosine {:.8} is below --min-cosine {min}",
+            f.worst()
+        ))));
+    }
+    println!(
+        "accuracy vs float: cosine {:.8} >= --min-cosine {min}",
+        f.worst()
+    );
+    Ok(())
 }
 
 /// Measured figures of one Verilator run.
@@ -228,11 +346,28 @@ pub struct SimSystemArgs {
     pub dir: PathBuf,
     /// Input tensor: {"data_in": {"shape": [items.., ..input shape], "raw": [..]}} or with
     /// "values" (real numbers, quantized to the input format with RND/SAT) instead of "raw".
-    #[arg(long, required_unless_present = "random", conflicts_with = "random")]
+    #[arg(long, required_unless_present_any = ["random", "text", "text_file"], conflicts_with_all = ["random", "text", "text_file"])]
     pub inputs: Option<PathBuf>,
     /// Instead of --inputs: this many seeded N(0, 1) model inputs, back to back.
-    #[arg(long, value_name = "ITEMS")]
+    #[arg(long, value_name = "ITEMS", conflicts_with_all = ["text", "text_file"])]
     pub random: Option<usize>,
+    /// Instead of --inputs: a sentence (repeatable), tokenized and embedded with the
+    /// checkpoint that --weights points into (its tokenizer.json, config.json and
+    /// embedding tables), padded or truncated to the design's sequence length.
+    #[arg(long, requires = "weights")]
+    pub text: Vec<String>,
+    /// As --text, one sentence per line of FILE.
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "weights",
+        conflicts_with = "text"
+    )]
+    pub text_file: Option<PathBuf>,
+    /// Exit 1 when the output cosine vs float (or, with text, the mean-pooled one) is
+    /// below this.
+    #[arg(long, value_name = "X")]
+    pub min_cosine: Option<f64>,
     /// Seed of --random.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
@@ -264,7 +399,27 @@ pub fn sim_system(a: SimSystemArgs) -> Result<()> {
     );
     let float = float_model(&a.dir, a.weights.as_ref())?;
     let fmt = sys.tensors()[0].format;
+    let mut sentences: Vec<String> = a.text.clone();
+    if let Some(p) = &a.text_file {
+        sentences = crate::calib::read_sentences(p)?;
+    }
+    let mut tokens = None;
     let (floats, x): (Vec<Vec<f64>>, Tensor) = match (&a.inputs, a.random) {
+        _ if !sentences.is_empty() => {
+            let ck = a
+                .weights
+                .as_deref()
+                .and_then(crate::calib::Checkpoint::beside)
+                .ok_or_else(|| {
+                    crate::user("--text: --weights must point into a Hugging Face checkpoint directory (config.json, tokenizer.json)")
+                })?;
+            let seq = sys.net.input_shape.first().copied().unwrap_or(1);
+            let refs: Vec<&str> = sentences.iter().map(String::as_str).collect();
+            let items = ck.embed(&refs, seq)?;
+            tokens = items.tokens;
+            let x = crate::calib::quantize(&sys, &items.floats)?;
+            (items.floats, x)
+        }
         (Some(p), _) => crate::tensors::read_system_input(p, &sys)?,
         (None, Some(items)) if items >= 1 => {
             let Some((graph, _)) = &float else {
@@ -278,10 +433,20 @@ pub fn sim_system(a: SimSystemArgs) -> Result<()> {
     };
     debug_assert_eq!(x.format, fmt);
     let items = x.shape.first().copied().unwrap_or(1);
+    let mut figures = None;
     let y = match (a.engine, &float) {
         (crate::Engine::Golden, Some((graph, weights))) => {
             let t0 = std::time::Instant::now();
-            let y = accuracy(graph, weights, &sys, &floats, &x, a.per_layer)?;
+            let (y, f) = accuracy(
+                graph,
+                weights,
+                &sys,
+                &floats,
+                &x,
+                a.per_layer,
+                tokens.as_deref(),
+            )?;
+            figures = Some(f);
             println!(
                 "golden: {items} items (and the float model) in {:.3} s",
                 t0.elapsed().as_secs_f64()
@@ -305,7 +470,18 @@ pub fn sim_system(a: SimSystemArgs) -> Result<()> {
         (crate::Engine::Verilator, _) => {
             let y = verilator(&sys, &x, a.waves.as_deref())?.output;
             if let Some((graph, weights)) = &float {
-                accuracy(graph, weights, &sys, &floats, &x, a.per_layer)?;
+                figures = Some(
+                    accuracy(
+                        graph,
+                        weights,
+                        &sys,
+                        &floats,
+                        &x,
+                        a.per_layer,
+                        tokens.as_deref(),
+                    )?
+                    .1,
+                );
             }
             y
         }
@@ -315,5 +491,10 @@ pub fn sim_system(a: SimSystemArgs) -> Result<()> {
             .map_err(|e| anyhow!("writing {}: {e}", p.display()))?;
         println!("wrote {}", p.display());
     }
-    Ok(())
+    if a.min_cosine.is_some() && figures.is_none() {
+        return Err(crate::user(
+            "--min-cosine: no accuracy figure (the float model is unavailable; pass --weights)",
+        ));
+    }
+    check_min_cosine(figures.as_ref(), a.min_cosine)
 }

@@ -460,3 +460,91 @@ fn gen_and_sim_system_on_a_hugging_face_directory() {
     assert_user_error(&o, "netlist.json");
     let _ = std::fs::remove_dir_all(&d);
 }
+
+/// `gen --layers 1 --calibration-inputs`: calibrated on the given values, the clipped
+/// fraction of every node lands in report.json; calibrated on values 100× too small,
+/// the clipping warning names nodes and `--min-cosine` exits 1 (with the files
+/// written); a raw-code calibration file is refused.
+#[test]
+fn gen_calibrates_on_given_inputs_reports_clipping_and_checks_min_cosine() {
+    let d = tmp("calib");
+    let hf = d.join("bert-tiny");
+    std::fs::create_dir_all(&hf).unwrap();
+    std::fs::copy(
+        Path::new(&example("hf-bert-tiny")).join("config.json"),
+        hf.join("config.json"),
+    )
+    .unwrap();
+    let cfg = model::hf::BertConfig::load(&hf).unwrap();
+    let g = model::hf::expand(&cfg, 8, "bert-tiny").unwrap();
+    let w = model::weights::Weights::synthetic(&g, 5);
+    std::fs::write(
+        hf.join("model.safetensors"),
+        w.to_safetensors(model::weights::FileDtype::F32).unwrap(),
+    )
+    .unwrap();
+    let values = |scale: f64| -> String {
+        let mut rng = model::rng::Rng::for_name(9, "calibration");
+        let v: Vec<f64> = (0..3 * 8 * 64).map(|_| rng.normal() * scale).collect();
+        serde_json::json!({"data_in": {"shape": [3, 8, 64], "values": v}}).to_string()
+    };
+    let run = |file: &str, out: &Path| {
+        mase(&[
+            "gen",
+            "--model",
+            hf.to_str().unwrap(),
+            "--seq-len",
+            "8",
+            "--layers",
+            "1",
+            "--calibration-inputs",
+            file,
+            "--min-cosine",
+            "0.99",
+            "-o",
+            out.to_str().unwrap(),
+        ])
+    };
+    let good = d.join("good.json");
+    write(&good, &values(1.0));
+    let o = run(good.to_str().unwrap(), &d.join("a"));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains(">= --min-cosine 0.99"), "{text}");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("a/report.json")).unwrap()).unwrap();
+    let clip = report["accuracy"]["clipped_fraction"].as_object().unwrap();
+    assert!(
+        clip.contains_key("encoder.layer.0.output.LayerNorm"),
+        "{clip:?}"
+    );
+    assert!(
+        !clip.keys().any(|k| k.starts_with("encoder.layer.1.")),
+        "{clip:?}"
+    );
+    // Calibrated on values 100x too small: saturation everywhere, named, and exit 1.
+    let small = d.join("small.json");
+    write(&small, &values(0.01));
+    let o = run(small.to_str().unwrap(), &d.join("b"));
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("warning:") && text.contains("hidden_states"),
+        "{text}"
+    );
+    assert!(
+        stderr(&o).contains("is below --min-cosine 0.99"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(d.join("b/report.json").is_file());
+    // Raw codes cannot calibrate.
+    let raw = d.join("raw.json");
+    write(
+        &raw,
+        &serde_json::json!({"data_in": {"shape": [8, 64], "raw": vec![0; 512]}}).to_string(),
+    );
+    let o = run(raw.to_str().unwrap(), &d.join("c"));
+    assert_user_error(&o, "calibration inputs need `values`");
+    let _ = std::fs::remove_dir_all(&d);
+}

@@ -88,6 +88,25 @@ impl Activations {
             .collect()
     }
 
+    /// The `q`-quantile (`0 < q ≤ 1`) of every node's absolute values, by node name: a
+    /// calibration range that lets the rarest `1 − q` of the elements saturate in
+    /// exchange for resolution (`q = 1` is [`Activations::ranges`]).
+    pub fn quantile_ranges(&self, q: f64) -> BTreeMap<String, f64> {
+        self.values
+            .iter()
+            .map(|(k, v)| {
+                let mut a: Vec<f64> = v.data.iter().map(|x| x.abs()).collect();
+                if a.is_empty() {
+                    return (k.clone(), 0.0);
+                }
+                let i =
+                    ((q.clamp(0.0, 1.0) * a.len() as f64).ceil() as usize).clamp(1, a.len()) - 1;
+                let (_, r, _) = a.select_nth_unstable_by(i, f64::total_cmp);
+                (k.clone(), *r)
+            })
+            .collect()
+    }
+
     /// Merges the ranges of several runs (elementwise maximum).
     pub fn merge_ranges(into: &mut BTreeMap<String, f64>, other: &BTreeMap<String, f64>) {
         for (k, v) in other {

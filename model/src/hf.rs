@@ -17,6 +17,12 @@
 //! `….attention.output.LayerNorm.bias`, `….intermediate.dense.weight`, …), so a
 //! `model.safetensors` maps onto the graph by name. The sequence length is a
 //! parameter of the expansion, not part of the config.
+//!
+//! `bert`, `roberta` and `distilbert` configs expand to this same graph (DistilBERT's
+//! keys are read through serde aliases, its tensor names mapped in
+//! [`crate::weights`]); `hidden_act` `relu` gives a ReLU node instead of the GELU; the
+//! tanh GELU approximations and every other model type are refused by name, never
+//! approximated. [`BertConfig::truncate`] keeps the first layers (`--layers`).
 
 use serde::Deserialize;
 use thiserror::Error;
@@ -27,22 +33,34 @@ use crate::weights::Weights;
 /// The fields of a Hugging Face `config.json` the expansion reads (others are ignored).
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 pub struct BertConfig {
-    /// Must be `"bert"`.
+    /// `"bert"`, `"roberta"` or `"distilbert"`: the same post-LayerNorm encoder graph.
+    /// RoBERTa's tensors carry a `roberta.` prefix and its positions start after the
+    /// padding index; DistilBERT's config keys and module names differ (mapped by
+    /// serde aliases here and in [`crate::weights`]) and it has no token types.
     pub model_type: String,
-    /// Hidden size `H`.
+    /// Hidden size `H` (DistilBERT: `dim`).
+    #[serde(alias = "dim")]
     pub hidden_size: usize,
-    /// Number of encoder layers.
+    /// Number of encoder layers (DistilBERT: `n_layers`).
+    #[serde(alias = "n_layers")]
     pub num_hidden_layers: usize,
-    /// Number of attention heads (divides `H`).
+    /// Number of attention heads, dividing `H` (DistilBERT: `n_heads`).
+    #[serde(alias = "n_heads")]
     pub num_attention_heads: usize,
-    /// FFN width.
+    /// FFN width (DistilBERT: `hidden_dim`).
+    #[serde(alias = "hidden_dim")]
     pub intermediate_size: usize,
-    /// Activation of the FFN; only `"gelu"` (the exact, erf-based one) is supported.
-    #[serde(default = "default_act")]
+    /// Activation of the FFN: `"gelu"` (the exact, erf-based one) or `"relu"`. The
+    /// tanh approximations (`"gelu_new"`, `"gelu_pytorch_tanh"`, …) are refused by
+    /// name rather than replaced by the exact GELU.
+    #[serde(default = "default_act", alias = "activation")]
     pub hidden_act: String,
     /// LayerNorm epsilon.
     #[serde(default = "default_eps")]
     pub layer_norm_eps: f64,
+    /// Index of the padding token (RoBERTa numbers positions from `pad_token_id + 1`).
+    #[serde(default)]
+    pub pad_token_id: Option<usize>,
 }
 
 fn default_act() -> String {
@@ -82,7 +100,27 @@ pub enum HfError {
     Graph(#[from] GraphError),
 }
 
+/// The `model_type` values whose encoder is the graph [`expand`] builds.
+pub const SUPPORTED_MODEL_TYPES: [&str; 3] = ["bert", "roberta", "distilbert"];
+
 impl BertConfig {
+    /// Keeps only the first `layers` encoder layers (a prefix of the model: short
+    /// simulations, layer-by-layer studies).
+    ///
+    /// # Errors
+    /// [`HfError::Field`] when `layers` is 0 or more than the model has.
+    pub fn truncate(&mut self, layers: usize) -> Result<(), HfError> {
+        if layers == 0 || layers > self.num_hidden_layers {
+            return Err(HfError::Field {
+                field: "layers",
+                value: layers.to_string(),
+                rule: "must be between 1 and num_hidden_layers",
+            });
+        }
+        self.num_hidden_layers = layers;
+        Ok(())
+    }
+
     /// Parses a `config.json` text.
     ///
     /// # Errors
@@ -119,6 +157,7 @@ impl BertConfig {
             intermediate_size: 128,
             hidden_act: "gelu".into(),
             layer_norm_eps: 1e-12,
+            pad_token_id: None,
         }
     }
 
@@ -133,6 +172,7 @@ impl BertConfig {
             intermediate_size: 3072,
             hidden_act: "gelu".into(),
             layer_norm_eps: 1e-12,
+            pad_token_id: None,
         }
     }
 
@@ -142,19 +182,29 @@ impl BertConfig {
             value: value.to_string(),
             rule,
         };
-        if self.model_type != "bert" {
+        if !SUPPORTED_MODEL_TYPES.contains(&self.model_type.as_str()) {
             return Err(field(
                 "model_type",
                 &self.model_type,
-                "only \"bert\" is supported",
+                "only \"bert\", \"roberta\" and \"distilbert\" encoders are supported",
             ));
         }
-        if self.hidden_act != "gelu" {
-            return Err(field(
-                "hidden_act",
-                &self.hidden_act,
-                "only \"gelu\" (exact, erf-based) is supported",
-            ));
+        match self.hidden_act.as_str() {
+            "gelu" | "relu" => {}
+            "gelu_new" | "gelu_pytorch_tanh" | "gelu_fast" | "quick_gelu" => {
+                return Err(field(
+                    "hidden_act",
+                    &self.hidden_act,
+                    "this GELU approximation is not implemented (only the exact erf-based \"gelu\" and \"relu\" are); it is not replaced by the exact GELU",
+                ));
+            }
+            _ => {
+                return Err(field(
+                    "hidden_act",
+                    &self.hidden_act,
+                    "only \"gelu\" (exact, erf-based) and \"relu\" are supported",
+                ));
+            }
         }
         for (name, v) in [
             ("hidden_size", self.hidden_size),
@@ -262,19 +312,18 @@ pub fn expand(cfg: &BertConfig, seq_len: usize, name: &str) -> Result<Graph, HfE
             f,
             s,
         );
+        let (act, act_op) = if cfg.hidden_act == "relu" {
+            (format!("{l}.intermediate.relu"), Op::Relu)
+        } else {
+            (format!("{l}.intermediate.gelu"), Op::Gelu)
+        };
         b.node(
-            &format!("{l}.intermediate.gelu"),
-            Op::Gelu,
+            &act,
+            act_op,
             &[&format!("{l}.intermediate.dense")],
             vec![s, f],
         );
-        b.linear(
-            &format!("{l}.output.dense"),
-            &format!("{l}.intermediate.gelu"),
-            f,
-            h,
-            s,
-        );
+        b.linear(&format!("{l}.output.dense"), &act, f, h, s);
         b.node(
             &format!("{l}.output.residual"),
             Op::Add,
@@ -386,6 +435,33 @@ mod tests {
     }
 
     #[test]
+    fn relu_and_roberta_expand() {
+        let mut cfg = BertConfig::tiny();
+        cfg.hidden_act = "relu".into();
+        cfg.model_type = "roberta".into();
+        let g = expand(&cfg, 8, "x").unwrap();
+        let n = g.node("encoder.layer.0.intermediate.relu").unwrap();
+        assert_eq!(n.op, Op::Relu);
+        assert!(g.node("encoder.layer.0.intermediate.gelu").is_none());
+    }
+
+    #[test]
+    fn reads_distilbert_config() {
+        let text = r#"{"model_type": "distilbert", "dim": 96, "n_layers": 2, "n_heads": 3,
+            "hidden_dim": 192, "activation": "gelu", "vocab_size": 30522}"#;
+        let cfg = BertConfig::from_json(text).unwrap();
+        assert_eq!(
+            (
+                cfg.hidden_size,
+                cfg.num_attention_heads,
+                cfg.intermediate_size
+            ),
+            (96, 3, 192)
+        );
+        expand(&cfg, 8, "distil").unwrap();
+    }
+
+    #[test]
     fn reads_hf_config() {
         let text = r#"{"architectures": ["BertForMaskedLM"], "model_type": "bert", "hidden_size": 128,
             "num_hidden_layers": 2, "num_attention_heads": 2, "intermediate_size": 512,
@@ -405,13 +481,32 @@ mod tests {
             "Hugging Face config: num_attention_heads = 5: must divide hidden_size"
         );
         let mut cfg = BertConfig::tiny();
-        cfg.hidden_act = "relu".into();
+        cfg.hidden_act = "gelu_new".into();
+        let e = expand(&cfg, 8, "x").unwrap_err().to_string();
+        assert!(
+            e.contains("hidden_act = gelu_new") && e.contains("not replaced"),
+            "{e}"
+        );
+        cfg.hidden_act = "silu".into();
         assert!(
             expand(&cfg, 8, "x")
                 .unwrap_err()
                 .to_string()
-                .contains("hidden_act = relu")
+                .contains("hidden_act = silu")
         );
+        let mut cfg = BertConfig::tiny();
+        cfg.model_type = "gpt2".into();
+        let e = expand(&cfg, 8, "x").unwrap_err().to_string();
+        assert!(e.contains("model_type = gpt2"), "{e}");
+        let mut cfg = BertConfig::tiny();
+        assert!(
+            cfg.truncate(3)
+                .unwrap_err()
+                .to_string()
+                .contains("layers = 3")
+        );
+        cfg.truncate(1).unwrap();
+        assert_eq!(expand(&cfg, 8, "x").unwrap().nodes.len(), 2 + 18);
         assert!(
             expand(&BertConfig::tiny(), 0, "x")
                 .unwrap_err()

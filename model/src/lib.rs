@@ -8,6 +8,8 @@
 //! - [`weights`]: `model.safetensors` (f32/f16/bf16) or seeded synthetic weights;
 //! - [`quant`]: the TOML quantization and parallelism config, resolved per tensor;
 //! - [`float`]: the f64 reference executor (every node's output);
+//! - [`fold`]: a softmax scale folded into the query projection (hardware graph);
+//! - [`text`]: a checkpoint's tokenizer and embedding on the host (text → inputs);
 //! - [`erf`]: the accurate `erf`/`erfc` the float GELU uses;
 //! - [`tensor`]: the dense tensor type shared by weights and activations;
 //! - [`rng`]: the seeded generator behind synthetic weights and inputs.
@@ -34,6 +36,7 @@
 
 pub mod erf;
 pub mod float;
+pub mod fold;
 pub mod graph;
 pub mod hf;
 pub mod json;
@@ -41,4 +44,5 @@ mod mem;
 pub mod quant;
 pub mod rng;
 pub mod tensor;
+pub mod text;
 pub mod weights;

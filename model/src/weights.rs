@@ -28,8 +28,32 @@ use crate::graph::{Graph, Op};
 use crate::rng::Rng;
 use crate::tensor::Tensor;
 
+/// Model-class prefixes dropped from file tensor names (`BertModel` vs `BertFor…`
+/// checkpoints, RoBERTa).
+pub const MODEL_PREFIXES: [&str; 3] = ["bert.", "roberta.", "distilbert."];
+
+/// DistilBERT's module names and the BERT names of the same graph positions (after
+/// `transformer.layer.{i}.` becomes `encoder.layer.{i}.`).
+const DISTILBERT_NAMES: [(&str, &str); 8] = [
+    ("attention.q_lin.", "attention.self.query."),
+    ("attention.k_lin.", "attention.self.key."),
+    ("attention.v_lin.", "attention.self.value."),
+    ("attention.out_lin.", "attention.output.dense."),
+    ("sa_layer_norm.", "attention.output.LayerNorm."),
+    ("ffn.lin1.", "intermediate.dense."),
+    ("ffn.lin2.", "output.dense."),
+    ("output_layer_norm.", "output.LayerNorm."),
+];
+
 /// Prefixes of checkpoint tensors outside the encoder graph, skipped when reading.
-pub const IGNORED_PREFIXES: [&str; 3] = ["embeddings.", "pooler.", "cls."];
+pub const IGNORED_PREFIXES: [&str; 6] = [
+    "embeddings.",
+    "pooler.",
+    "cls.",
+    "vocab_transform.",
+    "vocab_layer_norm.",
+    "vocab_projector.",
+];
 
 /// Why weights could not be read or written.
 #[derive(Debug, Error)]
@@ -170,7 +194,23 @@ pub struct Weights {
 
 /// The graph parameter a file tensor name refers to.
 fn canonical(name: &str) -> String {
-    let n = name.strip_prefix("bert.").unwrap_or(name);
+    let n = MODEL_PREFIXES
+        .iter()
+        .find_map(|p| name.strip_prefix(p))
+        .unwrap_or(name);
+    let distil;
+    let n = match n.strip_prefix("transformer.layer.") {
+        Some(rest) => {
+            let (i, module) = rest.split_once('.').unwrap_or((rest, ""));
+            let module = DISTILBERT_NAMES
+                .iter()
+                .find_map(|(d, b)| module.strip_prefix(d).map(|t| format!("{b}{t}")))
+                .unwrap_or_else(|| module.to_owned());
+            distil = format!("encoder.layer.{i}.{module}");
+            distil.as_str()
+        }
+        None => n,
+    };
     if let Some(stem) = n.strip_suffix("LayerNorm.gamma") {
         format!("{stem}LayerNorm.weight")
     } else if let Some(stem) = n.strip_suffix("LayerNorm.beta") {
@@ -217,6 +257,20 @@ impl Weights {
     /// See [`WeightsError`]: every graph parameter must be present exactly once with
     /// its shape, and every file tensor must be a parameter or ignorable.
     pub fn from_safetensors(bytes: &[u8], graph: &Graph) -> Result<Weights, WeightsError> {
+        Self::from_safetensors_skipping(bytes, graph, &[])
+    }
+
+    /// As [`Weights::from_safetensors`], also skipping file tensors whose canonical
+    /// name starts with one of `skip` (e.g. `encoder.layer.6.` for a model cut to its
+    /// first six layers); they are listed in [`Weights::ignored`].
+    ///
+    /// # Errors
+    /// As [`Weights::from_safetensors`].
+    pub fn from_safetensors_skipping(
+        bytes: &[u8],
+        graph: &Graph,
+        skip: &[String],
+    ) -> Result<Weights, WeightsError> {
         let st =
             SafeTensors::deserialize(bytes).map_err(|e| WeightsError::Format(e.to_string()))?;
         let mut file_names: Vec<&str> = st.names();
@@ -229,7 +283,9 @@ impl Weights {
                 let view = st
                     .tensor(file_name)
                     .map_err(|e| WeightsError::Format(e.to_string()))?;
-                if IGNORED_PREFIXES.iter().any(|p| name.starts_with(p)) {
+                if IGNORED_PREFIXES.iter().any(|p| name.starts_with(p))
+                    || skip.iter().any(|p| name.starts_with(p.as_str()))
+                {
                     ignored.push(file_name.to_owned());
                     continue;
                 }
@@ -279,18 +335,77 @@ impl Weights {
     /// # Errors
     /// [`WeightsError::Io`], or as [`Weights::from_safetensors`].
     pub fn load(path: &Path, graph: &Graph) -> Result<Weights, WeightsError> {
-        let path = if path.is_dir() {
-            path.join("model.safetensors")
-        } else {
-            path.to_path_buf()
-        };
-        let bytes = std::fs::read(&path).map_err(|source| WeightsError::Io {
-            path: path.display().to_string(),
-            source,
-        })?;
-        Self::from_safetensors(&bytes, graph)
+        Self::load_skipping(path, graph, &[])
     }
 
+    /// As [`Weights::load`], skipping file tensors under `skip`
+    /// ([`Weights::from_safetensors_skipping`]).
+    ///
+    /// # Errors
+    /// As [`Weights::load`].
+    pub fn load_skipping(
+        path: &Path,
+        graph: &Graph,
+        skip: &[String],
+    ) -> Result<Weights, WeightsError> {
+        let bytes = read_file(path)?;
+        Self::from_safetensors_skipping(&bytes, graph, skip)
+    }
+}
+
+/// The bytes of `path` (a `model.safetensors`, or a directory holding one).
+fn read_file(path: &Path) -> Result<Vec<u8>, WeightsError> {
+    let path = if path.is_dir() {
+        path.join("model.safetensors")
+    } else {
+        path.to_path_buf()
+    };
+    std::fs::read(&path).map_err(|source| WeightsError::Io {
+        path: path.display().to_string(),
+        source,
+    })
+}
+
+/// Reads the tensors `names` (canonical names, e.g. `embeddings.word_embeddings.weight`)
+/// from the safetensors file at `path`, whatever else it holds: the host-side parts of
+/// a checkpoint (the embedding) that no graph describes.
+///
+/// # Errors
+/// [`WeightsError::Io`], [`WeightsError::Format`], [`WeightsError::Missing`] (with an
+/// empty shape) for an absent name, dtype and finiteness errors as for the graph.
+pub fn read_named(
+    path: &Path,
+    names: &[&str],
+) -> Result<BTreeMap<String, Tensor<f32>>, WeightsError> {
+    let bytes = read_file(path)?;
+    let st = SafeTensors::deserialize(&bytes).map_err(|e| WeightsError::Format(e.to_string()))?;
+    let mut out = BTreeMap::new();
+    for file_name in st.names() {
+        let name = canonical(file_name);
+        if names.contains(&name.as_str()) {
+            let view = st
+                .tensor(file_name)
+                .map_err(|e| WeightsError::Format(e.to_string()))?;
+            let data = decode(file_name, view.dtype(), view.data())?;
+            out.insert(
+                name,
+                Tensor {
+                    shape: view.shape().to_vec(),
+                    data,
+                },
+            );
+        }
+    }
+    if let Some(missing) = names.iter().find(|n| !out.contains_key(**n)) {
+        return Err(WeightsError::Missing {
+            name: (*missing).to_owned(),
+            shape: Vec::new(),
+        });
+    }
+    Ok(out)
+}
+
+impl Weights {
     /// Seeded synthetic weights with BERT's initialisation ([`SyntheticInit::bert`]).
     pub fn synthetic(graph: &Graph, seed: u64) -> Weights {
         Self::synthetic_with(graph, seed, &SyntheticInit::bert())
@@ -473,6 +588,33 @@ mod tests {
         assert!((std - 0.02).abs() < 0.002, "{std}");
         let gamma = a.get("encoder.layer.1.output.LayerNorm.weight").unwrap();
         assert!(gamma.data.iter().all(|v| (v - 1.0).abs() < 0.2));
+    }
+
+    #[test]
+    fn distilbert_names_map_onto_the_bert_graph() {
+        let g = tiny();
+        let w = Weights::synthetic(&g, 4);
+        let mut named = Weights::default();
+        for (name, t) in w.iter() {
+            let mut n = format!(
+                "distilbert.{}",
+                name.replace("encoder.layer.", "transformer.layer.")
+            );
+            for (d, b) in DISTILBERT_NAMES {
+                n = n.replace(b, d);
+            }
+            named.insert(&n, t.clone());
+        }
+        named.insert("vocab_projector.bias", Tensor::zeros(&[10]));
+        assert!(
+            named
+                .get("distilbert.transformer.layer.1.ffn.lin1.weight")
+                .is_some()
+        );
+        let bytes = named.to_safetensors(FileDtype::F32).unwrap();
+        let back = Weights::from_safetensors(&bytes, &g).unwrap();
+        assert_eq!(back.tensors, w.tensors);
+        assert_eq!(back.ignored(), ["vocab_projector.bias"]);
     }
 
     #[test]

@@ -487,18 +487,41 @@ fn eps_code(node: &str, eps: f64) -> Result<(i64, i64), SystemError> {
     Ok((mant as i64, i64::from(frac)))
 }
 
-/// `scale` as `SCALE / 2^SCALE_FRAC_WIDTH` exactly, with the fewest fractional bits.
+/// Largest `SCALE` code and `SCALE_FRAC_WIDTH` the softmax component takes.
+const SCALE_MAX: f64 = (1 << 20) as f64;
+const SCALE_MAX_FRAC: i32 = 24;
+
+/// Whether `scale` is exactly `k/2^f` with `1 ≤ k ≤ 2^20`, `f ≤ 24` (the softmax
+/// component then applies it without error). Scales that are not are folded into the
+/// query projection where the graph allows ([`model::fold`]).
+pub fn exact_scale(scale: f64) -> bool {
+    (0..=SCALE_MAX_FRAC).any(|f| {
+        let raw = scale * 2f64.powi(f);
+        raw.fract() == 0.0 && (1.0..=SCALE_MAX).contains(&raw)
+    })
+}
+
+/// `scale` as `SCALE / 2^SCALE_FRAC_WIDTH`: exactly with the fewest fractional bits
+/// when it is `k/2^f`, otherwise rounded with the most fractional bits that keep
+/// `SCALE ≤ 2^20` (relative error ≤ 2^-20 for scales in [2^-4, 1], stated in
+/// docs/model-json.md).
 fn scale_code(node: &str, scale: f64) -> Result<(i64, i64), SystemError> {
-    for frac in 0..=24i32 {
+    for frac in 0..=SCALE_MAX_FRAC {
         let raw = scale * 2f64.powi(frac);
-        if raw.fract() == 0.0 && (1.0..=f64::from(1 << 20)).contains(&raw) {
+        if raw.fract() == 0.0 && (1.0..=SCALE_MAX).contains(&raw) {
+            return Ok((raw as i64, i64::from(frac)));
+        }
+    }
+    for frac in (0..=SCALE_MAX_FRAC).rev() {
+        let raw = (scale * 2f64.powi(frac)).round();
+        if (1.0..=SCALE_MAX).contains(&raw) {
             return Ok((raw as i64, i64::from(frac)));
         }
     }
     Err(SystemError::node(
         node,
         "scale",
-        format!("{scale} is not k/2^f with 1 ≤ k ≤ 2^20 and f ≤ 24"),
+        format!("{scale} is outside [2^-24, 2^20], the range of a softmax scale code"),
     ))
 }
 
@@ -520,6 +543,33 @@ pub fn resolve(
         let x = model::float::synthetic_inputs(graph, s);
         let acts = model::float::run(graph, weights, &x)?;
         model::float::Activations::merge_ranges(&mut ranges, &acts.ranges());
+    }
+    Ok(config.resolve(graph, Some(weights), Some(&ranges))?)
+}
+
+/// Resolves `config` for `graph` with activation ranges from float runs on the given
+/// model inputs (real data: `--calibration-inputs`, `--calibration-text`). The range
+/// of a node is the largest absolute value seen (`quantile = 1`, the max-abs rule) or,
+/// per input, the `quantile` of its absolute values, maximised over the inputs.
+///
+/// # Errors
+/// As [`resolve`]; an input the float model rejects.
+pub fn resolve_on(
+    graph: &Graph,
+    config: &model::quant::QuantConfig,
+    weights: &Weights,
+    inputs: &[BTreeMap<String, model::tensor::Tensor<f64>>],
+    quantile: f64,
+) -> Result<QuantPlan, SystemError> {
+    let mut ranges = BTreeMap::new();
+    for x in inputs {
+        let acts = model::float::run(graph, weights, x)?;
+        let r = if quantile >= 1.0 {
+            acts.ranges()
+        } else {
+            acts.quantile_ranges(quantile)
+        };
+        model::float::Activations::merge_ranges(&mut ranges, &r);
     }
     Ok(config.resolve(graph, Some(weights), Some(&ranges))?)
 }
