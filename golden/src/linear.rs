@@ -135,8 +135,7 @@ fn expand(
             actual: w.len(),
         });
     }
-    Ok(w
-        .iter()
+    Ok(w.iter()
         .enumerate()
         .map(|(n, &v)| {
             let (o, i) = (n / in_size, n % in_size);
@@ -168,7 +167,15 @@ pub fn linear_scaled(
 ) -> Result<Vec<i128>, FixedError> {
     validate(x, rows, in_size, w, out_size, bias, f)?;
     let wide = expand(w, out_size, in_size, scales)?;
-    linear(x, rows, in_size, &wide, out_size, bias, &widened(f, scales.max_shift())?)
+    linear(
+        x,
+        rows,
+        in_size,
+        &wide,
+        out_size,
+        bias,
+        &widened(f, scales.max_shift())?,
+    )
 }
 
 /// [`linear_f64`] with grouped weight scales: weight `raw · 2^(shift - Fw)`.
@@ -188,7 +195,15 @@ pub fn linear_scaled_f64(
 ) -> Result<Vec<f64>, FixedError> {
     validate(x, rows, in_size, w, out_size, bias, f)?;
     let wide = expand(w, out_size, in_size, scales)?;
-    linear_f64(x, rows, in_size, &wide, out_size, bias, &widened(f, scales.max_shift())?)
+    linear_f64(
+        x,
+        rows,
+        in_size,
+        &wide,
+        out_size,
+        bias,
+        &widened(f, scales.max_shift())?,
+    )
 }
 
 /// The exact format of the accumulator (the value cast to the output), for `in_size`
@@ -604,7 +619,8 @@ mod tests {
         let y = linear_scaled(&x, 1, 4, &w, 2, Some(&b), &sc, &f).unwrap();
         let yf = linear_scaled_f64(&x, 1, 4, &w, 2, Some(&b), &sc, &f).unwrap();
         // Independent sum in f64 of the dequantised values.
-        let wv = |o: usize, i: usize| w[o * 4 + i] as f64 * 2f64.powi(shifts[o * 2 + i / 2] as i32 - 6);
+        let wv =
+            |o: usize, i: usize| w[o * 4 + i] as f64 * 2f64.powi(shifts[o * 2 + i / 2] as i32 - 6);
         for o in 0..2 {
             let want: f64 =
                 (0..4).map(|i| x[i] as f64 / 16.0 * wv(o, i)).sum::<f64>() + b[o] as f64 / 8.0;
@@ -655,9 +671,16 @@ mod tests {
         );
         assert!(matches!(
             run(sc(2, 2, &[0, 4, 0, 0])),
-            Err(FixedError::RawOutOfRange { what: "shifts", raw: 4, .. })
+            Err(FixedError::RawOutOfRange {
+                what: "shifts",
+                raw: 4,
+                ..
+            })
         ));
-        assert!(matches!(run(sc(4, 0, &[0; 2])), Err(FixedError::BadWidth { .. })));
+        assert!(matches!(
+            run(sc(4, 0, &[0; 2])),
+            Err(FixedError::BadWidth { .. })
+        ));
     }
 
     #[test]
