@@ -18,7 +18,22 @@
 //! [tensor."encoder.layer.0.intermediate.dense.weight"]   # a parameter or node output
 //! width = 8
 //! frac = "auto"
+//! granularity = "mx"        # linear weights only: "per_tensor" (default), "per_channel", "mx"
+//! block = 32                # inputs sharing one scale with "mx" (divides the input features)
 //! ```
+//!
+//! Weight granularity (`[weights]` and `[tensor."T"]` of a linear weight matrix only):
+//! `per_tensor` gives the matrix one format; `per_channel` gives each output row its
+//! own power-of-two scale; `mx` (OCP Microscaling style, MXINT`width`) gives each block
+//! of `block` consecutive weights of a row one shared power-of-two scale (an E8M0-like
+//! exponent). [`quantize_grouped`] picks each group's fractional width as
+//! `frac = "auto"` does for a tensor (the largest at which the group's maximum
+//! magnitude fits `width` bits) and expresses it as an unsigned left shift from the
+//! finest group's frac; groups coarser than that by more than [`MAX_GROUP_SHIFT`] are
+//! clamped (they lose only low bits of values that are tiny against the largest). The
+//! resolved format of such a matrix is that of its coarsest group (from the whole
+//! matrix's range); the per-group formats come from [`quantize_grouped`]. These need
+//! `frac = "auto"`.
 //!
 //! Resolution gives every tensor (each node's output and each parameter) a signed
 //! [`Format`], a rounding and an overflow mode, and every node its lanes per
@@ -112,6 +127,47 @@ pub enum Frac {
     Auto,
 }
 
+/// How a linear layer's weight matrix shares its power-of-two scales.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Granularity {
+    /// One format for the whole matrix.
+    #[default]
+    PerTensor,
+    /// One scale per output row.
+    PerChannel,
+    /// One scale per `block` consecutive weights of a row (MX).
+    Mx {
+        /// Weights per block along the input dimension.
+        block: usize,
+    },
+}
+
+impl Granularity {
+    /// The config spelling: `per_tensor`, `per_channel` or `mx`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Granularity::PerTensor => "per_tensor",
+            Granularity::PerChannel => "per_channel",
+            Granularity::Mx { .. } => "mx",
+        }
+    }
+}
+
+impl std::fmt::Display for Granularity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Granularity::Mx { block } => write!(f, "mx(block {block})"),
+            g => f.write_str(g.name()),
+        }
+    }
+}
+
+/// Default MX block (OCP Microscaling v1.0).
+pub const DEFAULT_MX_BLOCK: usize = 32;
+
+/// Largest shift between the finest and the coarsest group of one weight matrix.
+pub const MAX_GROUP_SHIFT: u32 = 15;
+
 /// Lanes for a node: one count for every dimension, or per dimension key.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ParallelismSpec {
@@ -134,6 +190,11 @@ pub struct Spec {
     pub overflow: Option<Overflow>,
     /// Lanes (`[default]` and `[node.N]` only).
     pub parallelism: Option<ParallelismSpec>,
+    /// Weight scale sharing (`[weights]` and `[tensor.T]` only); `block` comes from
+    /// the `block` key.
+    pub granularity: Option<Granularity>,
+    /// MX block size (`[weights]` and `[tensor.T]` only).
+    pub block: Option<usize>,
 }
 
 impl Spec {
@@ -170,6 +231,8 @@ impl Default for QuantConfig {
                 rounding: Some(Rounding::Rnd),
                 overflow: Some(Overflow::Sat),
                 parallelism: Some(ParallelismSpec::All(1)),
+                granularity: None,
+                block: None,
             },
             nodes: BTreeMap::new(),
             tensors: BTreeMap::new(),
@@ -189,6 +252,8 @@ pub struct TensorQuant {
     pub overflow: Overflow,
     /// The maximum magnitude used for `frac = "auto"`, if that was asked for.
     pub range: Option<f64>,
+    /// Scale sharing of a linear weight matrix (`PerTensor` for everything else).
+    pub granularity: Granularity,
 }
 
 impl TensorQuant {
@@ -312,7 +377,12 @@ fn key_err(
     }
 }
 
-fn parse_spec(section: &str, value: &toml::Value, allow_par: bool) -> Result<Spec, QuantError> {
+fn parse_spec(
+    section: &str,
+    value: &toml::Value,
+    allow_par: bool,
+    allow_gran: bool,
+) -> Result<Spec, QuantError> {
     let table = value
         .as_table()
         .ok_or_else(|| key_err(section, "", value, "must be a table"))?;
@@ -370,9 +440,29 @@ fn parse_spec(section: &str, value: &toml::Value, allow_par: bool) -> Result<Spe
                     _ => ParallelismSpec::All(lanes(v)?),
                 });
             }
+            "granularity" if allow_gran => {
+                spec.granularity = Some(match v.as_str() {
+                    Some("per_tensor") => Granularity::PerTensor,
+                    Some("per_channel") => Granularity::PerChannel,
+                    Some("mx") => Granularity::Mx {
+                        block: DEFAULT_MX_BLOCK,
+                    },
+                    _ => return Err(bad("must be \"per_tensor\", \"per_channel\" or \"mx\"")),
+                });
+            }
+            "block" if allow_gran => {
+                let b = v
+                    .as_integer()
+                    .and_then(|b| usize::try_from(b).ok())
+                    .filter(|b| *b >= 1)
+                    .ok_or_else(|| bad("must be an integer ≥ 1"))?;
+                spec.block = Some(b);
+            }
             _ => {
                 let keys = if allow_par {
                     "width, frac, rounding, overflow, parallelism"
+                } else if allow_gran {
+                    "width, frac, rounding, overflow, granularity, block"
                 } else {
                     "width, frac, rounding, overflow"
                 };
@@ -396,7 +486,7 @@ impl QuantConfig {
         for (section, value) in &table {
             match section.as_str() {
                 "default" => {
-                    let d = parse_spec("default", value, true)?;
+                    let d = parse_spec("default", value, true, false)?;
                     let def = &mut cfg.default;
                     def.width = d.width.or(def.width);
                     def.frac = d.frac.or(def.frac);
@@ -410,7 +500,7 @@ impl QuantConfig {
                     })?;
                     for (name, spec) in t {
                         let sec = format!("{section}.\"{name}\"");
-                        let spec = parse_spec(&sec, spec, section == "node")?;
+                        let spec = parse_spec(&sec, spec, section == "node", section == "tensor")?;
                         if section == "node" {
                             cfg.nodes.insert(name.clone(), spec);
                         } else {
@@ -418,7 +508,7 @@ impl QuantConfig {
                         }
                     }
                 }
-                "weights" => cfg.weights = Some(parse_spec("weights", value, false)?),
+                "weights" => cfg.weights = Some(parse_spec("weights", value, false, true)?),
                 other => {
                     return Err(key_err(
                         other,
@@ -478,8 +568,21 @@ impl QuantConfig {
                 self.tensors.get(&p.name),
                 self.weights.as_ref().filter(|_| is_weight),
             ];
-            plan.tensors
-                .insert(p.name.clone(), self.tensor_quant(&p.name, specs, range)?);
+            let mut tq = self.tensor_quant(&p.name, specs, range)?;
+            tq.granularity =
+                self.granularity(&p.name, specs, is_weight, p.shape.get(1).copied())?;
+            if tq.granularity != Granularity::PerTensor && tq.range.is_none() {
+                return Err(key_err(
+                    &format!("tensor.\"{}\"", p.name),
+                    "frac",
+                    tq.format.frac(),
+                    format!(
+                        "granularity = \"{}\" needs frac = \"auto\"",
+                        tq.granularity.name()
+                    ),
+                ));
+            }
+            plan.tensors.insert(p.name.clone(), tq);
         }
         for node in &graph.nodes {
             let specs = [self.tensors.get(&node.name), self.nodes.get(&node.name)];
@@ -510,11 +613,76 @@ impl QuantConfig {
                     self.tensor_quant(&node.name, specs, range)?
                 }
             };
+            if specs
+                .iter()
+                .flatten()
+                .any(|s| s.granularity.is_some() || s.block.is_some())
+            {
+                return Err(key_err(
+                    &format!("tensor.\"{}\"", node.name),
+                    "granularity",
+                    "…",
+                    "applies only to linear weight matrices",
+                ));
+            }
             plan.tensors.insert(node.name.clone(), tq);
             plan.parallelism
                 .insert(node.name.clone(), self.lanes(graph, node)?);
         }
         Ok(plan)
+    }
+
+    /// The granularity of parameter `name` (`is_weight`: a linear weight matrix with
+    /// `in_features` inputs per row).
+    fn granularity(
+        &self,
+        name: &str,
+        specs: [Option<&Spec>; 2],
+        is_weight: bool,
+        in_features: Option<usize>,
+    ) -> Result<Granularity, QuantError> {
+        let section = format!("tensor.\"{name}\"");
+        let g = specs.iter().flatten().find_map(|s| s.granularity);
+        let block = specs.iter().flatten().find_map(|s| s.block);
+        let g = match g {
+            None if block.is_some() && is_weight => {
+                return Err(key_err(
+                    &section,
+                    "block",
+                    block.unwrap_or(0),
+                    "needs granularity = \"mx\"",
+                ));
+            }
+            None => return Ok(Granularity::PerTensor),
+            Some(_) if !is_weight => {
+                return Err(key_err(
+                    &section,
+                    "granularity",
+                    "…",
+                    "applies only to linear weight matrices",
+                ));
+            }
+            Some(Granularity::Mx { .. }) => {
+                let block = block.unwrap_or(DEFAULT_MX_BLOCK);
+                let n = in_features.unwrap_or(block);
+                if n % block != 0 {
+                    return Err(key_err(
+                        &section,
+                        "block",
+                        block,
+                        format!("must divide the input features {n}"),
+                    ));
+                }
+                Granularity::Mx { block }
+            }
+            Some(g) => {
+                if let Some(b) = block {
+                    return Err(key_err(&section, "block", b, "needs granularity = \"mx\""));
+                }
+                g
+            }
+        };
+        Ok(g)
     }
 
     fn tensor_quant(
@@ -549,6 +717,7 @@ impl QuantConfig {
             rounding,
             overflow,
             range,
+            granularity: Granularity::PerTensor,
         })
     }
 
@@ -623,6 +792,94 @@ impl QuantConfig {
         }
         Ok(out)
     }
+}
+
+/// A weight matrix quantized with grouped power-of-two scales (see the module text).
+#[derive(Clone, Debug, PartialEq)]
+pub struct GroupedWeights {
+    /// Raw codes, `[out, in]` row-major; element `(o, i)` is worth
+    /// `raw · 2^(shift - format.frac())`.
+    pub raw: Vec<i128>,
+    /// `signed(width, F)` with `F` the finest group's frac.
+    pub format: Format,
+    /// Weights per group along the input dimension.
+    pub block: usize,
+    /// `[out, in / block]`: each group's left shift from `F`.
+    pub shifts: Vec<i128>,
+    /// Bits of one shift code (`clog2(max shift + 1)`, at least 1).
+    pub shift_width: u32,
+}
+
+/// Quantizes weight matrix `data` (`[out, in]` row-major, `in` inputs per row) with
+/// `tq`'s width, rounding, overflow and granularity (which must not be `PerTensor`).
+///
+/// # Errors
+/// [`QuantError::Key`] if the block does not divide `in` or the data do not fill
+/// whole rows; [`golden::FixedError::NotFinite`] (as a key error) for NaN or infinity.
+pub fn quantize_grouped(
+    name: &str,
+    tq: &TensorQuant,
+    data: &[f32],
+    in_features: usize,
+) -> Result<GroupedWeights, QuantError> {
+    let section = format!("tensor.\"{name}\"");
+    let block = match tq.granularity {
+        Granularity::PerTensor | Granularity::PerChannel => in_features,
+        Granularity::Mx { block } => block,
+    };
+    if block == 0 || in_features % block != 0 || data.len() % in_features.max(1) != 0 {
+        return Err(key_err(
+            &section,
+            "block",
+            block,
+            format!("must divide the input features {in_features}"),
+        ));
+    }
+    let width = tq.format.width();
+    let fracs: Vec<Option<i32>> = data
+        .chunks(block)
+        .map(|g| {
+            let m = g.iter().fold(0f64, |m, &x| m.max(f64::from(x).abs()));
+            (m > 0.0).then(|| auto_frac(m, width))
+        })
+        .collect();
+    let coarse = fracs
+        .iter()
+        .flatten()
+        .copied()
+        .min()
+        .unwrap_or(width as i32 - 1);
+    let fine = fracs
+        .iter()
+        .flatten()
+        .copied()
+        .max()
+        .unwrap_or(coarse)
+        .min(coarse + MAX_GROUP_SHIFT as i32);
+    let format =
+        Format::signed(width, fine).map_err(|e| key_err(&section, "frac", fine, e.to_string()))?;
+    let mut raw = vec![0i128; data.len()];
+    let mut shifts = Vec::with_capacity(fracs.len());
+    for ((g, out), frac) in data.chunks(block).zip(raw.chunks_mut(block)).zip(&fracs) {
+        let frac = frac.unwrap_or(fine).min(fine);
+        let group = TensorQuant {
+            format: Format::signed(width, frac)
+                .map_err(|e| key_err(&section, "frac", frac, e.to_string()))?,
+            ..*tq
+        };
+        group
+            .quantize_into(g, out)
+            .map_err(|e| key_err(&section, "value", "…", e.to_string()))?;
+        shifts.push(i128::from(fine - frac));
+    }
+    let max_shift = shifts.iter().copied().max().unwrap_or(0) as u64;
+    Ok(GroupedWeights {
+        raw,
+        format,
+        block,
+        shifts,
+        shift_width: golden::fixed::clog2(max_shift + 1).max(1),
+    })
 }
 
 /// The largest fractional width at which `max_abs` rounds to at most the largest

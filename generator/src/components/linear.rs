@@ -599,6 +599,24 @@ impl Instance for LinearInstance {
     fn combinational_paths(&self) -> Vec<(String, String)> {
         Vec::new()
     }
+    fn weight_format(&self) -> Option<String> {
+        let w = self.formats.weight;
+        Some(match (self.group, self.params.get("WEIGHT_GRANULARITY")) {
+            (None, _) => format!("{w} per_tensor"),
+            (Some(_), 1) => format!(
+                "{}-bit per_channel, frac {} - shift, {}-bit shifts",
+                w.width(),
+                w.frac(),
+                self.shift_width
+            ),
+            (Some(block), _) => format!(
+                "{}-bit mx(block {block}), frac {} - shift, {}-bit shifts",
+                w.width(),
+                w.frac(),
+                self.shift_width
+            ),
+        })
+    }
     fn resources(&self) -> BTreeMap<String, u64> {
         let f = &self.formats;
         let mut r = BTreeMap::new();
