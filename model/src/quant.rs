@@ -571,16 +571,33 @@ impl QuantConfig {
             let mut tq = self.tensor_quant(&p.name, specs, range)?;
             tq.granularity =
                 self.granularity(&p.name, specs, is_weight, p.shape.get(1).copied())?;
-            if tq.granularity != Granularity::PerTensor && tq.range.is_none() {
-                return Err(key_err(
-                    &format!("tensor.\"{}\"", p.name),
-                    "frac",
-                    tq.format.frac(),
-                    format!(
-                        "granularity = \"{}\" needs frac = \"auto\"",
-                        tq.granularity.name()
-                    ),
-                ));
+            if tq.granularity != Granularity::PerTensor {
+                // Each group picks its own frac; `[default]`'s frac does not apply, and
+                // a fixed frac beside the granularity is a contradiction.
+                if let Some(Frac::Bits(f)) = specs.iter().flatten().find_map(|s| s.frac) {
+                    return Err(key_err(
+                        &format!("tensor.\"{}\"", p.name),
+                        "frac",
+                        f,
+                        format!(
+                            "granularity = \"{}\" picks each group's frac; use frac = \"auto\"",
+                            tq.granularity.name()
+                        ),
+                    ));
+                }
+                if tq.range.is_none() {
+                    let r = range()?;
+                    let frac = auto_frac(r, tq.format.width());
+                    tq.format = Format::signed(tq.format.width(), frac).map_err(|e| {
+                        key_err(
+                            &format!("tensor.\"{}\"", p.name),
+                            "frac",
+                            frac,
+                            e.to_string(),
+                        )
+                    })?;
+                    tq.range = Some(r);
+                }
             }
             plan.tensors.insert(p.name.clone(), tq);
         }
