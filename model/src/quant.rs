@@ -659,18 +659,25 @@ impl QuantConfig {
         in_features: Option<usize>,
     ) -> Result<Granularity, QuantError> {
         let section = format!("tensor.\"{name}\"");
-        let g = specs.iter().flatten().find_map(|s| s.granularity);
-        let block = specs.iter().flatten().find_map(|s| s.block);
+        // Per key, the highest section that sets it; a `block` below a section that
+        // chooses a granularity other than mx belongs to a lower default and is ignored.
+        let gi = specs
+            .iter()
+            .position(|s| s.is_some_and(|s| s.granularity.is_some()));
+        let g = gi.and_then(|i| specs[i].and_then(|s| s.granularity));
+        let block_at = |upto: usize| specs[..upto].iter().flatten().find_map(|s| s.block);
         let g = match g {
-            None if block.is_some() && is_weight => {
-                return Err(key_err(
-                    &section,
-                    "block",
-                    block.unwrap_or(0),
-                    "needs granularity = \"mx\"",
-                ));
+            None => {
+                if let Some(b) = block_at(specs.len()) {
+                    let rule = if is_weight {
+                        "needs granularity = \"mx\""
+                    } else {
+                        "applies only to linear weight matrices"
+                    };
+                    return Err(key_err(&section, "block", b, rule));
+                }
+                return Ok(Granularity::PerTensor);
             }
-            None => return Ok(Granularity::PerTensor),
             Some(_) if !is_weight => {
                 return Err(key_err(
                     &section,
@@ -680,7 +687,7 @@ impl QuantConfig {
                 ));
             }
             Some(Granularity::Mx { .. }) => {
-                let block = block.unwrap_or(DEFAULT_MX_BLOCK);
+                let block = block_at(specs.len()).unwrap_or(DEFAULT_MX_BLOCK);
                 let n = in_features.unwrap_or(block);
                 if n % block != 0 {
                     return Err(key_err(
@@ -693,7 +700,7 @@ impl QuantConfig {
                 Granularity::Mx { block }
             }
             Some(g) => {
-                if let Some(b) = block {
+                if let Some(b) = block_at(gi.map_or(0, |i| i + 1)) {
                     return Err(key_err(&section, "block", b, "needs granularity = \"mx\""));
                 }
                 g
@@ -1101,6 +1108,7 @@ overflow = "SAT_SYM"
                         rounding,
                         overflow,
                         range: None,
+                        granularity: Granularity::PerTensor,
                     };
                     let want: Vec<i128> = xs
                         .iter()
@@ -1121,6 +1129,7 @@ overflow = "SAT_SYM"
             rounding: Rounding::RndConv,
             overflow: Overflow::Sat,
             range: None,
+            granularity: Granularity::PerTensor,
         };
         let want: Vec<i128> = big
             .iter()
@@ -1132,6 +1141,145 @@ overflow = "SAT_SYM"
         bad[280_000] = f32::NAN;
         assert!(
             matches!(tq.quantize_all(&bad), Err(FixedError::NotFinite { value }) if value == f64::INFINITY)
+        );
+    }
+
+    #[test]
+    fn granularity_keys_resolve_per_tensor_section() {
+        let g = expand(&BertConfig::tiny(), 8, "bert-tiny").unwrap();
+        let w = Weights::synthetic(&g, 1);
+        let q = "encoder.layer.0.attention.self.query.weight";
+        let text = format!(
+            "[default]\nfrac = 8\n[weights]\nwidth = 8\ngranularity = \"mx\"\nblock = 16\n\
+             [tensor.\"{q}\"]\ngranularity = \"per_channel\"\n"
+        );
+        let plan = QuantConfig::from_toml(&text)
+            .unwrap()
+            .resolve(&g, Some(&w), None)
+            .unwrap();
+        let gr = |t: &str| plan.tensors[t].granularity;
+        assert_eq!(gr(q), Granularity::PerChannel);
+        assert_eq!(
+            gr("encoder.layer.1.output.dense.weight"),
+            Granularity::Mx { block: 16 }
+        );
+        assert_eq!(
+            gr("encoder.layer.1.output.dense.bias"),
+            Granularity::PerTensor
+        );
+        assert_eq!(gr("encoder.layer.1.output.dense"), Granularity::PerTensor);
+        // Grouped weights take "auto" from their range even under [default] frac = 8.
+        let wq = &plan.tensors[q];
+        let r = w.get(q).unwrap().max_abs();
+        assert_eq!(wq.format.frac(), auto_frac(r, 8));
+        // mx without block: 32 (divides bert-tiny's 64 and 128 input features).
+        let plan = QuantConfig::from_toml("[default]\nfrac = 8\n[weights]\ngranularity = \"mx\"\n")
+            .unwrap()
+            .resolve(&g, Some(&w), None)
+            .unwrap();
+        assert_eq!(plan.tensors[q].granularity, Granularity::Mx { block: 32 });
+    }
+
+    #[test]
+    fn granularity_errors_name_section_and_key() {
+        let g = expand(&BertConfig::tiny(), 8, "bert-tiny").unwrap();
+        let w = Weights::synthetic(&g, 1);
+        let err = |text: &str| {
+            QuantConfig::from_toml(&format!("[default]\nfrac = 8\n{text}"))
+                .and_then(|c| c.resolve(&g, Some(&w), None))
+                .unwrap_err()
+                .to_string()
+        };
+        let q = "encoder.layer.0.attention.self.query";
+        assert_eq!(
+            err("[weights]\ngranularity = \"per_row\"\n"),
+            "quant config [weights] granularity = \"per_row\": must be \"per_tensor\", \"per_channel\" or \"mx\""
+        );
+        assert_eq!(
+            err("[weights]\ngranularity = \"mx\"\nblock = 0\n"),
+            "quant config [weights] block = 0: must be an integer ≥ 1"
+        );
+        assert_eq!(
+            err("[weights]\ngranularity = \"mx\"\nblock = 24\n"),
+            format!(
+                "quant config [tensor.\"{q}.weight\"] block = 24: must divide the input features 64"
+            )
+        );
+        assert_eq!(
+            err("[weights]\ngranularity = \"per_channel\"\nblock = 16\n"),
+            format!("quant config [tensor.\"{q}.weight\"] block = 16: needs granularity = \"mx\"")
+        );
+        assert_eq!(
+            err("[weights]\ngranularity = \"mx\"\nfrac = 6\n"),
+            format!(
+                "quant config [tensor.\"{q}.weight\"] frac = 6: granularity = \"mx\" picks each group's frac; use frac = \"auto\""
+            )
+        );
+        assert_eq!(
+            err(&format!("[tensor.\"{q}\"]\ngranularity = \"mx\"\n")),
+            format!(
+                "quant config [tensor.\"{q}\"] granularity = …: applies only to linear weight matrices"
+            )
+        );
+        assert_eq!(
+            err(&format!("[tensor.\"{q}.bias\"]\nblock = 8\n")),
+            format!(
+                "quant config [tensor.\"{q}.bias\"] block = 8: applies only to linear weight matrices"
+            )
+        );
+        assert_eq!(
+            QuantConfig::from_toml("[default]\ngranularity = \"mx\"\n")
+                .unwrap_err()
+                .to_string(),
+            "quant config [default] granularity = \"mx\": unknown key (expected one of width, frac, rounding, overflow, parallelism)"
+        );
+    }
+
+    #[test]
+    fn grouped_quantization_scales_each_group_by_its_range() {
+        // 2 rows x 8 inputs, blocks of 4: magnitudes 1, 1/64, 3, 0 per block.
+        let data: Vec<f32> = (0..16)
+            .map(|n| {
+                let base = [0.9f32, 0.9 / 64.0, 2.9, 0.0][n / 4];
+                base * if n % 2 == 0 { 1.0 } else { -0.37 }
+            })
+            .collect();
+        let tq = TensorQuant {
+            format: Format::signed(8, 0).unwrap(),
+            rounding: Rounding::Rnd,
+            overflow: Overflow::Sat,
+            range: None,
+            granularity: Granularity::Mx { block: 4 },
+        };
+        let g = quantize_grouped("w", &tq, &data, 8).unwrap();
+        // Group fracs: auto_frac of 0.9 = 7, 0.9/64 = 13, 2.9 = 5; zeros take the finest.
+        assert_eq!(g.format, Format::signed(8, 13).unwrap());
+        assert_eq!(g.shifts, vec![6, 0, 8, 0]);
+        assert_eq!(g.shift_width, 4);
+        for (n, (&x, &r)) in data.iter().zip(&g.raw).enumerate() {
+            let frac = 13 - g.shifts[n / 4] as i32;
+            let v = r as f64 * 2f64.powi(-frac);
+            assert!(
+                (v - f64::from(x)).abs() <= 2f64.powi(-frac - 1),
+                "element {n}"
+            );
+            assert!(tq.format.contains(r));
+        }
+        // Per channel: one group per row; the spread is capped at MAX_GROUP_SHIFT.
+        let tiny: Vec<f32> = [vec![1.0f32; 4], vec![1e-9; 4]].concat();
+        let pc = TensorQuant {
+            granularity: Granularity::PerChannel,
+            ..tq
+        };
+        let g = quantize_grouped("w", &pc, &tiny, 4).unwrap();
+        assert_eq!(g.shifts, vec![i128::from(MAX_GROUP_SHIFT), 0]);
+        assert_eq!(g.format.frac(), auto_frac(1.0, 8) + MAX_GROUP_SHIFT as i32);
+        let e = quantize_grouped("w", &tq, &data[..12], 6)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "quant config [tensor.\"w\"] block = 4: must divide the input features 6"
         );
     }
 
