@@ -96,7 +96,7 @@ fn expand(
     scales: &WeightScales,
 ) -> Result<Vec<i128>, FixedError> {
     let (block, width) = (scales.block, scales.shift_width);
-    if block == 0 || in_size % block != 0 {
+    if block == 0 || !in_size.is_multiple_of(block) {
         return Err(FixedError::BadBlock {
             what: "in_size",
             block,

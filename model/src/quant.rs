@@ -689,7 +689,7 @@ impl QuantConfig {
             Some(Granularity::Mx { .. }) => {
                 let block = block_at(specs.len()).unwrap_or(DEFAULT_MX_BLOCK);
                 let n = in_features.unwrap_or(block);
-                if n % block != 0 {
+                if !n.is_multiple_of(block) {
                     return Err(key_err(
                         &section,
                         "block",
@@ -851,7 +851,10 @@ pub fn quantize_grouped(
         Granularity::PerTensor | Granularity::PerChannel => in_features,
         Granularity::Mx { block } => block,
     };
-    if block == 0 || in_features % block != 0 || data.len() % in_features.max(1) != 0 {
+    if block == 0
+        || !in_features.is_multiple_of(block)
+        || !data.len().is_multiple_of(in_features.max(1))
+    {
         return Err(key_err(
             &section,
             "block",

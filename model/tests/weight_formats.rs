@@ -191,10 +191,8 @@ fn eight_bit_per_channel_and_mx_weights_keep_minilm_at_cosine_0_999() {
         eprintln!(
             "{label:<18} worst cosine vs float: hidden states {worst:.6}, mean-pooled {worst_pooled:.6}"
         );
-        if let Some(b) = bound {
-            if worst < b {
-                failures.push(format!("{label}: {worst:.6} < {b}"));
-            }
+        if let Some(b) = bound.filter(|b| worst < *b) {
+            failures.push(format!("{label}: {worst:.6} < {b}"));
         }
     }
     assert!(failures.is_empty(), "{failures:?}");

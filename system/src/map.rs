@@ -79,6 +79,9 @@ fn quantized(
     Ok(Tensor::new(t.shape.clone(), raw, q.format))
 }
 
+/// Raw weights, weight-scale parameters, `weight_shift` tensor.
+type LinearWeight = (Tensor, Vec<(String, i64)>, Option<Tensor>);
+
 /// A linear layer's weight matrix quantized with its resolved granularity: the raw
 /// tensor, the `WEIGHT_GRANULARITY`/`WEIGHT_BLOCK`/`WEIGHT_SHIFT_WIDTH` parameters and,
 /// for per-channel and MX scales, the `weight_shift` tensor of `mh_linear`.
@@ -87,7 +90,7 @@ fn linear_weight(
     name: &str,
     plan: &QuantPlan,
     weights: &Weights,
-) -> Result<(Tensor, Vec<(String, i64)>, Option<Tensor>), SystemError> {
+) -> Result<LinearWeight, SystemError> {
     let q = quant(plan, name)?;
     if q.granularity == Granularity::PerTensor {
         return Ok((quantized(node, name, plan, weights)?, Vec::new(), None));

@@ -132,7 +132,7 @@ impl Component for Linear {
             1 => Some(in_size),
             _ => {
                 let block = p.get_usize("WEIGHT_BLOCK");
-                if in_size % block != 0 {
+                if !in_size.is_multiple_of(block) {
                     return Err(rule(
                         n,
                         "WEIGHT_BLOCK",
@@ -140,7 +140,7 @@ impl Component for Linear {
                         format!("must divide IN_SIZE = {in_size}"),
                     ));
                 }
-                if block % pi != 0 {
+                if !block.is_multiple_of(pi) {
                     return Err(rule(
                         n,
                         "WEIGHT_BLOCK",
