@@ -77,6 +77,15 @@ pub fn summary(sys: &SystemInstance) {
     for (inst, depth, why) in &sys.net.fifos {
         println!("  {inst}: {depth} beats ({why})");
     }
+    let mut weights: std::collections::BTreeMap<String, usize> = Default::default();
+    for n in &sys.net.nodes {
+        if let Some(w) = n.inst.weight_format() {
+            *weights.entry(w).or_insert(0) += 1;
+        }
+    }
+    for (w, n) in &weights {
+        println!("  weights: {n} × {w}");
+    }
     let t = sys.timing();
     let exact = if sys.timing_is_exact() {
         "predicted"

@@ -11,6 +11,21 @@
 // ACC_WIDTH-bit sum cast once (mh_cast_lane) to OUT_WIDTH / OUT_FRAC_WIDTH
 // with ROUNDING / OVERFLOW (codes of docs/components.md).
 //
+// Weight scales (WEIGHT_GRANULARITY): 0 = one format for the whole matrix;
+// 1 = per output channel, 2 = MX blocks of WEIGHT_BLOCK consecutive inputs of
+// one output row. With 1 or 2 every group (o, g) (g = i / SB, SB = IN_SIZE for
+// 1, WEIGHT_BLOCK for 2) has an unsigned WEIGHT_SHIFT_WIDTH-bit shift s, and
+// W[o][i] is worth raw * 2^(s - WEIGHT_FRAC_WIDTH): WEIGHT_FRAC_WIDTH is the
+// finest group's frac. Each block sum of the adder tree lies in one group and
+// is shifted left by s (exact) before it is accumulated, so each group sums at
+// its own scale and nothing rounds before the one cast; the accumulator is
+// 2^WEIGHT_SHIFT_WIDTH - 1 bits wider. The shifts always come from a ROM
+// (SHIFT_MEM_FILE, also when the weights are streamed): word j*NB + g
+// (NB = IN_SIZE / SB groups per row) holds the shifts of output lanes
+// o = 0..OUT_PARALLELISM-1 of output block j and group g, lane 0 in the least
+// significant bits, OUT_PARALLELISM * WEIGHT_SHIFT_WIDTH bits a word; it is
+// read with the weight block, SB / IN_PARALLELISM consecutive blocks a word.
+//
 // Order of work for one row, one weight block per cycle: for each output
 // block j in 0..JB-1, for each input block k in 0..KB-1 (KB = IN_SIZE /
 // IN_PARALLELISM, JB = OUT_SIZE / OUT_PARALLELISM) the block
@@ -45,7 +60,8 @@
 // (j, 0) reaches the accumulator.
 //
 // Does not: reorder rows, check that sizes divide (the generator validates
-// IN_SIZE % IN_PARALLELISM == 0 and OUT_SIZE % OUT_PARALLELISM == 0), round
+// IN_SIZE % IN_PARALLELISM == 0, OUT_SIZE % OUT_PARALLELISM == 0, and for MX
+// IN_SIZE % WEIGHT_BLOCK == 0 and WEIGHT_BLOCK % IN_PARALLELISM == 0), round
 // anywhere but the final cast, or reset the datapath, buffer or ROMs.
 // Ports that a configuration does not use stay present: with
 // WEIGHTS_FROM_ROM = 1 `weight`, `weight_valid`, `bias`, `bias_valid` are
@@ -84,8 +100,12 @@ module mh_linear #(
   parameter int IN_PARALLELISM    = 4,   // data_in lanes (divides IN_SIZE)
   parameter int OUT_PARALLELISM   = 2,   // data_out lanes (divides OUT_SIZE)
   parameter int WEIGHTS_FROM_ROM  = 0,   // 1: weights/bias from ROM files, 0: streams
+  parameter int WEIGHT_GRANULARITY = 0,  // weight scales: 0 per tensor, 1 per channel, 2 MX
+  parameter int WEIGHT_BLOCK      = 32,  // inputs sharing one shift (granularity 2), elements
+  parameter int WEIGHT_SHIFT_WIDTH = 4,  // bits of one shift code (granularity 1, 2)
   parameter     WEIGHT_MEM_FILE   = "",  // weight ROM $readmemh file (path string)
-  parameter     BIAS_MEM_FILE     = ""   // bias ROM $readmemh file (path string)
+  parameter     BIAS_MEM_FILE     = "",  // bias ROM $readmemh file (path string)
+  parameter     SHIFT_MEM_FILE    = ""   // shift ROM $readmemh file (path string)
 ) (
   input  logic                                                     clk,
   input  logic                                                     rst,
@@ -117,6 +137,14 @@ module mh_linear #(
   localparam int JW = (JB > 1) ? $clog2(JB) : 1;   // output block counter width
   localparam int XAW = $clog2(2 * KB);             // row buffer address width
 
+  // Weight groups: SB inputs share a shift, NB groups per row, BK blocks a group.
+  localparam int SCALED = (WEIGHT_GRANULARITY != 0) ? 1 : 0;
+  localparam int SB = (WEIGHT_GRANULARITY == 2) ? WEIGHT_BLOCK : IN_SIZE;
+  localparam int NB = IN_SIZE / SB;                 // groups per weight row
+  localparam int BK = SB / IN_PARALLELISM;          // weight blocks per group
+  localparam int SW = (SCALED != 0) ? WEIGHT_SHIFT_WIDTH : 1;  // shift code width
+  localparam int MAX_SHIFT = (SCALED != 0) ? (1 << WEIGHT_SHIFT_WIDTH) - 1 : 0;
+
   // Fixed point: product frac, common frac F, alignment shifts.
   localparam int PROD_FRAC = IN_FRAC_WIDTH + WEIGHT_FRAC_WIDTH;
   localparam int F = ((HAS_BIAS != 0) && (BIAS_FRAC_WIDTH > PROD_FRAC))
@@ -128,7 +156,7 @@ module mh_linear #(
   localparam int TW = PW + TREE_LEVELS;            // adder tree sum width
   // Accumulator width (the golden model's formula): holds the product sum
   // over IN_SIZE and the aligned bias, and their sum, exactly.
-  localparam int SUM_W  = PW + $clog2(IN_SIZE) + PROD_SHIFT;
+  localparam int SUM_W  = PW + $clog2(IN_SIZE) + PROD_SHIFT + MAX_SHIFT;
   localparam int BIAS_W = (HAS_BIAS != 0) ? BIAS_WIDTH + BIAS_SHIFT : 0;
   localparam int ACC_WIDTH = ((SUM_W > BIAS_W) ? SUM_W : BIAS_W) + ((HAS_BIAS != 0) ? 1 : 0);
 
@@ -313,6 +341,65 @@ module mh_linear #(
     end
   end
 
+  // ------------------------------------------------------------ weight shifts
+
+  // Shift of each output lane for the block in stage T (0 without scales).
+  logic [PO-1:0][SW-1:0] shift_t;
+
+  if (SCALED == 0) begin : gen_no_shift
+    assign shift_t = '0;
+  end else begin : gen_shift
+    // Word j*NB + g, read with the weight block; stages 1..T carry it along.
+    localparam int DEPTH = JB * NB;                         // words
+    localparam int AW    = (DEPTH > 1) ? $clog2(DEPTH) : 1; // address width
+    localparam int BW    = (BK > 1) ? $clog2(BK) : 1;       // block-in-group counter width
+    logic [PO*SW-1:0]         rom [DEPTH];
+    logic [AW-1:0]            addr_q;
+    logic [BW-1:0]            sub_q;   // weight blocks of the current group issued
+    logic [T:1][PO*SW-1:0]    sh_q;
+
+    initial begin
+      if (SHIFT_MEM_FILE != "") begin
+        $readmemh(SHIFT_MEM_FILE, rom, 0, DEPTH - 1);
+      end
+    end
+
+    always_ff @(posedge clk) begin
+      if (rst) begin
+        addr_q <= '0;
+        sub_q  <= '0;
+      end else if (issue) begin
+        if (row_last) begin
+          addr_q <= '0;
+          sub_q  <= '0;
+        end else if (sub_q == BW'(BK - 1)) begin
+          addr_q <= addr_q + AW'(1);
+          sub_q  <= '0;
+        end else begin
+          sub_q  <= sub_q + BW'(1);
+        end
+      end
+    end
+
+    logic [PO*SW-1:0] rd_word;  // ROM word addr_q
+    if (DEPTH > 1) begin : gen_addr
+      assign rd_word = rom[addr_q];
+    end else begin : gen_single_word
+      logic unused_addr;
+      assign unused_addr = ^addr_q;
+      assign rd_word     = rom[0];
+    end
+
+    always_ff @(posedge clk) begin
+      if (issue) begin
+        sh_q[1] <= rd_word;
+      end
+      sh_q[T:2] <= sh_q[T-1:1];
+    end
+
+    assign shift_t = sh_q[T];
+  end
+
   // ----------------------------------------------------------------- bias
 
   // Accumulator start value of each lane for the first block of a beat,
@@ -450,7 +537,7 @@ module mh_linear #(
     always_ff @(posedge clk) begin
       if (v_q[T]) begin
         acc_q <= (first_q[T] ? $signed(acc_init[o]) : acc_q)
-               + (ACC_WIDTH'($signed(sum)) <<< PROD_SHIFT);
+               + ((ACC_WIDTH'($signed(sum)) <<< PROD_SHIFT) <<< shift_t[o]);
       end
     end
 

@@ -204,6 +204,11 @@ pub trait Instance: Send + Sync {
     fn resources(&self) -> BTreeMap<String, u64> {
         BTreeMap::new()
     }
+    /// The weight format of a component with a weight matrix (e.g. `s8.7 per_tensor`,
+    /// `8-bit mx(block 32), frac 12 - shift, 4-bit shifts`), for reports.
+    fn weight_format(&self) -> Option<String> {
+        None
+    }
     /// Extra connections of module inputs that are not part of any stream (tie-offs).
     fn tie_offs(&self) -> Vec<(String, String)> {
         Vec::new()

@@ -97,6 +97,17 @@ fn impossible_parameters_are_one_line_errors() {
             err("fifo", &["DEPTH=1"]),
             err("fork", &["N=0"]),
             err("linear", &["BIAS=1"]),
+            err("linear", &["WEIGHT_GRANULARITY=2", "WEIGHT_BLOCK=6"]),
+            err(
+                "linear",
+                &[
+                    "WEIGHT_GRANULARITY=2",
+                    "WEIGHT_BLOCK=8",
+                    "IN_PARALLELISM=16",
+                    "IN_SIZE=32"
+                ]
+            ),
+            err("linear", &["WEIGHT_GRANULARITY=1", "WEIGHT_SHIFT_WIDTH=7"]),
             err("dot_product", &["PARALLELISM"]),
             err(
                 "gelu",

@@ -10,6 +10,15 @@
 //! buffering and weight streaming are the generator's concern, not this model's.
 //! [`linear_f64`] gives the same layer on dequantised values in floating point, as the
 //! accuracy reference for choosing formats.
+//!
+//! Grouped weight scales ([`WeightScales`], for per-output-channel and MX block
+//! formats): weight `W[o][i]` of group `(o, i / block)` is worth
+//! `raw · 2^(shift - Fw)`, with one unsigned `shift` per group, so `Fw` is the finest
+//! group's fractional width. Each group's partial dot product is exact at its own
+//! scale and is aligned by `shift` exact left shifts before the groups are summed:
+//! the result equals the plain layer on the weights `raw << shift` in format
+//! `signed(Ww + 2^S - 1, Fw)` (`S` the shift width), which is how [`linear_scaled`]
+//! computes it. Per channel is `block = in_size`.
 
 use crate::fixed::{
     FixedError, Format, Overflow, Rounding, add_format, cast, mul_format, tree_format,
@@ -31,6 +40,170 @@ pub struct LinearFormats {
     pub rounding: Rounding,
     /// Overflow handling of the output cast.
     pub overflow: Overflow,
+}
+
+/// Power-of-two scales shared by groups of weights: `block` consecutive weights of one
+/// output row (along the input dimension) share `shifts[o * (in_size / block) + b]`,
+/// an unsigned code of `shift_width` bits (`1..=8`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WeightScales<'a> {
+    /// Weights per group along the input dimension (`in_size` for per channel).
+    pub block: usize,
+    /// Bits of one shift code; the largest shift is `2^shift_width - 1`.
+    pub shift_width: u32,
+    /// `[out_size, in_size / block]`, row-major.
+    pub shifts: &'a [i128],
+}
+
+/// Most bits of one shift code.
+pub const MAX_SHIFT_WIDTH: u32 = 8;
+
+impl WeightScales<'_> {
+    /// The largest shift a code of this width can hold.
+    pub fn max_shift(&self) -> u32 {
+        (1u32 << self.shift_width.min(MAX_SHIFT_WIDTH)) - 1
+    }
+}
+
+/// `f` with the weight widened by `max_shift` bits: the format of `raw << shift`.
+///
+/// # Errors
+/// [`FixedError::BadWidth`] if the widened weight exceeds the widest signed format.
+pub fn widened(f: &LinearFormats, max_shift: u32) -> Result<LinearFormats, FixedError> {
+    let mut g = *f;
+    g.weight = Format::signed(f.weight.width() + max_shift, f.weight.frac())?;
+    Ok(g)
+}
+
+/// [`accumulator_format`] of a layer whose weights carry group shifts of at most
+/// `max_shift`: the product sum is `max_shift` bits wider, its frac unchanged.
+///
+/// # Errors
+/// As [`accumulator_format`], and [`FixedError::BadWidth`] from [`widened`].
+pub fn accumulator_format_scaled(
+    f: &LinearFormats,
+    in_size: usize,
+    max_shift: u32,
+) -> Result<Format, FixedError> {
+    accumulator_format(&widened(f, max_shift)?, in_size)
+}
+
+/// Checks `scales` against the shape and returns the weights `raw << shift`.
+fn expand(
+    w: &[i128],
+    out_size: usize,
+    in_size: usize,
+    scales: &WeightScales,
+) -> Result<Vec<i128>, FixedError> {
+    let (block, width) = (scales.block, scales.shift_width);
+    if block == 0 || !in_size.is_multiple_of(block) {
+        return Err(FixedError::BadBlock {
+            what: "in_size",
+            block,
+            size: in_size,
+        });
+    }
+    if !(1..=MAX_SHIFT_WIDTH).contains(&width) {
+        return Err(FixedError::BadWidth {
+            width,
+            signed: false,
+        });
+    }
+    let groups = in_size / block;
+    let expected = out_size
+        .checked_mul(groups)
+        .ok_or(FixedError::SizeOverflow { what: "shifts" })?;
+    if scales.shifts.len() != expected {
+        return Err(FixedError::LengthMismatch {
+            what: "shifts",
+            expected,
+            actual: scales.shifts.len(),
+        });
+    }
+    let shift_format = Format::unsigned(width, 0)?;
+    if let Some(&raw) = scales.shifts.iter().find(|&&s| !shift_format.contains(s)) {
+        return Err(FixedError::RawOutOfRange {
+            what: "shifts",
+            raw,
+            format: shift_format,
+        });
+    }
+    if w.len() != out_size.saturating_mul(in_size) {
+        return Err(FixedError::LengthMismatch {
+            what: "w",
+            expected: out_size.saturating_mul(in_size),
+            actual: w.len(),
+        });
+    }
+    Ok(w.iter()
+        .enumerate()
+        .map(|(n, &v)| {
+            let (o, i) = (n / in_size, n % in_size);
+            // Shifts are below 2^8 and the widened width is checked by the caller, so
+            // the shifted value fits.
+            v.wrapping_shl(scales.shifts[o * groups + i / block] as u32)
+        })
+        .collect())
+}
+
+/// Bit-exact `mh_linear` with grouped weight scales: [`linear`] with each group's
+/// partial sum aligned by its shift (see the module text), one output cast.
+///
+/// # Errors
+/// As [`linear`]; [`FixedError::BadBlock`] if `scales.block` does not divide
+/// `in_size`; [`FixedError::LengthMismatch`]/[`FixedError::RawOutOfRange`] for shifts
+/// that do not match the shape or their width; [`FixedError::BadWidth`] for a shift
+/// width outside `1..=8`.
+#[allow(clippy::too_many_arguments)]
+pub fn linear_scaled(
+    x: &[i128],
+    rows: usize,
+    in_size: usize,
+    w: &[i128],
+    out_size: usize,
+    bias: Option<&[i128]>,
+    scales: &WeightScales,
+    f: &LinearFormats,
+) -> Result<Vec<i128>, FixedError> {
+    validate(x, rows, in_size, w, out_size, bias, f)?;
+    let wide = expand(w, out_size, in_size, scales)?;
+    linear(
+        x,
+        rows,
+        in_size,
+        &wide,
+        out_size,
+        bias,
+        &widened(f, scales.max_shift())?,
+    )
+}
+
+/// [`linear_f64`] with grouped weight scales: weight `raw · 2^(shift - Fw)`.
+///
+/// # Errors
+/// As [`linear_scaled`], without the accumulator limits.
+#[allow(clippy::too_many_arguments)]
+pub fn linear_scaled_f64(
+    x: &[i128],
+    rows: usize,
+    in_size: usize,
+    w: &[i128],
+    out_size: usize,
+    bias: Option<&[i128]>,
+    scales: &WeightScales,
+    f: &LinearFormats,
+) -> Result<Vec<f64>, FixedError> {
+    validate(x, rows, in_size, w, out_size, bias, f)?;
+    let wide = expand(w, out_size, in_size, scales)?;
+    linear_f64(
+        x,
+        rows,
+        in_size,
+        &wide,
+        out_size,
+        bias,
+        &widened(f, scales.max_shift())?,
+    )
 }
 
 /// The exact format of the accumulator (the value cast to the output), for `in_size`
@@ -428,6 +601,86 @@ mod tests {
         let w = vec![big; 3];
         let y = linear(&x, 1, 3, &w, 1, None, &f).unwrap();
         assert_eq!(y, vec![-3 * (1i128 << 39) * big]);
+    }
+
+    #[test]
+    fn scaled_groups_sum_exactly_at_their_own_scale() {
+        // 1 row, 4 inputs, 2 outputs, blocks of 2: W[o][i] = raw * 2^(shift - 6).
+        let f = formats(Some(s(12, 3)));
+        let x = [16, -8, 4, 32]; // 1.0, -0.5, 0.25, 2.0
+        let w = [32, 64, -64, 16, 127, 0, 1, -1];
+        let shifts = [0, 3, 1, 0];
+        let sc = WeightScales {
+            block: 2,
+            shift_width: 2,
+            shifts: &shifts,
+        };
+        let b = [8, -8];
+        let y = linear_scaled(&x, 1, 4, &w, 2, Some(&b), &sc, &f).unwrap();
+        let yf = linear_scaled_f64(&x, 1, 4, &w, 2, Some(&b), &sc, &f).unwrap();
+        // Independent sum in f64 of the dequantised values.
+        let wv =
+            |o: usize, i: usize| w[o * 4 + i] as f64 * 2f64.powi(shifts[o * 2 + i / 2] as i32 - 6);
+        for o in 0..2 {
+            let want: f64 =
+                (0..4).map(|i| x[i] as f64 / 16.0 * wv(o, i)).sum::<f64>() + b[o] as f64 / 8.0;
+            assert_eq!(yf[o], want);
+            let q = f.output.from_f64(want, f.rounding, f.overflow).unwrap();
+            assert_eq!(y[o], q, "output {o}");
+        }
+        // Shift 0 everywhere is the plain layer.
+        let zeros = [0; 4];
+        let z = WeightScales {
+            shifts: &zeros,
+            ..sc
+        };
+        assert_eq!(
+            linear_scaled(&x, 1, 4, &w, 2, Some(&b), &z, &f).unwrap(),
+            linear(&x, 1, 4, &w, 2, Some(&b), &f).unwrap()
+        );
+        assert_eq!(
+            accumulator_format_scaled(&f, 4, 3).unwrap(),
+            accumulator_format(&widened(&f, 3).unwrap(), 4).unwrap()
+        );
+    }
+
+    #[test]
+    fn scaled_rejects_bad_scales() {
+        let f = formats(None);
+        let sc = |block, shift_width, shifts: &'static [i128]| WeightScales {
+            block,
+            shift_width,
+            shifts,
+        };
+        let run = |s: WeightScales| linear_scaled(&[0; 4], 1, 4, &[0; 8], 2, None, &s, &f);
+        assert_eq!(
+            run(sc(3, 2, &[0; 2])),
+            Err(FixedError::BadBlock {
+                what: "in_size",
+                block: 3,
+                size: 4
+            })
+        );
+        assert_eq!(
+            run(sc(2, 2, &[0; 3])),
+            Err(FixedError::LengthMismatch {
+                what: "shifts",
+                expected: 4,
+                actual: 3
+            })
+        );
+        assert!(matches!(
+            run(sc(2, 2, &[0, 4, 0, 0])),
+            Err(FixedError::RawOutOfRange {
+                what: "shifts",
+                raw: 4,
+                ..
+            })
+        ));
+        assert!(matches!(
+            run(sc(4, 0, &[0; 2])),
+            Err(FixedError::BadWidth { .. })
+        ));
     }
 
     #[test]

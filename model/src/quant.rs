@@ -18,7 +18,22 @@
 //! [tensor."encoder.layer.0.intermediate.dense.weight"]   # a parameter or node output
 //! width = 8
 //! frac = "auto"
+//! granularity = "mx"        # linear weights only: "per_tensor" (default), "per_channel", "mx"
+//! block = 32                # inputs sharing one scale with "mx" (divides the input features)
 //! ```
+//!
+//! Weight granularity (`[weights]` and `[tensor."T"]` of a linear weight matrix only):
+//! `per_tensor` gives the matrix one format; `per_channel` gives each output row its
+//! own power-of-two scale; `mx` (OCP Microscaling style, MXINT`width`) gives each block
+//! of `block` consecutive weights of a row one shared power-of-two scale (an E8M0-like
+//! exponent). [`quantize_grouped`] picks each group's fractional width as
+//! `frac = "auto"` does for a tensor (the largest at which the group's maximum
+//! magnitude fits `width` bits) and expresses it as an unsigned left shift from the
+//! finest group's frac; groups coarser than that by more than [`MAX_GROUP_SHIFT`] are
+//! clamped (they lose only low bits of values that are tiny against the largest). The
+//! resolved format of such a matrix is that of its coarsest group (from the whole
+//! matrix's range); the per-group formats come from [`quantize_grouped`]. These need
+//! `frac = "auto"`.
 //!
 //! Resolution gives every tensor (each node's output and each parameter) a signed
 //! [`Format`], a rounding and an overflow mode, and every node its lanes per
@@ -112,6 +127,47 @@ pub enum Frac {
     Auto,
 }
 
+/// How a linear layer's weight matrix shares its power-of-two scales.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Granularity {
+    /// One format for the whole matrix.
+    #[default]
+    PerTensor,
+    /// One scale per output row.
+    PerChannel,
+    /// One scale per `block` consecutive weights of a row (MX).
+    Mx {
+        /// Weights per block along the input dimension.
+        block: usize,
+    },
+}
+
+impl Granularity {
+    /// The config spelling: `per_tensor`, `per_channel` or `mx`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Granularity::PerTensor => "per_tensor",
+            Granularity::PerChannel => "per_channel",
+            Granularity::Mx { .. } => "mx",
+        }
+    }
+}
+
+impl std::fmt::Display for Granularity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Granularity::Mx { block } => write!(f, "mx(block {block})"),
+            g => f.write_str(g.name()),
+        }
+    }
+}
+
+/// Default MX block (OCP Microscaling v1.0).
+pub const DEFAULT_MX_BLOCK: usize = 32;
+
+/// Largest shift between the finest and the coarsest group of one weight matrix.
+pub const MAX_GROUP_SHIFT: u32 = 15;
+
 /// Lanes for a node: one count for every dimension, or per dimension key.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ParallelismSpec {
@@ -134,6 +190,11 @@ pub struct Spec {
     pub overflow: Option<Overflow>,
     /// Lanes (`[default]` and `[node.N]` only).
     pub parallelism: Option<ParallelismSpec>,
+    /// Weight scale sharing (`[weights]` and `[tensor.T]` only); `block` comes from
+    /// the `block` key.
+    pub granularity: Option<Granularity>,
+    /// MX block size (`[weights]` and `[tensor.T]` only).
+    pub block: Option<usize>,
 }
 
 impl Spec {
@@ -170,6 +231,8 @@ impl Default for QuantConfig {
                 rounding: Some(Rounding::Rnd),
                 overflow: Some(Overflow::Sat),
                 parallelism: Some(ParallelismSpec::All(1)),
+                granularity: None,
+                block: None,
             },
             nodes: BTreeMap::new(),
             tensors: BTreeMap::new(),
@@ -189,6 +252,8 @@ pub struct TensorQuant {
     pub overflow: Overflow,
     /// The maximum magnitude used for `frac = "auto"`, if that was asked for.
     pub range: Option<f64>,
+    /// Scale sharing of a linear weight matrix (`PerTensor` for everything else).
+    pub granularity: Granularity,
 }
 
 impl TensorQuant {
@@ -312,7 +377,12 @@ fn key_err(
     }
 }
 
-fn parse_spec(section: &str, value: &toml::Value, allow_par: bool) -> Result<Spec, QuantError> {
+fn parse_spec(
+    section: &str,
+    value: &toml::Value,
+    allow_par: bool,
+    allow_gran: bool,
+) -> Result<Spec, QuantError> {
     let table = value
         .as_table()
         .ok_or_else(|| key_err(section, "", value, "must be a table"))?;
@@ -370,9 +440,29 @@ fn parse_spec(section: &str, value: &toml::Value, allow_par: bool) -> Result<Spe
                     _ => ParallelismSpec::All(lanes(v)?),
                 });
             }
+            "granularity" if allow_gran => {
+                spec.granularity = Some(match v.as_str() {
+                    Some("per_tensor") => Granularity::PerTensor,
+                    Some("per_channel") => Granularity::PerChannel,
+                    Some("mx") => Granularity::Mx {
+                        block: DEFAULT_MX_BLOCK,
+                    },
+                    _ => return Err(bad("must be \"per_tensor\", \"per_channel\" or \"mx\"")),
+                });
+            }
+            "block" if allow_gran => {
+                let b = v
+                    .as_integer()
+                    .and_then(|b| usize::try_from(b).ok())
+                    .filter(|b| *b >= 1)
+                    .ok_or_else(|| bad("must be an integer ≥ 1"))?;
+                spec.block = Some(b);
+            }
             _ => {
                 let keys = if allow_par {
                     "width, frac, rounding, overflow, parallelism"
+                } else if allow_gran {
+                    "width, frac, rounding, overflow, granularity, block"
                 } else {
                     "width, frac, rounding, overflow"
                 };
@@ -396,7 +486,7 @@ impl QuantConfig {
         for (section, value) in &table {
             match section.as_str() {
                 "default" => {
-                    let d = parse_spec("default", value, true)?;
+                    let d = parse_spec("default", value, true, false)?;
                     let def = &mut cfg.default;
                     def.width = d.width.or(def.width);
                     def.frac = d.frac.or(def.frac);
@@ -410,7 +500,7 @@ impl QuantConfig {
                     })?;
                     for (name, spec) in t {
                         let sec = format!("{section}.\"{name}\"");
-                        let spec = parse_spec(&sec, spec, section == "node")?;
+                        let spec = parse_spec(&sec, spec, section == "node", section == "tensor")?;
                         if section == "node" {
                             cfg.nodes.insert(name.clone(), spec);
                         } else {
@@ -418,7 +508,7 @@ impl QuantConfig {
                         }
                     }
                 }
-                "weights" => cfg.weights = Some(parse_spec("weights", value, false)?),
+                "weights" => cfg.weights = Some(parse_spec("weights", value, false, true)?),
                 other => {
                     return Err(key_err(
                         other,
@@ -478,8 +568,38 @@ impl QuantConfig {
                 self.tensors.get(&p.name),
                 self.weights.as_ref().filter(|_| is_weight),
             ];
-            plan.tensors
-                .insert(p.name.clone(), self.tensor_quant(&p.name, specs, range)?);
+            let mut tq = self.tensor_quant(&p.name, specs, range)?;
+            tq.granularity =
+                self.granularity(&p.name, specs, is_weight, p.shape.get(1).copied())?;
+            if tq.granularity != Granularity::PerTensor {
+                // Each group picks its own frac; `[default]`'s frac does not apply, and
+                // a fixed frac beside the granularity is a contradiction.
+                if let Some(Frac::Bits(f)) = specs.iter().flatten().find_map(|s| s.frac) {
+                    return Err(key_err(
+                        &format!("tensor.\"{}\"", p.name),
+                        "frac",
+                        f,
+                        format!(
+                            "granularity = \"{}\" picks each group's frac; use frac = \"auto\"",
+                            tq.granularity.name()
+                        ),
+                    ));
+                }
+                if tq.range.is_none() {
+                    let r = range()?;
+                    let frac = auto_frac(r, tq.format.width());
+                    tq.format = Format::signed(tq.format.width(), frac).map_err(|e| {
+                        key_err(
+                            &format!("tensor.\"{}\"", p.name),
+                            "frac",
+                            frac,
+                            e.to_string(),
+                        )
+                    })?;
+                    tq.range = Some(r);
+                }
+            }
+            plan.tensors.insert(p.name.clone(), tq);
         }
         for node in &graph.nodes {
             let specs = [self.tensors.get(&node.name), self.nodes.get(&node.name)];
@@ -510,11 +630,83 @@ impl QuantConfig {
                     self.tensor_quant(&node.name, specs, range)?
                 }
             };
+            if specs
+                .iter()
+                .flatten()
+                .any(|s| s.granularity.is_some() || s.block.is_some())
+            {
+                return Err(key_err(
+                    &format!("tensor.\"{}\"", node.name),
+                    "granularity",
+                    "…",
+                    "applies only to linear weight matrices",
+                ));
+            }
             plan.tensors.insert(node.name.clone(), tq);
             plan.parallelism
                 .insert(node.name.clone(), self.lanes(graph, node)?);
         }
         Ok(plan)
+    }
+
+    /// The granularity of parameter `name` (`is_weight`: a linear weight matrix with
+    /// `in_features` inputs per row).
+    fn granularity(
+        &self,
+        name: &str,
+        specs: [Option<&Spec>; 2],
+        is_weight: bool,
+        in_features: Option<usize>,
+    ) -> Result<Granularity, QuantError> {
+        let section = format!("tensor.\"{name}\"");
+        // Per key, the highest section that sets it; a `block` below a section that
+        // chooses a granularity other than mx belongs to a lower default and is ignored.
+        let gi = specs
+            .iter()
+            .position(|s| s.is_some_and(|s| s.granularity.is_some()));
+        let g = gi.and_then(|i| specs[i].and_then(|s| s.granularity));
+        let block_at = |upto: usize| specs[..upto].iter().flatten().find_map(|s| s.block);
+        let g = match g {
+            None => {
+                if let Some(b) = block_at(specs.len()) {
+                    let rule = if is_weight {
+                        "needs granularity = \"mx\""
+                    } else {
+                        "applies only to linear weight matrices"
+                    };
+                    return Err(key_err(&section, "block", b, rule));
+                }
+                return Ok(Granularity::PerTensor);
+            }
+            Some(_) if !is_weight => {
+                return Err(key_err(
+                    &section,
+                    "granularity",
+                    "…",
+                    "applies only to linear weight matrices",
+                ));
+            }
+            Some(Granularity::Mx { .. }) => {
+                let block = block_at(specs.len()).unwrap_or(DEFAULT_MX_BLOCK);
+                let n = in_features.unwrap_or(block);
+                if !n.is_multiple_of(block) {
+                    return Err(key_err(
+                        &section,
+                        "block",
+                        block,
+                        format!("must divide the input features {n}"),
+                    ));
+                }
+                Granularity::Mx { block }
+            }
+            Some(g) => {
+                if let Some(b) = block_at(gi.map_or(0, |i| i + 1)) {
+                    return Err(key_err(&section, "block", b, "needs granularity = \"mx\""));
+                }
+                g
+            }
+        };
+        Ok(g)
     }
 
     fn tensor_quant(
@@ -549,6 +741,7 @@ impl QuantConfig {
             rounding,
             overflow,
             range,
+            granularity: Granularity::PerTensor,
         })
     }
 
@@ -623,6 +816,97 @@ impl QuantConfig {
         }
         Ok(out)
     }
+}
+
+/// A weight matrix quantized with grouped power-of-two scales (see the module text).
+#[derive(Clone, Debug, PartialEq)]
+pub struct GroupedWeights {
+    /// Raw codes, `[out, in]` row-major; element `(o, i)` is worth
+    /// `raw · 2^(shift - format.frac())`.
+    pub raw: Vec<i128>,
+    /// `signed(width, F)` with `F` the finest group's frac.
+    pub format: Format,
+    /// Weights per group along the input dimension.
+    pub block: usize,
+    /// `[out, in / block]`: each group's left shift from `F`.
+    pub shifts: Vec<i128>,
+    /// Bits of one shift code (`clog2(max shift + 1)`, at least 1).
+    pub shift_width: u32,
+}
+
+/// Quantizes weight matrix `data` (`[out, in]` row-major, `in` inputs per row) with
+/// `tq`'s width, rounding, overflow and granularity (which must not be `PerTensor`).
+///
+/// # Errors
+/// [`QuantError::Key`] if the block does not divide `in` or the data do not fill
+/// whole rows; [`golden::FixedError::NotFinite`] (as a key error) for NaN or infinity.
+pub fn quantize_grouped(
+    name: &str,
+    tq: &TensorQuant,
+    data: &[f32],
+    in_features: usize,
+) -> Result<GroupedWeights, QuantError> {
+    let section = format!("tensor.\"{name}\"");
+    let block = match tq.granularity {
+        Granularity::PerTensor | Granularity::PerChannel => in_features,
+        Granularity::Mx { block } => block,
+    };
+    if block == 0
+        || !in_features.is_multiple_of(block)
+        || !data.len().is_multiple_of(in_features.max(1))
+    {
+        return Err(key_err(
+            &section,
+            "block",
+            block,
+            format!("must divide the input features {in_features}"),
+        ));
+    }
+    let width = tq.format.width();
+    let fracs: Vec<Option<i32>> = data
+        .chunks(block)
+        .map(|g| {
+            let m = g.iter().fold(0f64, |m, &x| m.max(f64::from(x).abs()));
+            (m > 0.0).then(|| auto_frac(m, width))
+        })
+        .collect();
+    let coarse = fracs
+        .iter()
+        .flatten()
+        .copied()
+        .min()
+        .unwrap_or(width as i32 - 1);
+    let fine = fracs
+        .iter()
+        .flatten()
+        .copied()
+        .max()
+        .unwrap_or(coarse)
+        .min(coarse + MAX_GROUP_SHIFT as i32);
+    let format =
+        Format::signed(width, fine).map_err(|e| key_err(&section, "frac", fine, e.to_string()))?;
+    let mut raw = vec![0i128; data.len()];
+    let mut shifts = Vec::with_capacity(fracs.len());
+    for ((g, out), frac) in data.chunks(block).zip(raw.chunks_mut(block)).zip(&fracs) {
+        let frac = frac.unwrap_or(fine).min(fine);
+        let group = TensorQuant {
+            format: Format::signed(width, frac)
+                .map_err(|e| key_err(&section, "frac", frac, e.to_string()))?,
+            ..*tq
+        };
+        group
+            .quantize_into(g, out)
+            .map_err(|e| key_err(&section, "value", "…", e.to_string()))?;
+        shifts.push(i128::from(fine - frac));
+    }
+    let max_shift = shifts.iter().copied().max().unwrap_or(0) as u64;
+    Ok(GroupedWeights {
+        raw,
+        format,
+        block,
+        shifts,
+        shift_width: golden::fixed::clog2(max_shift + 1).max(1),
+    })
 }
 
 /// The largest fractional width at which `max_abs` rounds to at most the largest
@@ -827,6 +1111,7 @@ overflow = "SAT_SYM"
                         rounding,
                         overflow,
                         range: None,
+                        granularity: Granularity::PerTensor,
                     };
                     let want: Vec<i128> = xs
                         .iter()
@@ -847,6 +1132,7 @@ overflow = "SAT_SYM"
             rounding: Rounding::RndConv,
             overflow: Overflow::Sat,
             range: None,
+            granularity: Granularity::PerTensor,
         };
         let want: Vec<i128> = big
             .iter()
@@ -858,6 +1144,145 @@ overflow = "SAT_SYM"
         bad[280_000] = f32::NAN;
         assert!(
             matches!(tq.quantize_all(&bad), Err(FixedError::NotFinite { value }) if value == f64::INFINITY)
+        );
+    }
+
+    #[test]
+    fn granularity_keys_resolve_per_tensor_section() {
+        let g = expand(&BertConfig::tiny(), 8, "bert-tiny").unwrap();
+        let w = Weights::synthetic(&g, 1);
+        let q = "encoder.layer.0.attention.self.query.weight";
+        let text = format!(
+            "[default]\nfrac = 8\n[weights]\nwidth = 8\ngranularity = \"mx\"\nblock = 16\n\
+             [tensor.\"{q}\"]\ngranularity = \"per_channel\"\n"
+        );
+        let plan = QuantConfig::from_toml(&text)
+            .unwrap()
+            .resolve(&g, Some(&w), None)
+            .unwrap();
+        let gr = |t: &str| plan.tensors[t].granularity;
+        assert_eq!(gr(q), Granularity::PerChannel);
+        assert_eq!(
+            gr("encoder.layer.1.output.dense.weight"),
+            Granularity::Mx { block: 16 }
+        );
+        assert_eq!(
+            gr("encoder.layer.1.output.dense.bias"),
+            Granularity::PerTensor
+        );
+        assert_eq!(gr("encoder.layer.1.output.dense"), Granularity::PerTensor);
+        // Grouped weights take "auto" from their range even under [default] frac = 8.
+        let wq = &plan.tensors[q];
+        let r = w.get(q).unwrap().max_abs();
+        assert_eq!(wq.format.frac(), auto_frac(r, 8));
+        // mx without block: 32 (divides bert-tiny's 64 and 128 input features).
+        let plan = QuantConfig::from_toml("[default]\nfrac = 8\n[weights]\ngranularity = \"mx\"\n")
+            .unwrap()
+            .resolve(&g, Some(&w), None)
+            .unwrap();
+        assert_eq!(plan.tensors[q].granularity, Granularity::Mx { block: 32 });
+    }
+
+    #[test]
+    fn granularity_errors_name_section_and_key() {
+        let g = expand(&BertConfig::tiny(), 8, "bert-tiny").unwrap();
+        let w = Weights::synthetic(&g, 1);
+        let err = |text: &str| {
+            QuantConfig::from_toml(&format!("[default]\nfrac = 8\n{text}"))
+                .and_then(|c| c.resolve(&g, Some(&w), None))
+                .unwrap_err()
+                .to_string()
+        };
+        let q = "encoder.layer.0.attention.self.query";
+        assert_eq!(
+            err("[weights]\ngranularity = \"per_row\"\n"),
+            "quant config [weights] granularity = \"per_row\": must be \"per_tensor\", \"per_channel\" or \"mx\""
+        );
+        assert_eq!(
+            err("[weights]\ngranularity = \"mx\"\nblock = 0\n"),
+            "quant config [weights] block = 0: must be an integer ≥ 1"
+        );
+        assert_eq!(
+            err("[weights]\ngranularity = \"mx\"\nblock = 24\n"),
+            format!(
+                "quant config [tensor.\"{q}.weight\"] block = 24: must divide the input features 64"
+            )
+        );
+        assert_eq!(
+            err("[weights]\ngranularity = \"per_channel\"\nblock = 16\n"),
+            format!("quant config [tensor.\"{q}.weight\"] block = 16: needs granularity = \"mx\"")
+        );
+        assert_eq!(
+            err("[weights]\ngranularity = \"mx\"\nfrac = 6\n"),
+            format!(
+                "quant config [tensor.\"{q}.weight\"] frac = 6: granularity = \"mx\" picks each group's frac; use frac = \"auto\""
+            )
+        );
+        assert_eq!(
+            err(&format!("[tensor.\"{q}\"]\ngranularity = \"mx\"\n")),
+            format!(
+                "quant config [tensor.\"{q}\"] granularity = …: applies only to linear weight matrices"
+            )
+        );
+        assert_eq!(
+            err(&format!("[tensor.\"{q}.bias\"]\nblock = 8\n")),
+            format!(
+                "quant config [tensor.\"{q}.bias\"] block = 8: applies only to linear weight matrices"
+            )
+        );
+        assert_eq!(
+            QuantConfig::from_toml("[default]\ngranularity = \"mx\"\n")
+                .unwrap_err()
+                .to_string(),
+            "quant config [default] granularity = \"mx\": unknown key (expected one of width, frac, rounding, overflow, parallelism)"
+        );
+    }
+
+    #[test]
+    fn grouped_quantization_scales_each_group_by_its_range() {
+        // 2 rows x 8 inputs, blocks of 4: magnitudes 1, 1/64, 3, 0 per block.
+        let data: Vec<f32> = (0..16)
+            .map(|n| {
+                let base = [0.9f32, 0.9 / 64.0, 2.9, 0.0][n / 4];
+                base * if n % 2 == 0 { 1.0 } else { -0.37 }
+            })
+            .collect();
+        let tq = TensorQuant {
+            format: Format::signed(8, 0).unwrap(),
+            rounding: Rounding::Rnd,
+            overflow: Overflow::Sat,
+            range: None,
+            granularity: Granularity::Mx { block: 4 },
+        };
+        let g = quantize_grouped("w", &tq, &data, 8).unwrap();
+        // Group fracs: auto_frac of 0.9 = 7, 0.9/64 = 13, 2.9 = 5; zeros take the finest.
+        assert_eq!(g.format, Format::signed(8, 13).unwrap());
+        assert_eq!(g.shifts, vec![6, 0, 8, 0]);
+        assert_eq!(g.shift_width, 4);
+        for (n, (&x, &r)) in data.iter().zip(&g.raw).enumerate() {
+            let frac = 13 - g.shifts[n / 4] as i32;
+            let v = r as f64 * 2f64.powi(-frac);
+            assert!(
+                (v - f64::from(x)).abs() <= 2f64.powi(-frac - 1),
+                "element {n}"
+            );
+            assert!(tq.format.contains(r));
+        }
+        // Per channel: one group per row; the spread is capped at MAX_GROUP_SHIFT.
+        let tiny: Vec<f32> = [vec![1.0f32; 4], vec![1e-9; 4]].concat();
+        let pc = TensorQuant {
+            granularity: Granularity::PerChannel,
+            ..tq
+        };
+        let g = quantize_grouped("w", &pc, &tiny, 4).unwrap();
+        assert_eq!(g.shifts, vec![i128::from(MAX_GROUP_SHIFT), 0]);
+        assert_eq!(g.format.frac(), auto_frac(1.0, 8) + MAX_GROUP_SHIFT as i32);
+        let e = quantize_grouped("w", &tq, &data[..12], 6)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "quant config [tensor.\"w\"] block = 4: must divide the input features 6"
         );
     }
 

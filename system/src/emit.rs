@@ -28,6 +28,9 @@ struct NodeReport {
     lanes_out: usize,
     timing: NodeTiming,
     resources: BTreeMap<String, u64>,
+    /// Weight format and granularity, for components with a weight matrix.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    weight_format: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -75,6 +78,7 @@ pub fn report(sys: &SystemInstance, top: &str) -> String {
                 lanes_out: lanes(&out),
                 timing,
                 resources: n.inst.resources(),
+                weight_format: n.inst.weight_format(),
             }
         })
         .collect();

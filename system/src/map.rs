@@ -20,7 +20,7 @@ use std::collections::BTreeMap;
 
 use golden::Format;
 use model::graph::{Graph, Node, Op};
-use model::quant::{QuantPlan, TensorQuant};
+use model::quant::{Granularity, QuantPlan, TensorQuant};
 use model::weights::Weights;
 
 use generator::Component;
@@ -77,6 +77,49 @@ fn quantized(
         .quantize_all(&t.data)
         .map_err(|e| SystemError::node(node, name, e.to_string()))?;
     Ok(Tensor::new(t.shape.clone(), raw, q.format))
+}
+
+/// Raw weights, weight-scale parameters, `weight_shift` tensor.
+type LinearWeight = (Tensor, Vec<(String, i64)>, Option<Tensor>);
+
+/// A linear layer's weight matrix quantized with its resolved granularity: the raw
+/// tensor, the `WEIGHT_GRANULARITY`/`WEIGHT_BLOCK`/`WEIGHT_SHIFT_WIDTH` parameters and,
+/// for per-channel and MX scales, the `weight_shift` tensor of `mh_linear`.
+fn linear_weight(
+    node: &str,
+    name: &str,
+    plan: &QuantPlan,
+    weights: &Weights,
+) -> Result<LinearWeight, SystemError> {
+    let q = quant(plan, name)?;
+    if q.granularity == Granularity::PerTensor {
+        return Ok((quantized(node, name, plan, weights)?, Vec::new(), None));
+    }
+    let t = weights
+        .get(name)
+        .ok_or_else(|| SystemError::node(node, name, "no weights were given for it"))?;
+    let in_size = t.shape.get(1).copied().unwrap_or(1);
+    let g = model::quant::quantize_grouped(name, q, &t.data, in_size)
+        .map_err(|e| SystemError::node(node, name, e.to_string()))?;
+    let (code, block) = match q.granularity {
+        Granularity::Mx { block } => (2, block),
+        _ => (1, in_size),
+    };
+    let shift_format = Format::unsigned(g.shift_width, 0)
+        .map_err(|e| SystemError::node(node, name, e.to_string()))?;
+    let groups = in_size / g.block;
+    let rows = t.shape.first().copied().unwrap_or(1);
+    let shifts = Tensor::new(vec![rows, groups], g.shifts, shift_format);
+    let params = vec![
+        ("WEIGHT_GRANULARITY".to_string(), code),
+        ("WEIGHT_BLOCK".to_string(), block as i64),
+        ("WEIGHT_SHIFT_WIDTH".to_string(), i64::from(g.shift_width)),
+    ];
+    Ok((
+        Tensor::new(t.shape.clone(), g.raw, g.format),
+        params,
+        Some(shifts),
+    ))
 }
 
 fn configure(
@@ -218,12 +261,18 @@ impl Mapper<'_> {
         let component: &dyn Component = match &node.op {
             Op::Linear { weight, bias } => {
                 let x = self.take(node, 0)?;
-                let w = quantized(&node.name, weight, plan, self.weights)?;
+                let (w, scale_params, shifts) =
+                    linear_weight(&node.name, weight, plan, self.weights)?;
                 params.extend(fmt_params("IN", x.format));
                 params.extend(fmt_params("WEIGHT", w.format));
+                params.extend(scale_params);
                 params.push(("HAS_BIAS".into(), i64::from(bias.is_some())));
                 roms.insert("weight".to_string(), w);
                 rom_params.push(("weight".to_string(), weight.clone()));
+                if let Some(shifts) = shifts {
+                    roms.insert("weight_shift".to_string(), shifts);
+                    rom_params.push(("weight_shift".to_string(), weight.clone()));
+                }
                 if let Some(bias) = bias {
                     let t = quantized(&node.name, bias, plan, self.weights)?;
                     params.extend(fmt_params("BIAS", t.format));

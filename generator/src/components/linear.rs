@@ -1,11 +1,17 @@
 //! Descriptor of `linear` (`mh_linear`): `Y = X·Wᵀ + b` with exact products and sums
 //! and one output cast, parallel along `IN_SIZE` and `OUT_SIZE`, weights and bias from
 //! streams or from ROMs written in exactly the order the hardware reads them.
+//!
+//! Weight scales: `WEIGHT_GRANULARITY` 0 is one format for the matrix; 1 (per output
+//! channel) and 2 (MX: `WEIGHT_BLOCK` consecutive inputs of a row) give every group an
+//! unsigned `WEIGHT_SHIFT_WIDTH`-bit shift in tensor `weight_shift` (`[OUT_SIZE,
+//! groups per row]`), held in its own ROM whose word `j*NB + g` is the shifts of output
+//! block `j`, group `g`, one per output lane (see [`golden::linear::WeightScales`]).
 
 use std::collections::BTreeMap;
 
 use golden::Format;
-use golden::linear::LinearFormats;
+use golden::linear::{LinearFormats, WeightScales};
 
 use super::common::{clog2, divides, format_of, rule};
 use crate::component::{Component, Instance, MemDef, StreamDef, TensorDef, Timing};
@@ -49,6 +55,27 @@ const PARAMS: &[ParamSpec] = &[
         "WEIGHTS_FROM_ROM",
         false,
         "weights and bias from ROM files instead of streams",
+    ),
+    ParamSpec::int(
+        "WEIGHT_GRANULARITY",
+        0,
+        2,
+        0,
+        "weight scales: 0 per tensor, 1 per output channel (shift ROM), 2 MX blocks",
+    ),
+    ParamSpec::int(
+        "WEIGHT_BLOCK",
+        1,
+        65536,
+        32,
+        "inputs sharing one shift with WEIGHT_GRANULARITY 2 (divides IN_SIZE, multiple of IN_PARALLELISM)",
+    ),
+    ParamSpec::int(
+        "WEIGHT_SHIFT_WIDTH",
+        1,
+        6,
+        4,
+        "bits of one weight shift code (WEIGHT_GRANULARITY 1, 2)",
     ),
 ];
 
@@ -99,14 +126,47 @@ impl Component for Linear {
             rounding: p.rounding("ROUNDING"),
             overflow: p.overflow("OVERFLOW"),
         };
-        let acc = golden::linear::accumulator_format(&formats, in_size).map_err(|e| {
-            rule(
-                n,
-                "IN_WIDTH",
-                p,
-                format!("with WEIGHT_WIDTH, IN_SIZE and the bias alignment: {e}"),
-            )
-        })?;
+        let granularity = p.get("WEIGHT_GRANULARITY");
+        let group = match granularity {
+            0 => None,
+            1 => Some(in_size),
+            _ => {
+                let block = p.get_usize("WEIGHT_BLOCK");
+                if !in_size.is_multiple_of(block) {
+                    return Err(rule(
+                        n,
+                        "WEIGHT_BLOCK",
+                        p,
+                        format!("must divide IN_SIZE = {in_size}"),
+                    ));
+                }
+                if !block.is_multiple_of(pi) {
+                    return Err(rule(
+                        n,
+                        "WEIGHT_BLOCK",
+                        p,
+                        format!("must be a multiple of IN_PARALLELISM = {pi}"),
+                    ));
+                }
+                Some(block)
+            }
+        };
+        let shift_width = p.get_u32("WEIGHT_SHIFT_WIDTH");
+        let max_shift = if group.is_some() {
+            (1u32 << shift_width) - 1
+        } else {
+            0
+        };
+        let acc = golden::linear::accumulator_format_scaled(&formats, in_size, max_shift).map_err(
+            |e| {
+                rule(
+                    n,
+                    "IN_WIDTH",
+                    p,
+                    format!("with WEIGHT_WIDTH, IN_SIZE and the bias alignment: {e}"),
+                )
+            },
+        )?;
         Ok(Box::new(LinearInstance {
             params: p.clone(),
             formats,
@@ -116,6 +176,8 @@ impl Component for Linear {
             pi,
             po,
             rom: p.get_bool("WEIGHTS_FROM_ROM"),
+            group,
+            shift_width,
         }))
     }
 
@@ -173,6 +235,46 @@ impl Component for Linear {
                 ("OUT_PARALLELISM", 2),
                 ("WEIGHTS_FROM_ROM", 1),
             ],
+            // Per output channel: shift ROM word per output block.
+            vec![("WEIGHT_GRANULARITY", 1), ("WEIGHTS_FROM_ROM", 1)],
+            // MX blocks of 8 over 4 lanes (2 weight blocks a shift word), 4 output lanes.
+            vec![
+                ("WEIGHT_GRANULARITY", 2),
+                ("WEIGHT_BLOCK", 8),
+                ("WEIGHT_SHIFT_WIDTH", 3),
+                ("IN_SIZE", 32),
+                ("OUT_SIZE", 8),
+                ("OUT_PARALLELISM", 4),
+                ("WEIGHTS_FROM_ROM", 1),
+            ],
+            // MX block = lanes (a new shift every block), weights streamed.
+            vec![
+                ("WEIGHT_GRANULARITY", 2),
+                ("WEIGHT_BLOCK", 4),
+                ("WEIGHT_SHIFT_WIDTH", 2),
+                ("OUT_PARALLELISM", 1),
+            ],
+            // MX with one lane, blocks of 2, no bias, all outputs in one beat.
+            vec![
+                ("WEIGHT_GRANULARITY", 2),
+                ("WEIGHT_BLOCK", 2),
+                ("WEIGHT_SHIFT_WIDTH", 5),
+                ("IN_SIZE", 6),
+                ("IN_PARALLELISM", 1),
+                ("OUT_SIZE", 3),
+                ("OUT_PARALLELISM", 3),
+                ("HAS_BIAS", 0),
+                ("WEIGHTS_FROM_ROM", 1),
+            ],
+            // Per channel, one weight word and one shift word (KB = JB = 1), 8-bit MXINT-like.
+            vec![
+                ("WEIGHT_GRANULARITY", 1),
+                ("WEIGHT_SHIFT_WIDTH", 1),
+                ("IN_SIZE", 4),
+                ("OUT_SIZE", 2),
+                ("OUT_PARALLELISM", 2),
+                ("WEIGHTS_FROM_ROM", 1),
+            ],
             vec![
                 ("IN_WIDTH", 1),
                 ("WEIGHT_WIDTH", 1),
@@ -194,6 +296,11 @@ impl Component for Linear {
         };
         let in_size = rng.range(1, 24);
         let out_size = rng.range(1, 12);
+        let pi = divisor(rng, in_size);
+        let granularity = rng.range(0, 2);
+        let blocks: Vec<i64> = (1..=in_size)
+            .filter(|b| in_size % b == 0 && b % pi == 0)
+            .collect();
         vec![
             ("IN_WIDTH", rng.range(2, 16)),
             ("IN_FRAC_WIDTH", rng.range(0, 8)),
@@ -208,9 +315,12 @@ impl Component for Linear {
             ("OVERFLOW", rng.range(0, 3)),
             ("IN_SIZE", in_size),
             ("OUT_SIZE", out_size),
-            ("IN_PARALLELISM", divisor(rng, in_size)),
+            ("IN_PARALLELISM", pi),
             ("OUT_PARALLELISM", divisor(rng, out_size)),
             ("WEIGHTS_FROM_ROM", rng.range(0, 1)),
+            ("WEIGHT_GRANULARITY", granularity),
+            ("WEIGHT_BLOCK", rng.pick(&blocks)),
+            ("WEIGHT_SHIFT_WIDTH", rng.range(1, 4)),
         ]
     }
 }
@@ -224,6 +334,9 @@ struct LinearInstance {
     pi: usize,
     po: usize,
     rom: bool,
+    /// Inputs per weight-scale group (`in_size` per channel), `None` per tensor.
+    group: Option<usize>,
+    shift_width: u32,
 }
 
 impl LinearInstance {
@@ -262,6 +375,36 @@ impl LinearInstance {
     fn bias_words(&self, b: &Tensor) -> Vec<Beat> {
         b.raw.chunks(self.po).map(<[i128]>::to_vec).collect()
     }
+
+    /// Weight-scale groups per output row (1 without scales).
+    fn groups(&self) -> usize {
+        self.group.map_or(1, |g| self.in_size / g)
+    }
+
+    /// Format of one shift code.
+    fn shift_format(&self) -> Format {
+        match Format::unsigned(self.shift_width, 0) {
+            Ok(f) => f,
+            Err(e) => unreachable!("WEIGHT_SHIFT_WIDTH is range-checked: {e}"),
+        }
+    }
+
+    /// Shift words in the order the hardware reads them: word `j*NB + g` holds
+    /// `shift[j*Po + o][g]` in lane `o`.
+    fn shift_words(&self, s: &Tensor) -> Vec<Beat> {
+        let nb = self.groups();
+        let mut words = Vec::with_capacity(self.jb() * nb);
+        for j in 0..self.jb() {
+            for g in 0..nb {
+                words.push(
+                    (0..self.po)
+                        .map(|o| s.raw[(j * self.po + o) * nb + g])
+                        .collect(),
+                );
+            }
+        }
+        words
+    }
 }
 
 impl Instance for LinearInstance {
@@ -299,6 +442,14 @@ impl Instance for LinearInstance {
             "BIAS_MEM_FILE".into(),
             if self.formats.bias.is_some() {
                 file("bias.mem")
+            } else {
+                SvValue::Str(String::new())
+            },
+        ));
+        v.push((
+            "SHIFT_MEM_FILE".into(),
+            if self.group.is_some() {
+                SvValue::Str(format!("{mem_dir}weight_shift.mem"))
             } else {
                 SvValue::Str(String::new())
             },
@@ -366,17 +517,27 @@ impl Instance for LinearInstance {
         v
     }
     fn memories(&self) -> Vec<MemDef> {
+        let mut v = Vec::new();
+        if self.group.is_some() {
+            v.push(MemDef {
+                tensor: "weight_shift".into(),
+                param: "SHIFT_MEM_FILE".into(),
+                file: "weight_shift.mem".into(),
+                depth: self.jb() * self.groups(),
+                word_width: self.po as u32 * self.shift_width,
+            });
+        }
         if !self.rom {
-            return Vec::new();
+            return v;
         }
         let f = &self.formats;
-        let mut v = vec![MemDef {
+        v.push(MemDef {
             tensor: "weight".into(),
             param: "WEIGHT_MEM_FILE".into(),
             file: "weight.mem".into(),
             depth: self.kb() * self.jb(),
             word_width: (self.pi * self.po) as u32 * f.weight.width(),
-        }];
+        });
         if let Some(b) = f.bias {
             v.push(MemDef {
                 tensor: "bias".into(),
@@ -404,6 +565,14 @@ impl Instance for LinearInstance {
                 format: f.weight,
             },
         ];
+        if self.group.is_some() {
+            v.push(TensorDef {
+                name: "weight_shift".into(),
+                direction: Dir::Input,
+                shape: vec![Dim::Fixed(self.out_size), Dim::Fixed(self.groups())],
+                format: self.shift_format(),
+            });
+        }
         if let Some(b) = f.bias {
             v.push(TensorDef {
                 name: "bias".into(),
@@ -430,6 +599,24 @@ impl Instance for LinearInstance {
     fn combinational_paths(&self) -> Vec<(String, String)> {
         Vec::new()
     }
+    fn weight_format(&self) -> Option<String> {
+        let w = self.formats.weight;
+        Some(match (self.group, self.params.get("WEIGHT_GRANULARITY")) {
+            (None, _) => format!("{w} per_tensor"),
+            (Some(_), 1) => format!(
+                "{}-bit per_channel, frac {} - shift, {}-bit shifts",
+                w.width(),
+                w.frac(),
+                self.shift_width
+            ),
+            (Some(block), _) => format!(
+                "{}-bit mx(block {block}), frac {} - shift, {}-bit shifts",
+                w.width(),
+                w.frac(),
+                self.shift_width
+            ),
+        })
+    }
     fn resources(&self) -> BTreeMap<String, u64> {
         let f = &self.formats;
         let mut r = BTreeMap::new();
@@ -442,6 +629,16 @@ impl Instance for LinearInstance {
             "accumulator_bits".to_string(),
             self.po as u64 * u64::from(self.acc.width()),
         );
+        if self.group.is_some() {
+            r.insert(
+                "shift_rom_bits".to_string(),
+                (self.out_size * self.groups()) as u64 * u64::from(self.shift_width),
+            );
+            r.insert(
+                "shift_pipeline_bits".to_string(),
+                (2 + clog2(self.pi) as u64) * self.po as u64 * u64::from(self.shift_width),
+            );
+        }
         if self.rom {
             r.insert(
                 "weight_rom_bits".to_string(),
@@ -466,15 +663,35 @@ impl Instance for LinearInstance {
             None
         };
         let rows = x.shape[0];
-        let raw = golden::linear::linear(
-            &x.raw,
-            rows,
-            self.in_size,
-            &w.raw,
-            self.out_size,
-            b,
-            &self.formats,
-        )
+        let raw = match self.group {
+            None => golden::linear::linear(
+                &x.raw,
+                rows,
+                self.in_size,
+                &w.raw,
+                self.out_size,
+                b,
+                &self.formats,
+            ),
+            Some(block) => {
+                let shifts = require(inputs, n, "weight_shift", "weight shifts")?;
+                let scales = WeightScales {
+                    block,
+                    shift_width: self.shift_width,
+                    shifts: &shifts.raw,
+                };
+                golden::linear::linear_scaled(
+                    &x.raw,
+                    rows,
+                    self.in_size,
+                    &w.raw,
+                    self.out_size,
+                    b,
+                    &scales,
+                    &self.formats,
+                )
+            }
+        }
         .map_err(|source| GenError::Fixed {
             component: n.to_string(),
             source,
@@ -511,6 +728,11 @@ impl Instance for LinearInstance {
         out: &mut Vec<u8>,
     ) -> Result<(), GenError> {
         let t = require(tensors, "linear", &mem.tensor, "ROM contents")?;
+        if mem.tensor == "weight_shift" {
+            let words = self.shift_words(t);
+            crate::bits::write_mem(out, words.iter().map(Vec::as_slice), format, mem.word_width);
+            return Ok(());
+        }
         if mem.tensor != "weight" {
             crate::bits::write_mem(out, t.raw.chunks(self.po), format, mem.word_width);
             return Ok(());
@@ -529,6 +751,8 @@ impl Instance for LinearInstance {
         let t = require(tensors, "linear", &mem.tensor, "ROM contents")?;
         Ok(if mem.tensor == "weight" {
             self.weight_words(t)
+        } else if mem.tensor == "weight_shift" {
+            self.shift_words(t)
         } else {
             self.bias_words(t)
         })

@@ -88,6 +88,16 @@ pub enum FixedError {
         /// The rejected text.
         text: String,
     },
+    /// A scale block that is zero or does not divide the dimension it tiles.
+    #[error("scale block {block} does not divide {what} {size} (must be ≥ 1 and a divisor)")]
+    BadBlock {
+        /// The dimension tiled.
+        what: &'static str,
+        /// The block size given.
+        block: usize,
+        /// The dimension's size.
+        size: usize,
+    },
     /// A tensor whose length does not match its shape.
     #[error("{what} has {actual} elements, expected {expected}")]
     LengthMismatch {
