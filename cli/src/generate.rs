@@ -13,7 +13,7 @@ use model::weights::{SyntheticInit, Weights};
 use system::SystemInstance;
 
 use crate::system_run::{self, FloatSpec};
-use crate::{is_identifier, user};
+use crate::{check_top, user};
 
 /// Scale of synthetic weights.
 #[derive(
@@ -100,6 +100,8 @@ pub struct GenArgs {
     /// Also co-simulate in Verilator: bit-exact check, measured cycles and throughput.
     #[arg(long)]
     pub verilator: bool,
+    #[command(flatten)]
+    pub budget: crate::budget::BudgetArgs,
 }
 
 /// A model and where its weights come from.
@@ -159,12 +161,13 @@ fn default_calibration(graph: &Graph) -> u64 {
     let params: usize = graph
         .params
         .iter()
-        .map(|p| p.shape.iter().product::<usize>())
-        .sum();
+        .map(|p| model::graph::element_count(&p.shape).unwrap_or(usize::MAX))
+        .fold(0, usize::saturating_add);
     let rows: usize = graph.inputs().next().map_or(1, |n| {
-        n.shape[..n.shape.len().saturating_sub(1)].iter().product()
+        model::graph::element_count(&n.shape[..n.shape.len().saturating_sub(1)])
+            .unwrap_or(usize::MAX)
     });
-    let macs = (params * rows.max(1)).max(1) as u64;
+    let macs = params.saturating_mul(rows.max(1)).max(1) as u64;
     ((1u64 << 26) / macs).clamp(1, 64)
 }
 
@@ -193,6 +196,18 @@ pub fn build(a: &GenArgs, stages: &mut Stages) -> Result<Built> {
     };
     let loaded = load_model(&a.model, a.seq_len)?;
     let graph = loaded.graph;
+    // Everything that can be checked without allocating in proportion to the model
+    // is checked here, before weights exist and before any file is written.
+    let calibration = a.calibration.unwrap_or_else(|| default_calibration(&graph));
+    if calibration == 0 {
+        return Err(user("--calibration: must be at least 1"));
+    }
+    let items = gen_items(a, &graph)?;
+    if let Some(top) = &a.top {
+        check_top(top)?;
+    }
+    model::budget::check(&graph, calibration.saturating_add(items), &a.budget.budget())
+        .map_err(|e| user(format!("{}: {e}", a.model.display())))?;
     lap(stages, "load model");
     let weights_path = a.weights.clone().or(loaded.found_weights);
     let init = a.init.resolve(&graph);
@@ -220,24 +235,16 @@ pub fn build(a: &GenArgs, stages: &mut Stages) -> Result<Built> {
         }
         None => QuantConfig::default(),
     };
-    let calibration = a.calibration.unwrap_or_else(|| default_calibration(&graph));
-    if calibration == 0 {
-        return Err(user("--calibration: must be at least 1"));
-    }
     let plan =
         system::map::resolve(&graph, &config, &weights, a.seed, calibration).map_err(user)?;
     lap(stages, "calibrate");
     let sys = SystemInstance::new(system::map_model(&graph, &plan, &weights).map_err(user)?);
     lap(stages, "map");
-    let top = a
-        .top
-        .clone()
-        .unwrap_or_else(|| format!("mh_{}", system::netlist::legal_name(&graph.name)));
-    if !is_identifier(&top) {
-        return Err(user(format!(
-            "--top {top:?}: must be a SystemVerilog identifier ([A-Za-z_][A-Za-z0-9_]*)"
-        )));
-    }
+    let top = match &a.top {
+        Some(t) => t.clone(),
+        None => default_top(&graph.name),
+    };
+    check_top(&top)?;
     let mut files = system::emit::render(&sys, &top).map_err(user)?;
     files.insert("model.json".into(), model::json::to_json(&graph));
     files.insert("float.json".into(), spec.to_json());
@@ -265,9 +272,7 @@ pub fn generate(a: GenArgs) -> Result<()> {
     );
     system_run::summary(&b.sys);
     if !a.no_accuracy || a.verilator {
-        let items = a
-            .items
-            .unwrap_or_else(|| default_calibration(&b.graph).min(4) as usize);
+        let items = gen_items(&a, &b.graph)? as usize;
         let (floats, x) = sample_items(&b.graph, &b.sys, a.seed, items)?;
         if !a.no_accuracy {
             system_run::accuracy(&b.graph, &b.weights, &b.sys, &floats, &x, a.per_layer)?;
@@ -280,6 +285,29 @@ pub fn generate(a: GenArgs) -> Result<()> {
     // ROM contents page by page would only delay the exit.
     std::mem::forget(b);
     Ok(())
+}
+
+/// `mh_<model>`, or `mh_<model>_top` where that names a library module (a model
+/// called `linear`).
+fn default_top(model: &str) -> String {
+    let top = format!("mh_{}", system::netlist::legal_name(model));
+    if generator::library::module_names().contains(&top.as_str()) {
+        format!("{top}_top")
+    } else {
+        top
+    }
+}
+
+/// The model inputs of the accuracy and Verilator runs (0 when neither runs).
+fn gen_items(a: &GenArgs, graph: &Graph) -> Result<u64> {
+    if a.no_accuracy && !a.verilator {
+        return Ok(0);
+    }
+    match a.items {
+        Some(0) => Err(user("--items: must be at least 1")),
+        Some(n) => Ok(n as u64),
+        None => Ok(default_calibration(graph).min(4)),
+    }
 }
 
 /// `items` seeded N(0, 1) model inputs (seeds `seed + 1000 …`): float values and the

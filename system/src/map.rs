@@ -469,7 +469,7 @@ fn eps_code(node: &str, eps: f64) -> Result<(i64, i64), SystemError> {
         return Err(SystemError::node(
             node,
             "eps",
-            format!("{eps} must be positive"),
+            format!("{} must be positive", crate::error::real(eps)),
         ));
     }
     let mut frac = 80i32;
@@ -481,7 +481,7 @@ fn eps_code(node: &str, eps: f64) -> Result<(i64, i64), SystemError> {
         return Err(SystemError::node(
             node,
             "eps",
-            format!("{eps} is outside [2^-80, 2^20]"),
+            format!("{} is outside [2^-80, 2^20]", crate::error::real(eps)),
         ));
     }
     Ok((mant as i64, i64::from(frac)))
@@ -498,7 +498,10 @@ fn scale_code(node: &str, scale: f64) -> Result<(i64, i64), SystemError> {
     Err(SystemError::node(
         node,
         "scale",
-        format!("{scale} is not k/2^f with 1 ≤ k ≤ 2^20 and f ≤ 24"),
+        format!(
+            "{} is not k/2^f with 1 ≤ k ≤ 2^20 and f ≤ 24",
+            crate::error::real(scale)
+        ),
     ))
 }
 
