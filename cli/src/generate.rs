@@ -196,6 +196,9 @@ pub fn build(a: &GenArgs, stages: &mut Stages) -> Result<Built> {
     };
     let loaded = load_model(&a.model, a.seq_len)?;
     let graph = loaded.graph;
+    graph
+        .check_live()
+        .map_err(|e| user(format!("{}: {e}", a.model.display())))?;
     // Everything that can be checked without allocating in proportion to the model
     // is checked here, before weights exist and before any file is written.
     let calibration = a.calibration.unwrap_or_else(|| default_calibration(&graph));

@@ -394,6 +394,15 @@ impl Graph {
         if self.outputs().next().is_none() {
             return Err(GraphError::Missing("output"));
         }
+        Ok(())
+    }
+
+    /// Refuses a node whose output reaches no `output` node: valid for the float
+    /// reference, but dead hardware (an unconnected stream) in a generated system.
+    ///
+    /// # Errors
+    /// [`GraphError::Dead`] naming the first such node.
+    pub fn check_live(&self) -> Result<(), GraphError> {
         // Backwards from the outputs (nodes are in topological order).
         let mut live: BTreeSet<&str> = self.outputs().map(|n| n.name.as_str()).collect();
         for node in self.nodes.iter().rev() {
