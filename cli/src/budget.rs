@@ -10,7 +10,7 @@ use crate::user;
 #[derive(clap::Args, Clone, Debug, Default)]
 pub struct BudgetArgs {
     /// Memory budget of the estimated peak (weights, ROM text, activations of every
-    /// item), e.g. `16G` (default 4G).
+    /// item), e.g. `16G` (default 8G).
     #[arg(long, value_name = "SIZE", value_parser = model::budget::parse_bytes)]
     pub max_memory: Option<u64>,
     /// Work budget in multiply-adds of every float and golden run together

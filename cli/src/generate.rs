@@ -209,7 +209,12 @@ pub fn build(a: &GenArgs, stages: &mut Stages) -> Result<Built> {
     if let Some(top) = &a.top {
         check_top(top)?;
     }
-    model::budget::check(&graph, calibration.saturating_add(items), &a.budget.budget())
+    model::budget::check_runs(
+        &graph,
+        items,
+        calibration.saturating_add(items),
+        &a.budget.budget(),
+    )
         .map_err(|e| user(format!("{}: {e}", a.model.display())))?;
     lap(stages, "load model");
     let weights_path = a.weights.clone().or(loaded.found_weights);

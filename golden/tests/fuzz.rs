@@ -24,7 +24,7 @@ fn fuzz_fixed_point_ops() {
     let cases = std::env::var("FUZZ_CASES")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(1_000_000);
+        .unwrap_or(200_000);
     let deadline = Instant::now() + Duration::from_secs_f64(secs);
     let mut runner = TestRunner::new(Config {
         cases,
