@@ -31,6 +31,7 @@ lint: setup
 # Byte fuzzing of every parser and the fixed-point operations (proptest-driven; see
 # fuzz/README.md): FUZZ_SECS seconds per target.
 FUZZ_SECS ?= 60
+fuzz: export FUZZ_CASES = 1000000000
 fuzz:
 	FUZZ_SECS=$(FUZZ_SECS) $(CARGO) test --release --locked -p golden --test fuzz -- --nocapture
 	FUZZ_SECS=$(FUZZ_SECS) $(CARGO) test --release --locked -p model --test fuzz -- --nocapture --test-threads 1

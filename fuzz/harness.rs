@@ -84,30 +84,40 @@ pub fn fuzz(target: &str, extra_seeds: Vec<Vec<u8>>, check_one: impl Fn(&[u8])) 
     for s in &seeds {
         check_one(s);
     }
-    let cases = std::env::var("FUZZ_CASES")
+    let cases: u64 = std::env::var("FUZZ_CASES")
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(100_000);
-    let deadline = Instant::now() + secs();
-    let mut runner = TestRunner::new(Config {
-        cases,
-        failure_persistence: None,
-        ..Config::default()
-    });
+    let start = Instant::now();
+    let deadline = start + secs();
     let strategy = (
         0..seeds.len(),
         proptest::collection::vec((any::<u8>(), any::<usize>(), any::<usize>(), any::<usize>()), 1..8),
     );
     let ran = std::cell::Cell::new(0u64);
-    let result = runner.run(&strategy, |(i, ops)| {
-        if Instant::now() > deadline {
-            return Ok(());
-        }
-        ran.set(ran.get() + 1);
-        check_one(&mutate(&seeds[i], &ops));
-        Ok(())
-    });
-    eprintln!("fuzz {target}: {} inputs in {:?}", ran.get(), secs());
+    // Chunks of cases until the time or case limit, each with a fresh random seed.
+    let mut result = Ok(());
+    while result.is_ok() && Instant::now() < deadline && ran.get() < cases {
+        let mut runner = TestRunner::new(Config {
+            cases: 1000,
+            failure_persistence: None,
+            ..Config::default()
+        });
+        result = runner.run(&strategy, |(i, ops)| {
+            if Instant::now() > deadline {
+                return Ok(());
+            }
+            ran.set(ran.get() + 1);
+            check_one(&mutate(&seeds[i], &ops));
+            Ok(())
+        });
+    }
+    eprintln!(
+        "fuzz {target}: {} inputs in {:.1?} (limit {:?})",
+        ran.get(),
+        start.elapsed(),
+        secs()
+    );
     if let Err(e) = result {
         // Keep the (shrunk) failing input as a regression, replayed on every run.
         if let proptest::test_runner::TestError::Fail(_, (i, ops)) = &e {

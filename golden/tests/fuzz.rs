@@ -24,13 +24,8 @@ fn fuzz_fixed_point_ops() {
     let cases = std::env::var("FUZZ_CASES")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(200_000);
+        .unwrap_or(1_000_000u64);
     let deadline = Instant::now() + Duration::from_secs_f64(secs);
-    let mut runner = TestRunner::new(Config {
-        cases,
-        failure_persistence: None,
-        ..Config::default()
-    });
     let width = prop_oneof![0u32..=130, any::<u32>()];
     let frac = prop_oneof![-300i32..=300, any::<i32>()];
     let strategy = (
@@ -43,11 +38,12 @@ fn fuzz_fixed_point_ops() {
         0usize..4,
     );
     let ran = std::cell::Cell::new(0u64);
-    let r = runner.run(&strategy, |((wa, fa, sa), (wb, fb, sb), raw, n, x, ri, oi)| {
+    let ran_ref = &ran;
+    let run_chunk = |runner: &mut TestRunner| runner.run(&strategy, |((wa, fa, sa), (wb, fb, sb), raw, n, x, ri, oi)| {
         if Instant::now() > deadline {
             return Ok(());
         }
-        ran.set(ran.get() + 1);
+        ran_ref.set(ran_ref.get() + 1);
         let (Some(a), b) = (fmt(wa, fa, sa), fmt(wb, fb, sb)) else {
             return Ok(());
         };
@@ -68,6 +64,14 @@ fn fuzz_fixed_point_ops() {
         }
         Ok(())
     });
+    // Chunks of cases, each with a fresh random seed, until the time or case limit.
+    while Instant::now() < deadline && ran.get() < cases {
+        let mut runner = TestRunner::new(Config {
+            cases: 10_000,
+            failure_persistence: None,
+            ..Config::default()
+        });
+        run_chunk(&mut runner).unwrap();
+    }
     eprintln!("fuzz fixed: {} cases", ran.get());
-    r.unwrap();
 }
