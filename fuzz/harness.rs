@@ -12,13 +12,35 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
 }
 
 const TOKENS: &[&[u8]] = &[
-    b"99999999999999999999999", b"-1", b"0", b"1e308", b"NaN", b"\"", b"{", b"}", b"[", b"]",
-    b",", b":", b"null", b"true", b"4611686018427387904", b"18446744073709551615", b"\n",
-    b"\"auto\"", b"=", b"[[", b"\xff", b"\"op\": \"linear\"",
+    b"99999999999999999999999",
+    b"-1",
+    b"0",
+    b"1e308",
+    b"NaN",
+    b"\"",
+    b"{",
+    b"}",
+    b"[",
+    b"]",
+    b",",
+    b":",
+    b"null",
+    b"true",
+    b"4611686018427387904",
+    b"18446744073709551615",
+    b"\n",
+    b"\"auto\"",
+    b"=",
+    b"[[",
+    b"\xff",
+    b"\"op\": \"linear\"",
 ];
 
 pub fn files(dir: &Path) -> Vec<Vec<u8>> {
@@ -92,7 +114,10 @@ pub fn fuzz(target: &str, extra_seeds: Vec<Vec<u8>>, check_one: impl Fn(&[u8])) 
     let deadline = start + secs();
     let strategy = (
         0..seeds.len(),
-        proptest::collection::vec((any::<u8>(), any::<usize>(), any::<usize>(), any::<usize>()), 1..8),
+        proptest::collection::vec(
+            (any::<u8>(), any::<usize>(), any::<usize>(), any::<usize>()),
+            1..8,
+        ),
     );
     let ran = std::cell::Cell::new(0u64);
     // Chunks of cases until the time or case limit, each with a fresh random seed.
@@ -132,4 +157,3 @@ pub fn fuzz(target: &str, extra_seeds: Vec<Vec<u8>>, check_one: impl Fn(&[u8])) 
         panic!("fuzz {target}: {e}");
     }
 }
-

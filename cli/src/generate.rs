@@ -215,7 +215,7 @@ pub fn build(a: &GenArgs, stages: &mut Stages) -> Result<Built> {
         calibration.saturating_add(items),
         &a.budget.budget(),
     )
-        .map_err(|e| user(format!("{}: {e}", a.model.display())))?;
+    .map_err(|e| user(format!("{}: {e}", a.model.display())))?;
     lap(stages, "load model");
     let weights_path = a.weights.clone().or(loaded.found_weights);
     let init = a.init.resolve(&graph);

@@ -102,9 +102,8 @@ pub fn read_text(path: &Path, limit: u64) -> Result<String, String> {
 
 /// The element count of `shape`, refused when it overflows or exceeds 2^48.
 pub fn checked_numel(shape: &[usize], at: &str) -> Result<usize, String> {
-    model::graph::element_count(shape).ok_or_else(|| {
-        format!("{at}: {shape:?}: the element count must fit in 2^48")
-    })
+    model::graph::element_count(shape)
+        .ok_or_else(|| format!("{at}: {shape:?}: the element count must fit in 2^48"))
 }
 
 /// A `shape` field: an array of non-negative integers; errors start with `at`.
@@ -201,10 +200,9 @@ pub fn read_system_input(
                 .join(", ")
         )));
     };
-    if let Some(k) = t
-        .keys()
-        .find(|k| !["shape", "raw", "values", "width", "frac_width", "signed"].contains(&k.as_str()))
-    {
+    if let Some(k) = t.keys().find(|k| {
+        !["shape", "raw", "values", "width", "frac_width", "signed"].contains(&k.as_str())
+    }) {
         return Err(user(format!(
             "data_in: unknown field `{k}` (fields: shape, raw or values, width, frac_width, signed)"
         )));

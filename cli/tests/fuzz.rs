@@ -16,7 +16,14 @@ fn fuzz_tensor_json() {
     harness::fuzz("tensor_json", Vec::new(), |b| {
         std::fs::write(&file, b).unwrap();
         let o = Command::new(env!("CARGO_BIN_EXE_mase-hw"))
-            .args(["sim", "component", "cast", "-p", "PARALLELISM=4", "--inputs"])
+            .args([
+                "sim",
+                "component",
+                "cast",
+                "-p",
+                "PARALLELISM=4",
+                "--inputs",
+            ])
             .arg(&file)
             .args(["--output", "/dev/null"])
             .output()

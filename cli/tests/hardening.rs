@@ -34,7 +34,10 @@ fn refused(o: &Output, needle: &str) {
 }
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
 }
 
 /// A one-linear model JSON: `rows × d_in → d_out`, node names given.
@@ -76,20 +79,34 @@ fn lint(dir: &Path) {
     let text = format!("{}{}", stderr(&o), String::from_utf8_lossy(&o.stdout));
     // Any warning or error (`%Warning-…`, `%Error…`) fails; the report lines do not.
     let bad = text.lines().any(|l| l.starts_with('%'));
-    assert!(o.status.success() && !bad, "lint of {}:\n{text}", dir.display());
+    assert!(
+        o.status.success() && !bad,
+        "lint of {}:\n{text}",
+        dir.display()
+    );
 }
 
 #[test]
 fn oversized_models_are_refused_before_allocating() {
     let d = tmp("budget");
     for (tag, rows, d_in, d_out, needle) in [
-        ("square", 1, 100_000, 100_000, "node `fc`: parameter `w` [100000, 100000]"),
+        (
+            "square",
+            1,
+            100_000,
+            100_000,
+            "node `fc`: parameter `w` [100000, 100000]",
+        ),
         ("rows", 1_000_000_000, 16, 16, "node `"),
         ("wide", 1, 1_000_000_000, 3, "[3, 1000000000]"),
         ("20k", 1, 20_000, 20_000, "budget of 8.0 GiB"),
         ("16k", 1, 16_384, 16_384, "budget of 8.0 GiB"),
     ] {
-        let m = write(&d, &format!("{tag}.json"), &linear_model(tag, rows, d_in, d_out));
+        let m = write(
+            &d,
+            &format!("{tag}.json"),
+            &linear_model(tag, rows, d_in, d_out),
+        );
         let t = Instant::now();
         let o = generate(&m, &d.join(tag), &[]);
         refused(&o, needle);
@@ -98,9 +115,18 @@ fn oversized_models_are_refused_before_allocating() {
     }
     let jsc = root().join("examples/jsc-mlp.json");
     let jsc = jsc.to_str().unwrap();
-    refused(&generate(jsc, &d.join("i"), &["--items", "1000000000"]), "item(s)");
-    refused(&generate(jsc, &d.join("c"), &["--calibration", "1000000000"]), "budget");
-    refused(&generate(jsc, &d.join("z"), &["--items", "0"]), "--items: must be at least 1");
+    refused(
+        &generate(jsc, &d.join("i"), &["--items", "1000000000"]),
+        "item(s)",
+    );
+    refused(
+        &generate(jsc, &d.join("c"), &["--calibration", "1000000000"]),
+        "budget",
+    );
+    refused(
+        &generate(jsc, &d.join("z"), &["--items", "0"]),
+        "--items: must be at least 1",
+    );
     assert!(!d.join("z").exists(), "--items 0 wrote files");
     refused(
         &generate(jsc, &d.join("m"), &["--max-memory", "1K"]),
@@ -109,7 +135,12 @@ fn oversized_models_are_refused_before_allocating() {
     // Hugging Face configs.
     for (tag, h, layers, needle) in [
         ("hf-wide", 1_000_000, 2, "budget"),
-        ("hf-deep", 64, 100_000, "num_hidden_layers = 100000: must be at most 1024"),
+        (
+            "hf-deep",
+            64,
+            100_000,
+            "num_hidden_layers = 100000: must be at most 1024",
+        ),
     ] {
         let cfg = format!(
             r#"{{"model_type": "bert", "hidden_size": {h}, "num_hidden_layers": {layers},
@@ -121,7 +152,15 @@ fn oversized_models_are_refused_before_allocating() {
         assert!(t.elapsed().as_secs() < 20, "{tag} took {:?}", t.elapsed());
     }
     refused(
-        &mase(&["sim", "component", "cast", "--random", "1000000000", "--output", "/dev/null"]),
+        &mase(&[
+            "sim",
+            "component",
+            "cast",
+            "--random",
+            "1000000000",
+            "--output",
+            "/dev/null",
+        ]),
         "--random 1000000000",
     );
     let _ = std::fs::remove_dir_all(&d);
@@ -165,7 +204,14 @@ fn colliding_and_odd_names_give_lint_clean_unique_rtl() {
     for top in ["module", "mh_linear", "a b", "x\ny"] {
         refused(&generate(&m, &d.join("t"), &["--top", top]), "--top");
         refused(
-            &mase(&["emit", "cast", "--top", top, "-o", d.join("e").to_str().unwrap()]),
+            &mase(&[
+                "emit",
+                "cast",
+                "--top",
+                top,
+                "-o",
+                d.join("e").to_str().unwrap(),
+            ]),
             "--top",
         );
     }
@@ -180,17 +226,52 @@ fn dead_branches_and_unknown_fields_are_refused() {
         {"name": "unused", "op": "relu", "inputs": ["x"], "shape": [1, 4]},
         {"name": "live", "op": "relu", "inputs": ["x"], "shape": [1, 4]},
         {"name": "y", "op": "output", "inputs": ["live"], "shape": [1, 4]}]}"#;
-    refused(&generate(&write(&d, "dead.json", dead), &d.join("o"), &[]), "node `unused`: its output reaches no `output` node");
-    let extra = linear_model("m", 1, 4, 4).replace(r#""op": "linear","#, r#""op": "linear", "activation": "relu","#);
-    refused(&generate(&write(&d, "extra.json", &extra), &d.join("o"), &[]), "unknown field `activation`");
-    let t = write(&d, "t.json", r#"{"data_in": {"shape": [1, 4], "raw": [1, 2, 3, 4], "scale": 2}}"#);
     refused(
-        &mase(&["sim", "component", "cast", "-p", "PARALLELISM=4", "--inputs", &t, "--output", "/dev/null"]),
+        &generate(&write(&d, "dead.json", dead), &d.join("o"), &[]),
+        "node `unused`: its output reaches no `output` node",
+    );
+    let extra = linear_model("m", 1, 4, 4).replace(
+        r#""op": "linear","#,
+        r#""op": "linear", "activation": "relu","#,
+    );
+    refused(
+        &generate(&write(&d, "extra.json", &extra), &d.join("o"), &[]),
+        "unknown field `activation`",
+    );
+    let t = write(
+        &d,
+        "t.json",
+        r#"{"data_in": {"shape": [1, 4], "raw": [1, 2, 3, 4], "scale": 2}}"#,
+    );
+    refused(
+        &mase(&[
+            "sim",
+            "component",
+            "cast",
+            "-p",
+            "PARALLELISM=4",
+            "--inputs",
+            &t,
+            "--output",
+            "/dev/null",
+        ]),
         "unknown field `scale`",
     );
-    let big = write(&d, "big.json", r#"{"data_in": {"shape": [4611686018427387906, 4], "raw": [1, 2, 3, 4, 5, 6, 7, 8]}}"#);
+    let big = write(
+        &d,
+        "big.json",
+        r#"{"data_in": {"shape": [4611686018427387906, 4], "raw": [1, 2, 3, 4, 5, 6, 7, 8]}}"#,
+    );
     refused(
-        &mase(&["sim", "component", "cast", "--inputs", &big, "--output", "/dev/null"]),
+        &mase(&[
+            "sim",
+            "component",
+            "cast",
+            "--inputs",
+            &big,
+            "--output",
+            "/dev/null",
+        ]),
         "must fit in 2^48",
     );
     let _ = std::fs::remove_dir_all(&d);
@@ -207,38 +288,76 @@ fn output_directories_are_replaced_whole_and_reads_are_bounded() {
     let m = write(&d, "small.json", &linear_model("small", 2, 4, 4));
     let o = generate(&m, &out, &["--no-accuracy"]);
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(!out.join("rtl/mh_jsc_mlp.sv").exists(), "a file of the earlier run survived");
+    assert!(
+        !out.join("rtl/mh_jsc_mlp.sv").exists(),
+        "a file of the earlier run survived"
+    );
     assert!(!out.join("mem/fc1_weight.mem").exists());
     // A foreign directory is not replaced.
     let home = d.join("home");
     std::fs::create_dir_all(&home).unwrap();
     std::fs::write(home.join("notes.txt"), "keep").unwrap();
-    refused(&generate(&m, &home, &["--no-accuracy"]), "not an earlier output");
+    refused(
+        &generate(&m, &home, &["--no-accuracy"]),
+        "not an earlier output",
+    );
     assert!(home.join("notes.txt").is_file());
     // A ROM file that is /dev/zero is refused after a bounded read.
     let o = generate(jsc.to_str().unwrap(), &out, &["--no-accuracy"]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let mem = std::fs::read_dir(out.join("mem")).unwrap().flatten().next().unwrap().path();
+    let mem = std::fs::read_dir(out.join("mem"))
+        .unwrap()
+        .flatten()
+        .next()
+        .unwrap()
+        .path();
     std::fs::remove_file(&mem).unwrap();
     std::os::unix::fs::symlink("/dev/zero", &mem).unwrap();
     let t = Instant::now();
-    refused(&mase(&["sim", "system", out.to_str().unwrap(), "--random", "1"]), "larger than");
+    refused(
+        &mase(&["sim", "system", out.to_str().unwrap(), "--random", "1"]),
+        "larger than",
+    );
     assert!(t.elapsed().as_secs() < 20);
     let _ = std::fs::remove_dir_all(&d);
 }
 
 #[test]
 fn meaningless_requests_are_refused() {
-    refused(&mase(&["test", "cast", "--vectors", "0", "--configs", "0"]), "--vectors");
-    refused(&mase(&["test", "cast", "--waves", "/nonexistent/waves"]), "--waves");
+    refused(
+        &mase(&["test", "cast", "--vectors", "0", "--configs", "0"]),
+        "--vectors",
+    );
+    refused(
+        &mase(&["test", "cast", "--waves", "/nonexistent/waves"]),
+        "--waves",
+    );
     refused(&mase(&["bench", "cosim", "--cycles", "0"]), "--cycles");
     refused(
-        &mase(&["sim", "component", "cast", "--random", "1", "--engine", "verilator", "--waves", "/nonexistent/w.vcd", "--output", "/dev/null"]),
+        &mase(&[
+            "sim",
+            "component",
+            "cast",
+            "--random",
+            "1",
+            "--engine",
+            "verilator",
+            "--waves",
+            "/nonexistent/w.vcd",
+            "--output",
+            "/dev/null",
+        ]),
         "--waves",
     );
     // Each cause once.
     for args in [
-        &["gen", "--model", "/nonexistent/m.json", "-o", "/tmp/never-written"][..],
+        &[
+            "gen",
+            "--model",
+            "/nonexistent/m.json",
+            "-o",
+            "/tmp/never-written",
+        ][..],
         &["emit", "cast", "-o", "/proc/version/x"][..],
     ] {
         let o = mase(args);
@@ -257,16 +376,43 @@ fn random_graphs_with_adversarial_names_lint_clean() {
     use proptest::prelude::*;
     use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
     const NAMES: &[&str] = &[
-        "a-b", "a.b", "a_b", "r", "r_fork", "module", "data_out", "u_x", "x_data_out", "1abc",
-        "ünï", "a\nb", "*/", "mh_linear", "clk", "fc_data_in_cast", "wire",
+        "a-b",
+        "a.b",
+        "a_b",
+        "r",
+        "r_fork",
+        "module",
+        "data_out",
+        "u_x",
+        "x_data_out",
+        "1abc",
+        "ünï",
+        "a\nb",
+        "*/",
+        "mh_linear",
+        "clk",
+        "fc_data_in_cast",
+        "wire",
     ];
     let d = tmp("prop");
-    let cases = std::env::var("NAME_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(4);
+    let cases = std::env::var("NAME_CASES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(4);
     let mut runner = TestRunner::new_with_rng(
-        Config { cases, failure_persistence: None, ..Config::default() },
+        Config {
+            cases,
+            failure_persistence: None,
+            ..Config::default()
+        },
         TestRng::from_seed(RngAlgorithm::ChaCha, &[7; 32]),
     );
-    let node = (0usize..3, 0usize..NAMES.len(), any::<usize>(), any::<bool>());
+    let node = (
+        0usize..3,
+        0usize..NAMES.len(),
+        any::<usize>(),
+        any::<bool>(),
+    );
     let strategy = proptest::collection::vec(node, 1..6);
     let count = std::cell::Cell::new(0);
     runner

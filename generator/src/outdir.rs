@@ -243,8 +243,15 @@ mod tests {
     fn a_second_write_leaves_no_file_of_the_first() {
         let root = scratch("replace");
         let out = root.join("out");
-        replace_dir(&set(&[("filelist.f", "a.sv\n"), ("rtl/a.sv", "x"), ("mem/w.mem", "0")]), &out)
-            .unwrap();
+        replace_dir(
+            &set(&[
+                ("filelist.f", "a.sv\n"),
+                ("rtl/a.sv", "x"),
+                ("mem/w.mem", "0"),
+            ]),
+            &out,
+        )
+        .unwrap();
         replace_dir(&set(&[("filelist.f", "b.sv\n"), ("rtl/b.sv", "y")]), &out).unwrap();
         assert_eq!(listing(&out), ["filelist.f", "rtl/b.sv"]);
         // Only the lock file is left beside the target.

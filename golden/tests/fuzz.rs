@@ -39,31 +39,36 @@ fn fuzz_fixed_point_ops() {
     );
     let ran = std::cell::Cell::new(0u64);
     let ran_ref = &ran;
-    let run_chunk = |runner: &mut TestRunner| runner.run(&strategy, |((wa, fa, sa), (wb, fb, sb), raw, n, x, ri, oi)| {
-        if Instant::now() > deadline {
-            return Ok(());
-        }
-        ran_ref.set(ran_ref.get() + 1);
-        let (Some(a), b) = (fmt(wa, fa, sa), fmt(wb, fb, sb)) else {
-            return Ok(());
-        };
-        let r = Rounding::ALL[ri % Rounding::ALL.len()];
-        let o = Overflow::ALL[oi % Overflow::ALL.len()];
-        let v = raw.clamp(a.min_raw(), a.max_raw());
-        let _ = a.to_f64(v);
-        if let Ok(q) = a.from_f64(x, r, o) {
-            prop_assert!(a.contains(q), "from_f64 {x} into {a}: {q}");
-        }
-        let _ = golden::fixed::tree_format(a, n);
-        let _ = golden::fixed::accumulate_format(a, n);
-        if let Some(b) = b {
-            let c = golden::fixed::cast(v, a, b, r, o);
-            prop_assert!(b.contains(c), "cast {v} {a} -> {b}: {c}");
-            let _ = golden::fixed::add_format(a, b);
-            let _ = golden::fixed::mul_format(a, b);
-        }
-        Ok(())
-    });
+    let run_chunk = |runner: &mut TestRunner| {
+        runner.run(
+            &strategy,
+            |((wa, fa, sa), (wb, fb, sb), raw, n, x, ri, oi)| {
+                if Instant::now() > deadline {
+                    return Ok(());
+                }
+                ran_ref.set(ran_ref.get() + 1);
+                let (Some(a), b) = (fmt(wa, fa, sa), fmt(wb, fb, sb)) else {
+                    return Ok(());
+                };
+                let r = Rounding::ALL[ri % Rounding::ALL.len()];
+                let o = Overflow::ALL[oi % Overflow::ALL.len()];
+                let v = raw.clamp(a.min_raw(), a.max_raw());
+                let _ = a.to_f64(v);
+                if let Ok(q) = a.from_f64(x, r, o) {
+                    prop_assert!(a.contains(q), "from_f64 {x} into {a}: {q}");
+                }
+                let _ = golden::fixed::tree_format(a, n);
+                let _ = golden::fixed::accumulate_format(a, n);
+                if let Some(b) = b {
+                    let c = golden::fixed::cast(v, a, b, r, o);
+                    prop_assert!(b.contains(c), "cast {v} {a} -> {b}: {c}");
+                    let _ = golden::fixed::add_format(a, b);
+                    let _ = golden::fixed::mul_format(a, b);
+                }
+                Ok(())
+            },
+        )
+    };
     // Chunks of cases, each with a fresh random seed, until the time or case limit.
     while Instant::now() < deadline && ran.get() < cases {
         let mut runner = TestRunner::new(Config {

@@ -124,8 +124,7 @@ pub fn cost(graph: &Graph) -> Cost {
                 let n = count(shape);
                 c.weights = c.weights.saturating_add(n);
                 if c.largest_weight.as_ref().is_none_or(|w| n > w.3) {
-                    c.largest_weight =
-                        Some((node.name.clone(), p.to_string(), shape.to_vec(), n));
+                    c.largest_weight = Some((node.name.clone(), p.to_string(), shape.to_vec(), n));
                 }
             }
         }
@@ -237,13 +236,21 @@ pub fn parse_bytes(s: &str) -> Result<u64, String> {
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
         .unwrap_or(t.len());
     let (num, unit) = t.split_at(digits);
-    let shift = match unit.trim().trim_end_matches(['B', 'b']).trim_end_matches('i') {
+    let shift = match unit
+        .trim()
+        .trim_end_matches(['B', 'b'])
+        .trim_end_matches('i')
+    {
         "" => 0,
         "K" | "k" => 10,
         "M" | "m" => 20,
         "G" | "g" => 30,
         "T" | "t" => 40,
-        _ => return Err(format!("{s:?}: a size is a number with an optional K, M, G or T")),
+        _ => {
+            return Err(format!(
+                "{s:?}: a size is a number with an optional K, M, G or T"
+            ));
+        }
     };
     let v: f64 = num
         .parse()
@@ -305,7 +312,10 @@ mod tests {
         let g = linear(1, 100_000, 100_000);
         g.validate().unwrap();
         let e = check(&g, 1, &Budget::default()).unwrap_err().to_string();
-        assert!(e.contains("node `fc`") && e.contains("[100000, 100000]"), "{e}");
+        assert!(
+            e.contains("node `fc`") && e.contains("[100000, 100000]"),
+            "{e}"
+        );
         assert!(e.contains("budget of 8.0 GiB"), "{e}");
         // Raising the budget lets it through (the check only counts).
         let big = Budget {
@@ -318,7 +328,9 @@ mod tests {
     #[test]
     fn many_items_are_refused_by_memory_or_work() {
         let g = linear(4, 16, 16);
-        let e = check(&g, 1_000_000_000, &Budget::default()).unwrap_err().to_string();
+        let e = check(&g, 1_000_000_000, &Budget::default())
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("item(s)"), "{e}");
         let e = check(
             &g,

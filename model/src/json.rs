@@ -72,10 +72,9 @@ fn check_node_fields(v: &serde_json::Value) -> Result<(), JsonError> {
             "split_heads" => &["heads"],
             _ => &[],
         };
-        if let Some(k) = obj
-            .keys()
-            .find(|k| !["name", "op", "inputs", "shape"].contains(&k.as_str()) && !attrs.contains(&k.as_str()))
-        {
+        if let Some(k) = obj.keys().find(|k| {
+            !["name", "op", "inputs", "shape"].contains(&k.as_str()) && !attrs.contains(&k.as_str())
+        }) {
             let name = obj.get("name").and_then(|s| s.as_str()).unwrap_or("?");
             return Err(JsonError::Field {
                 node: format!("{i} (`{name}`)"),

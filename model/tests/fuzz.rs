@@ -30,7 +30,9 @@ fn jsc() -> Graph {
 #[test]
 fn fuzz_model_json() {
     fuzz("model_json", Vec::new(), |b| {
-        let Ok(text) = std::str::from_utf8(b) else { return };
+        let Ok(text) = std::str::from_utf8(b) else {
+            return;
+        };
         if let Ok(g) = model::json::from_json(text) {
             // A graph that parsed is sized only after its budget check.
             if check(&g, 1, &tight()).is_ok() {
@@ -45,7 +47,9 @@ fn fuzz_model_json() {
 #[test]
 fn fuzz_hf_config() {
     fuzz("hf_config", Vec::new(), |b| {
-        let Ok(text) = std::str::from_utf8(b) else { return };
+        let Ok(text) = std::str::from_utf8(b) else {
+            return;
+        };
         if let Ok(cfg) = model::hf::BertConfig::from_json(text) {
             // Expansion only builds shapes; it must stay small for any accepted config.
             if let Ok(g) = model::hf::expand(&cfg, 8, "fuzz") {
@@ -60,7 +64,9 @@ fn fuzz_quant_toml() {
     let g = jsc();
     let w = model::weights::Weights::synthetic(&g, 1);
     fuzz("quant_toml", Vec::new(), |b| {
-        let Ok(text) = std::str::from_utf8(b) else { return };
+        let Ok(text) = std::str::from_utf8(b) else {
+            return;
+        };
         if let Ok(cfg) = model::quant::QuantConfig::from_toml(text) {
             let _ = cfg.resolve(&g, Some(&w), None);
         }
@@ -71,9 +77,7 @@ fn fuzz_quant_toml() {
 fn fuzz_safetensors() {
     let g = jsc();
     let w = model::weights::Weights::synthetic(&g, 1);
-    let seed = w
-        .to_safetensors(model::weights::FileDtype::F32)
-        .unwrap();
+    let seed = w.to_safetensors(model::weights::FileDtype::F32).unwrap();
     fuzz("safetensors", vec![seed], |b| {
         let _ = model::weights::Weights::from_safetensors(b, &g);
     });

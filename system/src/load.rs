@@ -233,7 +233,13 @@ pub fn load(dir: &Path) -> Result<(SystemInstance, String), SystemError> {
         let p = dir.join("rtl").join(&name);
         // One byte more than expected is enough to see a difference.
         let on_disk = read_limited(&p, text.len() as u64 + 1)
-            .or_else(|e| if e.starts_with("larger") { Ok(String::new()) } else { Err(e) })
+            .or_else(|e| {
+                if e.starts_with("larger") {
+                    Ok(String::new())
+                } else {
+                    Err(e)
+                }
+            })
             .map_err(|e| bad(dir, format!("rtl/{name}: {e}")))?;
         if on_disk != text {
             return Err(bad(
@@ -297,8 +303,11 @@ fn read_rom(
     let file = format!("mem/{instance}_{}", m.file);
     // A word per line: its hex digits and a line end (CRLF, a little slack).
     let per_line = u64::from(m.word_width.div_ceil(4)) + 8;
-    let limit = (order.len() as u64).saturating_mul(per_line).saturating_add(4096);
-    let text = read_limited(&dir.join(&file), limit).map_err(|e| bad(dir, format!("{file}: {e}")))?;
+    let limit = (order.len() as u64)
+        .saturating_mul(per_line)
+        .saturating_add(4096);
+    let text =
+        read_limited(&dir.join(&file), limit).map_err(|e| bad(dir, format!("{file}: {e}")))?;
     let lines: Vec<&str> = text.lines().collect();
     if lines.len() != order.len() {
         return Err(bad(

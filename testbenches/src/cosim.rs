@@ -185,7 +185,8 @@ fn lock_dir(dir: &Path) -> Result<fs::File, String> {
         .write(true)
         .open(&p)
         .map_err(|e| format!("{}: {e}", p.display()))?;
-    f.lock().map_err(|e| format!("locking {}: {e}", p.display()))?;
+    f.lock()
+        .map_err(|e| format!("locking {}: {e}", p.display()))?;
     Ok(f)
 }
 
