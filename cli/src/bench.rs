@@ -324,6 +324,7 @@ pub fn generation(
         per_layer: false,
         no_accuracy: true,
         verilator: false,
+        budget: Default::default(),
     };
     let mut runs: Vec<Stages> = Vec::new();
     let mut totals = Vec::new();

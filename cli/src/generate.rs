@@ -13,7 +13,7 @@ use model::weights::{SyntheticInit, Weights};
 use system::SystemInstance;
 
 use crate::system_run::{self, FloatSpec};
-use crate::{is_identifier, user};
+use crate::{check_top, user};
 
 /// Scale of synthetic weights.
 #[derive(
@@ -125,6 +125,8 @@ pub struct GenArgs {
     /// Also co-simulate in Verilator: bit-exact check, measured cycles and throughput.
     #[arg(long)]
     pub verilator: bool,
+    #[command(flatten)]
+    pub budget: crate::budget::BudgetArgs,
 }
 
 /// A model and where its weights come from.
@@ -200,12 +202,13 @@ fn default_calibration(graph: &Graph) -> u64 {
     let params: usize = graph
         .params
         .iter()
-        .map(|p| p.shape.iter().product::<usize>())
-        .sum();
+        .map(|p| model::graph::element_count(&p.shape).unwrap_or(usize::MAX))
+        .fold(0, usize::saturating_add);
     let rows: usize = graph.inputs().next().map_or(1, |n| {
-        n.shape[..n.shape.len().saturating_sub(1)].iter().product()
+        model::graph::element_count(&n.shape[..n.shape.len().saturating_sub(1)])
+            .unwrap_or(usize::MAX)
     });
-    let macs = (params * rows.max(1)).max(1) as u64;
+    let macs = params.saturating_mul(rows.max(1)).max(1) as u64;
     ((1u64 << 26) / macs).clamp(1, 64)
 }
 
@@ -237,6 +240,26 @@ pub fn build(a: &GenArgs, stages: &mut Stages) -> Result<Built> {
     let loaded = load_model(&a.model, a.seq_len, a.layers)?;
     let graph = loaded.graph;
     let checkpoint = loaded.checkpoint;
+    graph
+        .check_live()
+        .map_err(|e| user(format!("{}: {e}", a.model.display())))?;
+    // Everything that can be checked without allocating in proportion to the model
+    // is checked here, before weights exist and before any file is written.
+    let calibration = a.calibration.unwrap_or_else(|| default_calibration(&graph));
+    if calibration == 0 {
+        return Err(user("--calibration: must be at least 1"));
+    }
+    let items = gen_items(a, &graph)?;
+    if let Some(top) = &a.top {
+        check_top(top)?;
+    }
+    model::budget::check_runs(
+        &graph,
+        items,
+        calibration.saturating_add(items),
+        &a.budget.budget(),
+    )
+    .map_err(|e| user(format!("{}: {e}", a.model.display())))?;
     lap(stages, "load model");
     let weights_path = a.weights.clone().or(loaded.found_weights);
     let init = a.init.resolve(&graph);
@@ -298,10 +321,6 @@ pub fn build(a: &GenArgs, stages: &mut Stages) -> Result<Built> {
                     "--calibration-quantile: needs --calibration-inputs or --calibration-text",
                 ));
             }
-            let calibration = a.calibration.unwrap_or_else(|| default_calibration(&graph));
-            if calibration == 0 {
-                return Err(user("--calibration: must be at least 1"));
-            }
             system::map::resolve(&hw_graph, &config, hw_w, a.seed, calibration).map_err(user)?
         }
     };
@@ -309,15 +328,11 @@ pub fn build(a: &GenArgs, stages: &mut Stages) -> Result<Built> {
     let sys = SystemInstance::new(system::map_model(&hw_graph, &plan, hw_w).map_err(user)?);
     drop(hw_weights);
     lap(stages, "map");
-    let top = a
-        .top
-        .clone()
-        .unwrap_or_else(|| format!("mh_{}", system::netlist::legal_name(&graph.name)));
-    if !is_identifier(&top) {
-        return Err(user(format!(
-            "--top {top:?}: must be a SystemVerilog identifier ([A-Za-z_][A-Za-z0-9_]*)"
-        )));
-    }
+    let top = match &a.top {
+        Some(t) => t.clone(),
+        None => default_top(&graph.name),
+    };
+    check_top(&top)?;
     let mut files = system::emit::render(&sys, &top).map_err(user)?;
     files.insert("model.json".into(), model::json::to_json(&graph));
     files.insert("float.json".into(), spec.to_json());
@@ -375,9 +390,7 @@ pub fn generate(a: GenArgs) -> Result<()> {
                 (items.floats, x, items.tokens)
             }
             None => {
-                let items = a
-                    .items
-                    .unwrap_or_else(|| default_calibration(&b.graph).min(4) as usize);
+                let items = gen_items(&a, &b.graph)? as usize;
                 let (f, x) = sample_items(&b.graph, &b.sys, a.seed, items)?;
                 (f, x, None)
             }
@@ -435,6 +448,29 @@ fn add_to_report(files: &mut generator::emit::FileSet, f: &system_run::Figures) 
         .replace('\n', "\n  ");
     let t = format!("{},\n  \"accuracy\": {acc}\n}}\n", head.trim_end());
     files.insert("report.json".into(), t);
+}
+
+/// `mh_<model>`, or `mh_<model>_top` where that names a library module (a model
+/// called `linear`).
+fn default_top(model: &str) -> String {
+    let top = format!("mh_{}", system::netlist::legal_name(model));
+    if generator::library::module_names().contains(&top.as_str()) {
+        format!("{top}_top")
+    } else {
+        top
+    }
+}
+
+/// The model inputs of the accuracy and Verilator runs (0 when neither runs).
+fn gen_items(a: &GenArgs, graph: &Graph) -> Result<u64> {
+    if a.no_accuracy && !a.verilator {
+        return Ok(0);
+    }
+    match a.items {
+        Some(0) => Err(user("--items: must be at least 1")),
+        Some(n) => Ok(n as u64),
+        None => Ok(default_calibration(graph).min(4)),
+    }
 }
 
 /// `items` seeded N(0, 1) model inputs (seeds `seed + 1000 …`): float values and the

@@ -4,6 +4,7 @@
 
 mod bench;
 mod calib;
+mod budget;
 mod generate;
 mod system_run;
 mod tensors;
@@ -201,7 +202,7 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", message(&e));
             if e.downcast_ref::<CheckFailed>().is_some() {
                 ExitCode::from(1)
             } else {
@@ -209,6 +210,20 @@ fn main() -> ExitCode {
             }
         }
     }
+}
+
+/// The error and its causes on one line, each cause once: library errors that print
+/// their source (`{path}: {source}`) also return it as their cause.
+fn message(e: &anyhow::Error) -> String {
+    let mut msg = e.to_string();
+    for cause in e.chain().skip(1) {
+        let c = cause.to_string();
+        if !msg.contains(&c) {
+            msg.push_str(": ");
+            msg.push_str(&c);
+        }
+    }
+    msg
 }
 
 fn run(cli: Cli) -> Result<()> {
@@ -233,8 +248,22 @@ fn run(cli: Cli) -> Result<()> {
             rows,
         } => {
             if accuracy {
+                if rows == 0 {
+                    return Err(user("--rows: must be at least 1"));
+                }
                 test_accuracy(&components, configs, seed, rows)
             } else {
+                if vectors == 0 {
+                    return Err(user("--vectors: must be at least 1 (0 compares nothing)"));
+                }
+                if let Some(w) = &waves
+                    && !w.is_dir()
+                {
+                    return Err(user(format!(
+                        "--waves {}: not an existing directory",
+                        w.display()
+                    )));
+                }
                 test(&components, configs, seed, vectors, waves, jobs)
             }
         }
@@ -253,9 +282,23 @@ fn run(cli: Cli) -> Result<()> {
                 },
         } => {
             let inst = configure(&name, &params)?;
+            if let Some(w) = &waves {
+                check_parent(w, "--waves")?;
+            }
             let ins = match (inputs, random) {
                 (Some(p), _) => tensors::read(&p, &*inst).map_err(user)?,
                 (None, Some(rows)) if rows >= 1 => {
+                    // One row tells the elements per row; inputs and outputs are i128
+                    // codes (16 bytes), with a second copy for the golden outputs.
+                    let one = inst.random_inputs(&mut generator::rng::Rng::new(seed), 1);
+                    let per_row: u64 = one.values().map(|t| t.raw.len() as u64).sum();
+                    budget::check_items(
+                        "--random",
+                        rows as u64,
+                        per_row.max(1),
+                        32,
+                        &model::budget::Budget::default(),
+                    )?;
                     inst.random_inputs(&mut generator::rng::Rng::new(seed), rows)
                 }
                 _ => return Err(user("--random: ROWS must be at least 1")),
@@ -270,7 +313,14 @@ fn run(cli: Cli) -> Result<()> {
         } => system_run::sim_system(args),
         Cmd::Bench {
             what: BenchCmd::Cosim { cycles, reps },
-        } => bench::cosim(cycles, reps),
+        } => {
+            if cycles == 0 || reps == 0 || cycles > 1_000_000_000 {
+                return Err(user(
+                    "bench cosim: --cycles must be in 1..=10^9 and --reps at least 1",
+                ));
+            }
+            bench::cosim(cycles, reps)
+        }
         Cmd::Bench {
             what:
                 BenchCmd::Gen {
@@ -315,11 +365,7 @@ fn emit(
 ) -> Result<()> {
     let inst = configure(component, params)?;
     let top = top.unwrap_or_else(|| format!("{component}_top"));
-    if !is_identifier(&top) {
-        return Err(user(format!(
-            "--top {top:?}: must be a SystemVerilog identifier ([A-Za-z_][A-Za-z0-9_]*)"
-        )));
-    }
+    check_top(&top)?;
     let tensors = match inputs {
         Some(p) => Some(tensors::read(&p, &*inst).map_err(user)?),
         None => None,
@@ -332,10 +378,26 @@ fn emit(
     Ok(())
 }
 
-fn is_identifier(s: &str) -> bool {
-    let mut ch = s.chars();
-    matches!(ch.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
-        && ch.all(|c| c.is_ascii_alphanumeric() || c == '_')
+/// A file to be written must have an existing parent directory.
+pub fn check_parent(file: &std::path::Path, flag: &str) -> Result<()> {
+    let parent = file
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    if !parent.is_dir() {
+        return Err(user(format!(
+            "{flag} {}: directory {} does not exist",
+            file.display(),
+            parent.display()
+        )));
+    }
+    Ok(())
+}
+
+/// A `--top` name: a legal, non-reserved identifier that names no library module.
+pub fn check_top(top: &str) -> Result<()> {
+    generator::names::check_module_name(top, &generator::library::module_names())
+        .map_err(|rule| user(format!("--top {top:?}: {rule}")))
 }
 
 fn test(
@@ -476,9 +538,10 @@ fn sim_component(
                 });
             }
             eprintln!(
-                "verilator: {} cycles, latency {:?}, {} beats; {} the golden model",
+                "verilator: {} cycles, latency {}, {} beats; {} the golden model",
                 out.cycles,
-                out.latency,
+                out.latency
+                    .map_or_else(|| "-".to_string(), |l| format!("{l} cycles")),
                 out.beats_compared,
                 if agree { "matches" } else { "DIFFERS from" }
             );

@@ -234,6 +234,14 @@ pub fn accuracy(
         min_item,
         acc.max_abs_error
     );
+    if !acc.cosine.is_finite() || !acc.max_abs_error.is_finite() {
+        let bad = r.iter().filter(|x| !x.is_finite()).count();
+        return Err(anyhow!(CheckFailed(format!(
+            "accuracy vs float: cosine is {} ({bad} of {} float outputs are not finite, or one side is all zero): the weights do not fit the model",
+            acc.cosine,
+            r.len()
+        ))));
+    }
     if let Some(p) = pooled {
         println!("accuracy vs float: mean-pooled sentence embedding, lowest item cosine {p:.8}");
     }
@@ -395,6 +403,8 @@ pub struct SimSystemArgs {
     /// Print the accuracy of every model node's output vs float.
     #[arg(long)]
     pub per_layer: bool,
+    #[command(flatten)]
+    pub budget: crate::budget::BudgetArgs,
 }
 
 /// `mase-hw sim system`.
@@ -406,7 +416,18 @@ pub fn sim_system(a: SimSystemArgs) -> Result<()> {
         sys.net.name,
         sys.net.nodes.len()
     );
+    if let Some(w) = &a.waves {
+        crate::check_parent(w, "--waves")?;
+    }
+    let budget = a.budget.budget();
+    if let Some(items) = a.random {
+        let per_item = sys.net.input_shape.iter().product::<usize>() as u64;
+        crate::budget::check_items("--random", items as u64, per_item, 32, &budget)?;
+    }
     let float = float_model(&a.dir, a.weights.as_ref())?;
+    if let (Some((graph, _)), Some(items)) = (&float, a.random) {
+        model::budget::check(graph, items as u64, &budget).map_err(crate::user)?;
+    }
     let fmt = sys.tensors()[0].format;
     let mut sentences: Vec<String> = a.text.clone();
     if let Some(p) = &a.text_file {

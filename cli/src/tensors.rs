@@ -11,7 +11,7 @@ use serde_json::{Map, Value, json};
 
 /// Reads the tensors of `path` for `inst`; every error names the file, tensor and field.
 pub fn read(path: &Path, inst: &dyn Instance) -> Result<TensorMap, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let text = read_text(path, MAX_TENSOR_FILE).map_err(|e| format!("{}: {e}", path.display()))?;
     let v: Value = serde_json::from_str(&text)
         .map_err(|e| format!("{}: invalid JSON: {e}", path.display()))?;
     let obj = v
@@ -40,14 +40,23 @@ pub fn read(path: &Path, inst: &dyn Instance) -> Result<TensorMap, String> {
         let t = t
             .as_object()
             .ok_or_else(|| format!("{}: tensor `{name}` must be an object", path.display()))?;
-        let shape = shape_field(t.get("shape"), &at("shape"))?;
-        let raw = raw_field(t.get("raw"), &at("raw"))?;
-        if raw.len() != Tensor::numel(&shape) {
+        if let Some(k) = t
+            .keys()
+            .find(|k| !["shape", "raw", "width", "frac_width", "signed"].contains(&k.as_str()))
+        {
             return Err(format!(
-                "{}: {} elements, but shape {shape:?} has {}",
+                "{}: tensor `{name}`: unknown field `{k}` (fields: shape, raw, width, frac_width, signed)",
+                path.display()
+            ));
+        }
+        let shape = shape_field(t.get("shape"), &at("shape"))?;
+        let numel = checked_numel(&shape, &at("shape"))?;
+        let raw = raw_field(t.get("raw"), &at("raw"))?;
+        if raw.len() != numel {
+            return Err(format!(
+                "{}: {} elements, but shape {shape:?} has {numel}",
                 at("raw"),
                 raw.len(),
-                Tensor::numel(&shape)
             ));
         }
         let f = def.format;
@@ -68,6 +77,33 @@ pub fn read(path: &Path, inst: &dyn Instance) -> Result<TensorMap, String> {
         out.insert(name.clone(), Tensor::new(shape, raw, f));
     }
     Ok(out)
+}
+
+/// Largest tensor file read (1 GiB of JSON text).
+pub const MAX_TENSOR_FILE: u64 = 1 << 30;
+
+/// The text of `path`, refused beyond `limit` bytes (a file symlinked to `/dev/zero`
+/// is read only up to the limit).
+pub fn read_text(path: &Path, limit: u64) -> Result<String, String> {
+    use std::io::Read;
+    let f = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let mut buf = Vec::new();
+    f.take(limit + 1)
+        .read_to_end(&mut buf)
+        .map_err(|e| e.to_string())?;
+    if buf.len() as u64 > limit {
+        return Err(format!(
+            "larger than {} (not a tensor file?)",
+            model::budget::human_bytes(limit)
+        ));
+    }
+    String::from_utf8(buf).map_err(|_| "not UTF-8 text".to_string())
+}
+
+/// The element count of `shape`, refused when it overflows or exceeds 2^48.
+pub fn checked_numel(shape: &[usize], at: &str) -> Result<usize, String> {
+    model::graph::element_count(shape)
+        .ok_or_else(|| format!("{at}: {shape:?}: the element count must fit in 2^48"))
 }
 
 /// A `shape` field: an array of non-negative integers; errors start with `at`.
@@ -144,7 +180,7 @@ pub fn read_system_input(
     sys: &system::SystemInstance,
 ) -> anyhow::Result<(Vec<Vec<f64>>, Tensor)> {
     let user = |m: String| crate::user(format!("{}: {m}", path.display()));
-    let text = std::fs::read_to_string(path).map_err(|e| user(e.to_string()))?;
+    let text = read_text(path, MAX_TENSOR_FILE).map_err(user)?;
     let v: Value = serde_json::from_str(&text).map_err(|e| user(format!("invalid JSON: {e}")))?;
     let t = v.get("data_in").and_then(Value::as_object).ok_or_else(|| {
         user("needs an object `data_in` with `shape` and `raw` or `values`".into())
@@ -164,8 +200,15 @@ pub fn read_system_input(
                 .join(", ")
         )));
     };
+    if let Some(k) = t.keys().find(|k| {
+        !["shape", "raw", "values", "width", "frac_width", "signed"].contains(&k.as_str())
+    }) {
+        return Err(user(format!(
+            "data_in: unknown field `{k}` (fields: shape, raw or values, width, frac_width, signed)"
+        )));
+    }
     let fmt = sys.tensors()[0].format;
-    let n: usize = items * item.iter().product::<usize>();
+    let n: usize = checked_numel(&shape, "data_in.shape").map_err(user)?;
     let (values, raw): (Vec<f64>, Vec<i128>) = match (t.get("values"), t.get("raw")) {
         (Some(vals), None) => {
             let vals: Vec<f64> = vals

@@ -5,7 +5,6 @@
 //! never leaves half-written output.
 
 use std::collections::BTreeMap;
-use std::fs;
 use std::path::{Path, PathBuf};
 
 use crate::component::Instance;
@@ -106,56 +105,10 @@ pub fn render(
     Ok(files)
 }
 
-/// Writes `files` into `dir` (created if missing) via a temporary sibling directory;
-/// a name with `/` goes into a subdirectory.
+/// Writes `files` as the whole content of `dir`: rendered into a temporary sibling and
+/// swapped in by rename, so no file of an earlier output survives and concurrent
+/// writers are refused (see [`crate::outdir`]); a name with `/` goes into a
+/// subdirectory.
 pub fn write_dir(files: &FileSet, dir: &Path) -> Result<Vec<PathBuf>, GenError> {
-    let io = |p: &Path, source| GenError::Io {
-        path: p.display().to_string(),
-        source,
-    };
-    let parent = dir
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    fs::create_dir_all(parent).map_err(|e| io(parent, e))?;
-    let stem = dir
-        .file_name()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "out".into());
-    let tmp = parent.join(format!(".{stem}.tmp-{}", std::process::id()));
-    let _ = fs::remove_dir_all(&tmp);
-    fs::create_dir_all(&tmp).map_err(|e| io(&tmp, e))?;
-    let result = (|| {
-        let list: Vec<(&String, &String)> = files.iter().collect();
-        for (name, _) in &list {
-            if let Some(d) = tmp.join(name).parent() {
-                fs::create_dir_all(d).map_err(|e| io(d, e))?;
-            }
-        }
-        // Copying hundreds of megabytes of ROM text into the page cache is CPU work:
-        // files are written on every core.
-        let failures: Vec<GenError> = crate::par::map_ordered(&list, |(name, text)| {
-            let p = tmp.join(name);
-            fs::write(&p, text).map_err(|e| io(&p, e)).err()
-        })
-        .into_iter()
-        .flatten()
-        .collect();
-        if let Some(e) = failures.into_iter().next() {
-            return Err(e);
-        }
-        fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
-        let mut written = Vec::new();
-        for name in files.keys() {
-            let (from, to) = (tmp.join(name), dir.join(name));
-            if let Some(d) = to.parent() {
-                fs::create_dir_all(d).map_err(|e| io(d, e))?;
-            }
-            fs::rename(&from, &to).map_err(|e| io(&to, e))?;
-            written.push(to);
-        }
-        Ok(written)
-    })();
-    let _ = fs::remove_dir_all(&tmp);
-    result
+    crate::outdir::replace_dir(files, dir)
 }

@@ -40,6 +40,8 @@ pub enum GenError {
         component: String,
         source: FixedError,
     },
+    #[error("output directory {path}: {rule}")]
+    OutputDir { path: String, rule: String },
     #[error("{path}: {source}")]
     Io {
         path: String,

@@ -11,6 +11,8 @@ pub mod components;
 pub mod emit;
 pub mod error;
 pub mod library;
+pub mod names;
+pub mod outdir;
 pub mod par;
 pub mod params;
 pub mod rng;

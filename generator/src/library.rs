@@ -2,6 +2,11 @@
 //! `include_str!` so an installed `mase-hw` needs no source checkout. One module per
 //! file; file name == module name.
 
+/// The names of every library module (reserved: no generated module may take one).
+pub fn module_names() -> Vec<&'static str> {
+    MODULES.iter().map(|(m, _)| *m).collect()
+}
+
 /// (module, source text) for every library module.
 pub const MODULES: &[(&str, &str)] = &[
     (

@@ -95,7 +95,7 @@ impl SvModule {
         let mut s = String::new();
         s.push_str("`default_nettype none\n\n");
         for line in &self.doc {
-            let _ = writeln!(s, "// {line}");
+            let _ = writeln!(s, "// {}", crate::names::comment(line));
         }
         let _ = writeln!(s, "module {} (", self.name);
         let n = self.ports.len();

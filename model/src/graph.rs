@@ -265,6 +265,12 @@ pub enum GraphError {
     /// The graph has no `input` or no `output` node.
     #[error("the graph has no `{0}` node")]
     Missing(&'static str),
+    /// A node whose output reaches no `output` node (it would be dead hardware).
+    #[error("node `{node}`: its output reaches no `output` node; remove it")]
+    Dead {
+        /// The node.
+        node: String,
+    },
 }
 
 impl Graph {
@@ -387,6 +393,27 @@ impl Graph {
         }
         if self.outputs().next().is_none() {
             return Err(GraphError::Missing("output"));
+        }
+        Ok(())
+    }
+
+    /// Refuses a node whose output reaches no `output` node: valid for the float
+    /// reference, but dead hardware (an unconnected stream) in a generated system.
+    ///
+    /// # Errors
+    /// [`GraphError::Dead`] naming the first such node.
+    pub fn check_live(&self) -> Result<(), GraphError> {
+        // Backwards from the outputs (nodes are in topological order).
+        let mut live: BTreeSet<&str> = self.outputs().map(|n| n.name.as_str()).collect();
+        for node in self.nodes.iter().rev() {
+            if live.contains(node.name.as_str()) {
+                live.extend(node.inputs.iter().map(String::as_str));
+            }
+        }
+        if let Some(n) = self.nodes.iter().find(|n| !live.contains(n.name.as_str())) {
+            return Err(GraphError::Dead {
+                node: n.name.clone(),
+            });
         }
         Ok(())
     }

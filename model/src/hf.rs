@@ -217,6 +217,15 @@ impl BertConfig {
                 return Err(field(name, &v, "must be at least 1"));
             }
         }
+        // Far beyond any FPGA model; keeps the expansion itself (nodes and names per
+        // layer) small before the budget check sees the graph.
+        if self.num_hidden_layers > MAX_LAYERS {
+            return Err(field(
+                "num_hidden_layers",
+                &self.num_hidden_layers,
+                "must be at most 1024",
+            ));
+        }
         if !self.hidden_size.is_multiple_of(self.num_attention_heads) {
             return Err(field(
                 "num_attention_heads",
@@ -224,16 +233,19 @@ impl BertConfig {
                 "must divide hidden_size",
             ));
         }
-        if !self.layer_norm_eps.is_finite() || self.layer_norm_eps < 0.0 {
+        if !self.layer_norm_eps.is_finite() || self.layer_norm_eps <= 0.0 {
             return Err(field(
                 "layer_norm_eps",
                 &self.layer_norm_eps,
-                "must be finite and non-negative",
+                "must be finite and positive",
             ));
         }
         Ok(())
     }
 }
+
+/// Most encoder layers a config may ask for.
+pub const MAX_LAYERS: usize = 1024;
 
 /// Expands `cfg` into the validated encoder graph for sequences of `seq_len` tokens.
 /// The input node is `hidden_states [seq_len, H]`, the output node `output`.

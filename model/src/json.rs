@@ -27,6 +27,16 @@ pub enum JsonError {
     /// The text is not a model JSON (serde names the field, line and column).
     #[error("model JSON: {0}")]
     Parse(#[from] serde_json::Error),
+    /// A node has a field its op does not take.
+    #[error("model JSON: node {node}: unknown field `{field}` for op `{op}`")]
+    Field {
+        /// Index and name of the node.
+        node: String,
+        /// The unknown field.
+        field: String,
+        /// The node's op.
+        op: String,
+    },
     /// The JSON parsed but the graph is not valid.
     #[error("model JSON: {0}")]
     Graph(#[from] GraphError),
@@ -38,9 +48,42 @@ pub enum JsonError {
 /// [`JsonError::Parse`] for malformed JSON, unknown ops or missing fields;
 /// [`JsonError::Graph`] if the graph is not valid.
 pub fn from_json(text: &str) -> Result<Graph, JsonError> {
-    let graph: Graph = serde_json::from_str(text)?;
+    let value: serde_json::Value = serde_json::from_str(text)?;
+    check_node_fields(&value)?;
+    let graph: Graph = serde_json::from_value(value)?;
     graph.validate()?;
     Ok(graph)
+}
+
+/// Refuses a node field the node's op does not have (serde cannot, as a node's op
+/// attributes are flattened into it).
+fn check_node_fields(v: &serde_json::Value) -> Result<(), JsonError> {
+    let Some(nodes) = v.get("nodes").and_then(|n| n.as_array()) else {
+        return Ok(());
+    };
+    for (i, n) in nodes.iter().enumerate() {
+        let Some(obj) = n.as_object() else { continue };
+        let op = obj.get("op").and_then(|o| o.as_str()).unwrap_or("");
+        let attrs: &[&str] = match op {
+            "linear" => &["weight", "bias"],
+            "matmul" => &["transpose_b"],
+            "softmax" => &["scale"],
+            "layernorm" => &["eps", "gamma", "beta"],
+            "split_heads" => &["heads"],
+            _ => &[],
+        };
+        if let Some(k) = obj.keys().find(|k| {
+            !["name", "op", "inputs", "shape"].contains(&k.as_str()) && !attrs.contains(&k.as_str())
+        }) {
+            let name = obj.get("name").and_then(|s| s.as_str()).unwrap_or("?");
+            return Err(JsonError::Field {
+                node: format!("{i} (`{name}`)"),
+                field: k.clone(),
+                op: op.to_string(),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Reads, parses and validates the model JSON at `path`.

@@ -199,16 +199,20 @@ impl Verilator {
                 .arg(root.join("include").join(u))
                 .arg("-o")
                 .arg(&o);
-            run_logged(
+            if let Err(e) = run_logged(
                 cmd,
                 &tmp.join("build.log"),
                 "compiling the Verilator runtime",
-            )?;
+            ) {
+                return Err(self.keep_failed(&tmp, &format!("runtime-{key}"), e));
+            }
             objs.push(o);
         }
         let mut ar = Command::new("ar");
         ar.arg("rcs").arg(tmp.join("libverilated.a")).args(&objs);
-        run_logged(ar, &tmp.join("ar.log"), "archiving the Verilator runtime")?;
+        if let Err(e) = run_logged(ar, &tmp.join("ar.log"), "archiving the Verilator runtime") {
+            return Err(self.keep_failed(&tmp, &format!("runtime-{key}"), e));
+        }
         if fs::rename(&tmp, &dir).is_err() {
             let _ = fs::remove_dir_all(&tmp);
         }
@@ -236,6 +240,49 @@ impl Verilator {
         let _ = fs::remove_dir_all(&tmp);
         fs::create_dir_all(&tmp).map_err(io_err(&tmp))?;
         Ok(tmp)
+    }
+
+    /// Removes `*.tmp-<pid>-<n>` build directories whose process is gone (a build that
+    /// was killed). Directories of live processes, including this one, are kept.
+    fn sweep_stale(&self) {
+        let Ok(entries) = fs::read_dir(&self.cache) else {
+            return;
+        };
+        for e in entries.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let Some(pid) = tmp_owner(&name) else {
+                continue;
+            };
+            if pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
+                let _ = fs::remove_dir_all(e.path());
+            }
+        }
+    }
+
+    /// A failed build's directory becomes `<key>.failed` (replacing an earlier one), so
+    /// its logs stay readable and no temporary directory is left; the error's log path
+    /// is rewritten to point there.
+    fn keep_failed(&self, tmp: &Path, key: &str, e: SimError) -> SimError {
+        let failed = self.cache.join(format!("{key}.failed"));
+        let _ = fs::remove_dir_all(&failed);
+        if fs::rename(tmp, &failed).is_err() {
+            let _ = fs::remove_dir_all(tmp);
+            return e;
+        }
+        match e {
+            SimError::Tool {
+                what,
+                code,
+                log,
+                tail,
+            } => SimError::Tool {
+                what,
+                code,
+                log: log.replacen(&tmp.display().to_string(), &failed.display().to_string(), 1),
+                tail,
+            },
+            other => other,
+        }
     }
 
     /// The cache key of a request.
@@ -294,8 +341,11 @@ impl Verilator {
         let so = dir.join("libmodel.so");
         if !so.is_file() {
             fs::create_dir_all(&self.cache).map_err(io_err(&self.cache))?;
+            self.sweep_stale();
             let tmp = self.fresh_tmp(key)?;
-            self.compile(&tmp, req)?;
+            if let Err(e) = self.compile(&tmp, req) {
+                return Err(self.keep_failed(&tmp, key, e));
+            }
             if fs::rename(&tmp, &dir).is_err() {
                 // Another builder won the race; its result is equivalent.
                 let _ = fs::remove_dir_all(&tmp);
@@ -364,6 +414,14 @@ impl Verilator {
             .arg("-pthread");
         run_logged(link, &dir.join("link.log"), "linking the model")
     }
+}
+
+/// The process id in a temporary build directory name `<stem>.tmp-<pid>-<serial>`.
+fn tmp_owner(name: &str) -> Option<u32> {
+    let (_, rest) = name.rsplit_once(".tmp-")?;
+    let (pid, serial) = rest.split_once('-')?;
+    serial.parse::<u64>().ok()?;
+    pid.parse().ok()
 }
 
 /// Bumped whenever the generated wrapper changes shape, so old cache entries are not reused.
@@ -447,4 +505,18 @@ pub fn wrapper_cpp(ports: &[PortDecl], trace: bool) -> String {
     }
     s.push_str("    default: return nullptr;\n    }\n}\n");
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tmp_owner;
+
+    #[test]
+    fn temporary_names_give_their_owner() {
+        assert_eq!(tmp_owner("mh_dut-0a1b.tmp-1234-0"), Some(1234));
+        assert_eq!(tmp_owner("runtime-ff.tmp-7-12"), Some(7));
+        assert_eq!(tmp_owner("mh_dut-0a1b"), None);
+        assert_eq!(tmp_owner("mh_dut-0a1b.failed"), None);
+        assert_eq!(tmp_owner("x.tmp-abc-1"), None);
+    }
 }

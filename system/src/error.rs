@@ -55,3 +55,13 @@ impl SystemError {
         }
     }
 }
+
+/// A real number for a message: plain for moderate magnitudes, scientific beyond (so
+/// 1e308 is not printed as 309 digits).
+pub fn real(x: f64) -> String {
+    if x != 0.0 && x.is_finite() && !(1e-4..1e6).contains(&x.abs()) {
+        format!("{x:e}")
+    } else {
+        format!("{x}")
+    }
+}

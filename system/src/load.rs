@@ -130,7 +130,7 @@ fn bad(dir: &Path, what: impl Into<String>) -> SystemError {
 /// field), parameters a component rejects, or a top that differs from `rtl/`.
 pub fn load(dir: &Path) -> Result<(SystemInstance, String), SystemError> {
     let path = dir.join("netlist.json");
-    let text = std::fs::read_to_string(&path).map_err(|e| {
+    let text = read_limited(&path, MAX_NETLIST_BYTES).map_err(|e| {
         bad(
             dir,
             format!("netlist.json: {e} (is this a directory written by `mase-hw gen`?)"),
@@ -231,8 +231,16 @@ pub fn load(dir: &Path) -> Result<(SystemInstance, String), SystemError> {
     let (sources, _) = generator::emit::sources(&sys, &f.top, "mem/");
     for (name, text) in sources {
         let p = dir.join("rtl").join(&name);
-        let on_disk =
-            std::fs::read_to_string(&p).map_err(|e| bad(dir, format!("rtl/{name}: {e}")))?;
+        // One byte more than expected is enough to see a difference.
+        let on_disk = read_limited(&p, text.len() as u64 + 1)
+            .or_else(|e| {
+                if e.starts_with("larger") {
+                    Ok(String::new())
+                } else {
+                    Err(e)
+                }
+            })
+            .map_err(|e| bad(dir, format!("rtl/{name}: {e}")))?;
         if on_disk != text {
             return Err(bad(
                 dir,
@@ -243,6 +251,24 @@ pub fn load(dir: &Path) -> Result<(SystemInstance, String), SystemError> {
         }
     }
     Ok((sys, f.top))
+}
+
+/// Largest `netlist.json` read.
+const MAX_NETLIST_BYTES: u64 = 256 << 20;
+
+/// The text of `path`, read up to `limit` bytes: a larger file (or `/dev/zero` behind a
+/// symlink) is refused after reading `limit + 1` bytes, never read whole.
+fn read_limited(path: &Path, limit: u64) -> Result<String, String> {
+    use std::io::Read;
+    let f = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let mut buf = Vec::new();
+    f.take(limit.saturating_add(1))
+        .read_to_end(&mut buf)
+        .map_err(|e| e.to_string())?;
+    if buf.len() as u64 > limit {
+        return Err(format!("larger than the {limit} bytes expected"));
+    }
+    String::from_utf8(buf).map_err(|_| "not UTF-8 text".to_string())
 }
 
 /// ROM `m` of instance `inst` (named `instance` in the top) read back from its `.mem`
@@ -275,8 +301,13 @@ fn read_rom(
         .memory_words(m, &TensorMap::from([(m.tensor.clone(), index)]))
         .map_err(|e| bad(dir, format!("node `{instance}`: {e}")))?;
     let file = format!("mem/{instance}_{}", m.file);
+    // A word per line: its hex digits and a line end (CRLF, a little slack).
+    let per_line = u64::from(m.word_width.div_ceil(4)) + 8;
+    let limit = (order.len() as u64)
+        .saturating_mul(per_line)
+        .saturating_add(4096);
     let text =
-        std::fs::read_to_string(dir.join(&file)).map_err(|e| bad(dir, format!("{file}: {e}")))?;
+        read_limited(&dir.join(&file), limit).map_err(|e| bad(dir, format!("{file}: {e}")))?;
     let lines: Vec<&str> = text.lines().collect();
     if lines.len() != order.len() {
         return Err(bad(

@@ -518,7 +518,7 @@ fn eps_code(node: &str, eps: f64) -> Result<(i64, i64), SystemError> {
         return Err(SystemError::node(
             node,
             "eps",
-            format!("{eps} must be positive"),
+            format!("{} must be positive", crate::error::real(eps)),
         ));
     }
     let mut frac = 80i32;
@@ -530,7 +530,7 @@ fn eps_code(node: &str, eps: f64) -> Result<(i64, i64), SystemError> {
         return Err(SystemError::node(
             node,
             "eps",
-            format!("{eps} is outside [2^-80, 2^20]"),
+            format!("{} is outside [2^-80, 2^20]", crate::error::real(eps)),
         ));
     }
     Ok((mant as i64, i64::from(frac)))
@@ -570,7 +570,7 @@ fn scale_code(node: &str, scale: f64) -> Result<(i64, i64), SystemError> {
     Err(SystemError::node(
         node,
         "scale",
-        format!("{scale} is outside [2^-24, 2^20], the range of a softmax scale code"),
+        format!("{} is outside [2^-24, 2^20], the range of a softmax scale code", crate::error::real(scale)),
     ))
 }
 

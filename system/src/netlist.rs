@@ -220,6 +220,8 @@ pub struct NetBuilder {
     modes: (Rounding, Overflow),
     /// Output needs per node.
     needs: Vec<BTreeMap<usize, usize>>,
+    /// Every identifier of the top taken so far (see [`generator::names`]).
+    namer: generator::names::Namer,
 }
 
 impl NetBuilder {
@@ -252,6 +254,7 @@ impl NetBuilder {
             seq_rows,
             modes,
             needs: Vec::new(),
+            namer: top_namer(),
         };
         let port = Port {
             from: Endpoint::TopIn,
@@ -306,6 +309,8 @@ impl NetBuilder {
                 _ => *n,
             };
         }
+        let mut node = node;
+        node.name = self.namer.claim(&node.name, &derived_suffixes(&*node.inst));
         let idx = self.net.nodes.len();
         for (stream, port) in adapted {
             self.net.edges.push(Edge {
@@ -430,12 +435,13 @@ impl NetBuilder {
                 "input {k} of `{consumer}` ({}) needs {} rows less of `{}` than its sibling: {rows} rows of {} elements",
                 p.tensor, gap, self.net.nodes[fork].source, p.row
             );
-            self.net.fifos.push((format!("u_{name}"), depth, why));
             let (tensor, shape) = (p.tensor.clone(), p.shape());
             let idx = self.add(
                 NetNode::plain(name, consumer, inst),
                 vec![("data_in", p.clone())],
             )?;
+            let name = &self.net.nodes[idx].name;
+            self.net.fifos.push((format!("u_{name}"), depth, why));
             *p = self.port(idx, "data_out", &tensor, &shape)?;
         }
         Ok(())
@@ -553,14 +559,47 @@ fn gcd(a: usize, b: usize) -> usize {
     if b == 0 { a } else { gcd(b, a % b) }
 }
 
-/// `name` made a legal SystemVerilog identifier fragment.
+/// `name` made a legal SystemVerilog identifier fragment ([`generator::names::legal`];
+/// not unique: [`NetBuilder::add`] makes instance stems unique).
 pub fn legal_name(name: &str) -> String {
-    let mut s: String = name
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-        .collect();
-    if s.is_empty() || s.starts_with(|c: char| c.is_ascii_digit()) {
-        s.insert(0, 'n');
+    generator::names::legal(name)
+}
+
+/// A namer with the top's ports and the library's module names reserved.
+fn top_namer() -> generator::names::Namer {
+    let mut n = generator::names::Namer::new(generator::library::module_names());
+    for s in ["clk", "rst", "data_in", "data_out"] {
+        n.reserve(s);
+        for x in ["valid", "ready"] {
+            n.reserve(&format!("{s}_{x}"));
+        }
     }
-    s
+    n
+}
+
+/// The suffixes of every identifier the top derives from an instance stem: stream
+/// wires (`<stem>_<stream>`, `_valid`, `_ready`), bundles, unused-output wires and ROM
+/// file names.
+fn derived_suffixes(inst: &dyn Instance) -> Vec<String> {
+    let mut v = Vec::new();
+    for s in inst.streams() {
+        let base = match s.binding {
+            generator::component::CoreBinding::Direct => s.name.clone(),
+            generator::component::CoreBinding::Bundle { base, .. } => base.to_string(),
+        };
+        for b in [s.name.clone(), base] {
+            for x in ["", "_valid", "_ready"] {
+                v.push(format!("{b}{x}"));
+            }
+        }
+    }
+    for (port, _) in inst.unused_outputs() {
+        v.push(format!("unused_{port}"));
+    }
+    for m in inst.memories() {
+        v.push(m.file.clone());
+    }
+    v.sort();
+    v.dedup();
+    v
 }

@@ -310,7 +310,9 @@ impl SystemInstance {
             .nodes
             .iter()
             .zip(trace)
-            .filter(|(n, _)| n.name == crate::netlist::legal_name(&n.source))
+            // Every model node has one instance of its own; the others around it
+            // (forks, FIFOs, casts, converters) are inserted by the builder.
+            .filter(|(n, _)| !INSERTED.contains(&n.inst.component().name()))
             .map(|(_, (source, _, t))| (source, t))
             .collect()
     }
@@ -461,6 +463,9 @@ impl SystemInstance {
         }
     }
 }
+
+/// Components the netlist builder inserts around model nodes.
+const INSERTED: &[&str] = &["fork", "fifo", "cast", "resize"];
 
 impl Instance for SystemInstance {
     fn component(&self) -> &'static dyn Component {

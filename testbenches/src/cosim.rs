@@ -176,6 +176,20 @@ pub struct Dut<'i> {
     streams: Vec<StreamDef>,
 }
 
+/// An exclusive advisory lock on `dir/.lock`, held while the returned file is open.
+fn lock_dir(dir: &Path) -> Result<fs::File, String> {
+    let p = dir.join(".lock");
+    let f = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&p)
+        .map_err(|e| format!("{}: {e}", p.display()))?;
+    f.lock()
+        .map_err(|e| format!("locking {}: {e}", p.display()))?;
+    Ok(f)
+}
+
 /// Port declarations of an instance's generated top.
 pub fn ports_of(inst: &dyn Instance) -> Vec<PortDecl> {
     inst.top("mh_dut", "")
@@ -195,7 +209,8 @@ pub fn ports_of(inst: &dyn Instance) -> Vec<PortDecl> {
 
 impl<'i> Dut<'i> {
     /// Builds the model of `inst` (cached). ROM files live in a directory keyed by the
-    /// component and its parameters, rewritten before each instantiation.
+    /// component and its parameters, rewritten before each instantiation under an
+    /// exclusive file lock (so concurrent processes never read each other's ROMs).
     pub fn build(v: &Verilator, inst: &'i dyn Instance, trace: bool) -> Result<Dut<'i>, String> {
         let tag = format!(
             "{}-{:016x}",
@@ -332,6 +347,15 @@ impl<'i> Dut<'i> {
                 None
             } else {
                 Some(lib.init_lock.lock().unwrap_or_else(|e| e.into_inner()))
+            };
+            // The ROM files are shared by every process using this cached build: an
+            // exclusive lock on the directory covers writing them and `$readmemh` at
+            // construction, so no other run's contents are read (the OS releases it
+            // if the process dies).
+            let _files_guard = if mems.is_empty() {
+                None
+            } else {
+                Some(lock_dir(&self.mem_dir)?)
             };
             for (name, text) in &mems {
                 let p = self.mem_dir.join(name);

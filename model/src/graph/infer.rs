@@ -84,8 +84,8 @@ pub(super) fn infer(
             Ok(ins[0].to_vec())
         }
         Op::Layernorm { eps, .. } => {
-            if !eps.is_finite() || *eps < 0.0 {
-                return Err(attr(node, "eps", eps, "must be finite and non-negative"));
+            if !eps.is_finite() || *eps <= 0.0 {
+                return Err(attr(node, "eps", eps, "must be finite and positive"));
             }
             let d = last(ins[0], "input")?;
             for (name, shape) in ps {
