@@ -11,9 +11,8 @@ use std::time::Instant;
 use generator::component::Component;
 use generator::rng::Rng;
 use generator::tensor::Tensor;
-use sim::Verilator;
-
-use crate::cosim::{Dut, Stall};
+use crate::backend::Backend;
+use crate::cosim::Stall;
 
 /// Options of a regression run.
 #[derive(Clone, Debug)]
@@ -81,7 +80,7 @@ pub fn configs(c: &dyn Component, seed: u64, n: usize) -> Vec<(String, Vec<(&'st
 
 /// Runs one configuration.
 pub fn run_config(
-    v: &Verilator,
+    v: &dyn Backend,
     c: &'static dyn Component,
     label: &str,
     overrides: &[(&'static str, i64)],
@@ -111,7 +110,7 @@ pub fn run_config(
     r.params = inst.params().display(c.params());
     let where_ = format!("{} [{}] {}", c.name(), label, r.params.join(" "));
     let t0 = Instant::now();
-    let dut = match Dut::build(v, &*inst, opts.waves.is_some()) {
+    let dut = match v.build(&*inst, opts.waves.is_some()) {
         Ok(d) => d,
         Err(e) => {
             r.failures.push(format!("{where_}: build failed: {e}"));
@@ -199,7 +198,7 @@ pub fn run_config(
 /// Runs every configuration of every component on `opts.jobs` threads, reporting each
 /// finished configuration to `progress`.
 pub fn regress(
-    v: &Verilator,
+    v: &dyn Backend,
     comps: &[&'static dyn Component],
     opts: &Options,
     progress: &(dyn Fn(&ConfigReport) + Sync),
