@@ -3,9 +3,13 @@
 //! 0 success, 1 a check failed (mismatch, failing regression), 2 bad input.
 
 mod bench;
+mod completions;
 mod generate;
+mod junit;
+mod test_env;
 mod system_run;
 mod tensors;
+mod version;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -17,6 +21,7 @@ use generator::component::Instance;
 use generator::components;
 use testbenches::cosim::{Dut, Stall};
 use testbenches::regress;
+use test_env::TestEnv;
 
 #[derive(Parser)]
 #[command(
@@ -83,11 +88,21 @@ enum Cmd {
         /// Rows per configuration for --accuracy.
         #[arg(long, default_value_t = 256)]
         rows: usize,
+        /// Simulator: verilator or icarus (default: `$SIM`, else verilator).
+        #[arg(long)]
+        sim: Option<String>,
+        /// Write JUnit results (cocotb's results.xml format) here (default: `$COCOTB_RESULTS_FILE`).
+        #[arg(long, value_name = "FILE")]
+        junit: Option<PathBuf>,
     },
     /// Run tensors through a component (golden model or Verilator).
     Sim {
         #[command(subcommand)]
         what: SimCmd,
+    },
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions {
+        shell: clap_complete::Shell,
     },
     /// Benchmarks that print side-by-side ratios.
     Bench {
@@ -196,7 +211,18 @@ fn main() -> ExitCode {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
-    let cli = Cli::parse();
+    // The tool versions are looked up only when asked for (it runs the tools).
+    let mut command = <Cli as clap::CommandFactory>::command();
+    if std::env::args().nth(1).is_some_and(|a| a == "--version" || a == "-V") {
+        // Leaked once: the process ends right after printing it.
+        let long: &'static str = Box::leak(version::long().into_boxed_str());
+        command = command.long_version(long).version(long);
+    }
+    let matches = command.get_matches();
+    let cli = match <Cli as clap::FromArgMatches>::from_arg_matches(&matches) {
+        Ok(c) => c,
+        Err(e) => e.exit(),
+    };
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -221,6 +247,10 @@ fn run(cli: Cli) -> Result<()> {
             inputs,
         } => emit(&component, &params, &output, top, inputs),
         Cmd::Gen(args) => generate::generate(args),
+        Cmd::Completions { shell } => {
+            completions::print::<Cli>(shell);
+            Ok(())
+        }
         Cmd::Test {
             components,
             configs,
@@ -230,11 +260,14 @@ fn run(cli: Cli) -> Result<()> {
             jobs,
             accuracy,
             rows,
+            sim,
+            junit,
         } => {
             if accuracy {
                 test_accuracy(&components, configs, seed, rows)
             } else {
-                test(&components, configs, seed, vectors, waves, jobs)
+                let env = TestEnv::from_env(sim, junit, waves, seed)?;
+                test(&components, configs, vectors, jobs, env)
             }
         }
         Cmd::Sim {
@@ -340,18 +373,32 @@ fn is_identifier(s: &str) -> bool {
 fn test(
     names: &[String],
     configs: usize,
-    seed: u64,
     vectors: usize,
-    waves: Option<PathBuf>,
     jobs: Option<usize>,
+    env: TestEnv,
 ) -> Result<()> {
-    let comps = select(names)?;
-    let v = sim::Verilator::discover()?;
+    let TestEnv {
+        sim,
+        junit,
+        waves,
+        seed,
+        toplevel,
+        testcase,
+    } = env;
+    let mut names = names.to_vec();
+    if names.is_empty()
+        && let Some(t) = toplevel
+    {
+        names.push(t);
+    }
+    let comps = select(&names)?;
+    let v = testbenches::backend::discover(&sim).map_err(user)?;
     let mut opts = regress::Options {
         seed,
         random_configs: configs,
         vectors,
         waves,
+        only: testcase,
         ..regress::Options::default()
     };
     if let Some(j) = jobs {
@@ -364,7 +411,7 @@ fn test(
         opts.jobs
     );
     let t = Instant::now();
-    let reports = regress::regress(&v, &comps, &opts, &|r| {
+    let reports = regress::regress(&*v, &comps, &opts, &|r| {
         let status = if r.failures.is_empty() {
             "ok  "
         } else {
@@ -383,6 +430,10 @@ fn test(
     });
     println!();
     print!("{}", regress::summary(&reports, t.elapsed().as_secs_f64()));
+    if let Some(p) = &junit {
+        junit::write(p, &reports, v.name()).with_context(|| format!("writing {}", p.display()))?;
+        println!("JUnit results: {}", p.display());
+    }
     let failures: Vec<&String> = reports.iter().flat_map(|r| &r.failures).collect();
     report_failures(&failures, &format!("rerun with --seed {seed} to reproduce"))
 }

@@ -26,6 +26,8 @@ pub struct Options {
     pub waves: Option<PathBuf>,
     /// Worker threads.
     pub jobs: usize,
+    /// Run only the configuration with this label (`corner0`, `random1`; cocotb's `TESTCASE`).
+    pub only: Option<String>,
 }
 
 impl Default for Options {
@@ -36,6 +38,7 @@ impl Default for Options {
             vectors: 2,
             waves: None,
             jobs: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            only: None,
         }
     }
 }
@@ -207,6 +210,9 @@ pub fn regress(
     let mut work: Vec<Work> = Vec::new();
     for &c in comps {
         for (label, o) in configs(c, opts.seed, opts.random_configs) {
+            if opts.only.as_ref().is_some_and(|l| *l != label) {
+                continue;
+            }
             work.push((c, label, o));
         }
     }
