@@ -4,6 +4,7 @@
 
 mod bench;
 mod completions;
+mod emit_cocotb;
 mod generate;
 mod junit;
 mod test_env;
@@ -100,6 +101,9 @@ enum Cmd {
         #[command(subcommand)]
         what: SimCmd,
     },
+    /// Write a self-contained cocotb testbench (golden vectors, stall generators,
+    /// test_runner.py for pytest) for a component or a generated system directory.
+    EmitCocotb(emit_cocotb::EmitCocotbArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions {
         shell: clap_complete::Shell,
@@ -247,6 +251,7 @@ fn run(cli: Cli) -> Result<()> {
             inputs,
         } => emit(&component, &params, &output, top, inputs),
         Cmd::Gen(args) => generate::generate(args),
+        Cmd::EmitCocotb(args) => emit_cocotb::emit_cocotb(args),
         Cmd::Completions { shell } => {
             completions::print::<Cli>(shell);
             Ok(())

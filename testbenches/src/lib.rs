@@ -9,6 +9,7 @@
 
 pub mod accuracy;
 pub mod backend;
+pub mod cocotb;
 pub mod cosim;
 pub mod icarus;
 pub mod lint;
