@@ -26,6 +26,10 @@ done
 if ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then
     need_apt+=(python3-venv)
 fi
+# Headless Chromium renders report.html in one test; required under CI only.
+if [ "${CI:-}" = "true" ] && ! command -v chromium >/dev/null 2>&1; then
+    need_apt+=(chromium)
+fi
 if [ "${#need_apt[@]}" -gt 0 ]; then
     echo "setup: installing apt packages: ${need_apt[*]}"
     sudo_cmd=()

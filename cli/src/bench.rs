@@ -317,6 +317,7 @@ pub fn generation(
         items: None,
         per_layer: false,
         no_accuracy: true,
+        report: false,
         verilator: false,
     };
     let mut runs: Vec<Stages> = Vec::new();

@@ -7,6 +7,7 @@ mod completions;
 mod emit_cocotb;
 mod generate;
 mod junit;
+mod report;
 mod test_env;
 mod system_run;
 mod tensors;
@@ -104,6 +105,9 @@ enum Cmd {
     /// Write a self-contained cocotb testbench (golden vectors, stall generators,
     /// test_runner.py for pytest) for a component or a generated system directory.
     EmitCocotb(emit_cocotb::EmitCocotbArgs),
+    /// Write report.html for a directory written by `mase-hw gen`: dataflow graph,
+    /// resources, throughput and bottleneck, FIFO depths, accuracy (self-contained).
+    Report { dir: PathBuf },
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions {
         shell: clap_complete::Shell,
@@ -250,7 +254,15 @@ fn run(cli: Cli) -> Result<()> {
             top,
             inputs,
         } => emit(&component, &params, &output, top, inputs),
-        Cmd::Gen(args) => generate::generate(args),
+        Cmd::Gen(args) => {
+            let html = args.report.then(|| args.output.clone());
+            generate::generate(args)?;
+            if let Some(dir) = html {
+                report::write(&dir)?;
+            }
+            Ok(())
+        }
+        Cmd::Report { dir } => report::write(&dir).map(|_| ()),
         Cmd::EmitCocotb(args) => emit_cocotb::emit_cocotb(args),
         Cmd::Completions { shell } => {
             completions::print::<Cli>(shell);

@@ -11,6 +11,7 @@
 
 pub mod emit;
 pub mod error;
+pub mod html;
 pub mod inputs;
 pub mod load;
 pub mod map;
