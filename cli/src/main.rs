@@ -7,6 +7,7 @@ mod completions;
 mod emit_cocotb;
 mod generate;
 mod junit;
+mod progress;
 mod report;
 mod test_env;
 mod system_run;
@@ -428,13 +429,23 @@ fn test(
         opts.jobs
     );
     let t = Instant::now();
+    let total: usize = comps
+        .iter()
+        .map(|c| {
+            regress::configs(*c, opts.seed, opts.random_configs)
+                .iter()
+                .filter(|(l, _)| opts.only.as_ref().is_none_or(|o| o == l))
+                .count()
+        })
+        .sum();
+    let pb = progress::bar(total as u64, v.name());
     let reports = regress::regress(&*v, &comps, &opts, &|r| {
         let status = if r.failures.is_empty() {
             "ok  "
         } else {
             "FAIL"
         };
-        println!(
+        let line = format!(
             "{status} {:<12} {:<9} {:>4} vectors {:>7} beats  build {:>5.1}s sim {:>5.2}s  {}",
             r.component,
             r.label,
@@ -444,7 +455,14 @@ fn test(
             r.sim_secs,
             r.params.join(" ")
         );
+        progress::println(pb.as_ref(), &line);
+        if let Some(p) = &pb {
+            p.inc(1);
+        }
     });
+    if let Some(p) = pb {
+        p.finish_and_clear();
+    }
     println!();
     print!("{}", regress::summary(&reports, t.elapsed().as_secs_f64()));
     if let Some(p) = &junit {
