@@ -33,16 +33,23 @@ pub fn emit_cocotb(a: EmitCocotbArgs) -> Result<()> {
         return Err(user("--rows: must be at least 1"));
     }
     let dir = PathBuf::from(&a.target);
-    let (inst, name): (Box<dyn Instance>, String) = if dir.is_dir() {
+    let mut rng = generator::rng::Rng::new(a.seed);
+    let (inst, name, inputs): (Box<dyn Instance>, String, _) = if dir.is_dir() {
         if !a.params.is_empty() {
             return Err(user("-p: parameters apply to a component, not to a generated system directory"));
         }
         let (sys, _top) = system::load::load(&dir).map_err(user)?;
-        (Box::new(sys), "system".into())
+        // The system's ROMs are the directory's weights; only `data_in` is random.
+        let mut inputs = sys.rom_tensors();
+        if let Some(x) = sys.random_inputs(&mut rng, a.rows).remove("data_in") {
+            inputs.insert("data_in".into(), x);
+        }
+        (Box::new(sys), "system".into(), inputs)
     } else {
-        (crate::configure(&a.target, &a.params)?, a.target.clone())
+        let inst = crate::configure(&a.target, &a.params)?;
+        let inputs = inst.random_inputs(&mut rng, a.rows);
+        (inst, a.target.clone(), inputs)
     };
-    let inputs = inst.random_inputs(&mut generator::rng::Rng::new(a.seed), a.rows);
     inst.check_inputs(&inputs).map_err(user)?;
     let expected = inst.golden(&inputs).map_err(user)?;
     let files = testbenches::cocotb::render(&*inst, &name, &inputs, &expected).map_err(user)?;

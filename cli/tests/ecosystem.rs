@@ -100,3 +100,28 @@ fn icarus_regression_honours_cocotb_variables_and_writes_junit() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("verilator, icarus"));
 }
+
+#[test]
+fn emit_cocotb_of_a_system_carries_the_directory_weights() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let d = tmp("cocotb-sys");
+    let g = d.join("g");
+    let o = mase(&[
+        "gen", "--model", root.join("examples/jsc-mlp.json").to_str().unwrap(),
+        "-o", g.to_str().unwrap(), "--no-accuracy",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let tb = d.join("tb");
+    let o = mase(&["emit-cocotb", g.to_str().unwrap(), "-o", tb.to_str().unwrap(), "--rows", "2"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let mut n = 0;
+    for e in std::fs::read_dir(g.join("mem")).unwrap().flatten() {
+        let name = e.file_name();
+        assert_eq!(std::fs::read(e.path()).unwrap(), std::fs::read(tb.join(&name)).unwrap(), "{name:?}");
+        n += 1;
+    }
+    assert!(n > 0);
+    for f in ["test_runner.py", "test_system.py", "vectors.json", "rtl/mh_cocotb_top.sv"] {
+        assert!(tb.join(f).is_file(), "{f}");
+    }
+}
