@@ -36,7 +36,9 @@ pub fn emit_cocotb(a: EmitCocotbArgs) -> Result<()> {
     let mut rng = generator::rng::Rng::new(a.seed);
     let (inst, name, inputs): (Box<dyn Instance>, String, _) = if dir.is_dir() {
         if !a.params.is_empty() {
-            return Err(user("-p: parameters apply to a component, not to a generated system directory"));
+            return Err(user(
+                "-p: parameters apply to a component, not to a generated system directory",
+            ));
         }
         let (sys, _top) = system::load::load(&dir).map_err(user)?;
         // The system's ROMs are the directory's weights; only `data_in` is random.

@@ -33,7 +33,8 @@ pub fn render(reports: &[ConfigReport], simulator: &str) -> String {
             comps.push(r.component);
         }
     }
-    let mut s = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"results\">\n");
+    let mut s =
+        String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"results\">\n");
     for c in comps {
         let rs: Vec<&ConfigReport> = reports.iter().filter(|r| r.component == c).collect();
         let failed = rs.iter().filter(|r| !r.failures.is_empty()).count();

@@ -9,9 +9,9 @@ mod generate;
 mod junit;
 mod progress;
 mod report;
-mod test_env;
 mod system_run;
 mod tensors;
+mod test_env;
 mod version;
 
 use std::path::PathBuf;
@@ -22,9 +22,9 @@ use anyhow::{Context, Result, anyhow, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 use generator::component::Instance;
 use generator::components;
+use test_env::TestEnv;
 use testbenches::cosim::{Dut, Stall};
 use testbenches::regress;
-use test_env::TestEnv;
 
 #[derive(Parser)]
 #[command(
@@ -110,9 +110,7 @@ enum Cmd {
     /// resources, throughput and bottleneck, FIFO depths, accuracy (self-contained).
     Report { dir: PathBuf },
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
-    Completions {
-        shell: clap_complete::Shell,
-    },
+    Completions { shell: clap_complete::Shell },
     /// Benchmarks that print side-by-side ratios.
     Bench {
         #[command(subcommand)]
@@ -222,7 +220,10 @@ fn main() -> ExitCode {
     }
     // The tool versions are looked up only when asked for (it runs the tools).
     let mut command = <Cli as clap::CommandFactory>::command();
-    if std::env::args().nth(1).is_some_and(|a| a == "--version" || a == "-V") {
+    if std::env::args()
+        .nth(1)
+        .is_some_and(|a| a == "--version" || a == "-V")
+    {
         // Leaked once: the process ends right after printing it.
         let long: &'static str = Box::leak(version::long().into_boxed_str());
         command = command.long_version(long).version(long);

@@ -30,7 +30,8 @@ pub fn write(dir: &Path) -> Result<PathBuf> {
         float: read(dir, "float.json")?,
     };
     let out = dir.join("report.html");
-    std::fs::write(&out, system::html::render(&inputs)).with_context(|| format!("writing {}", out.display()))?;
+    std::fs::write(&out, system::html::render(&inputs))
+        .with_context(|| format!("writing {}", out.display()))?;
     println!("wrote {}", out.display());
     Ok(out)
 }

@@ -52,7 +52,8 @@ pub fn read(path: &Path, inst: &dyn Instance) -> Result<TensorMap, String> {
         }
         // A one-axis tensor is one row: `[16]` is `[1, 16]` where the component takes
         // `[N, …]` (elementwise components: any length the lanes divide).
-        if shape.len() == 1 && def.shape.len() == 2 && def.shape[0] == generator::tensor::Dim::Batch {
+        if shape.len() == 1 && def.shape.len() == 2 && def.shape[0] == generator::tensor::Dim::Batch
+        {
             shape.insert(0, 1);
         }
         let f = def.format;

@@ -6,7 +6,10 @@ use std::path::PathBuf;
 use std::process::{Command, Output};
 
 fn mase(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_mase-hw")).args(args).output().expect("run mase-hw")
+    Command::new(env!("CARGO_BIN_EXE_mase-hw"))
+        .args(args)
+        .output()
+        .expect("run mase-hw")
 }
 
 fn tmp(name: &str) -> PathBuf {
@@ -21,21 +24,44 @@ fn one_axis_tensor_is_one_row_for_an_elementwise_component() {
     let d = tmp("one-axis");
     let inp = d.join("in.json");
     let raw: Vec<i64> = (0..16).map(|i| i * 3 - 20).collect();
-    std::fs::write(&inp, serde_json::json!({"data_in": {"shape": [16], "raw": raw}}).to_string()).unwrap();
+    std::fs::write(
+        &inp,
+        serde_json::json!({"data_in": {"shape": [16], "raw": raw}}).to_string(),
+    )
+    .unwrap();
     let out = d.join("out.json");
     let o = mase(&[
-        "sim", "component", "relu", "-p", "PARALLELISM=4",
-        "--inputs", inp.to_str().unwrap(), "--output", out.to_str().unwrap(),
+        "sim",
+        "component",
+        "relu",
+        "-p",
+        "PARALLELISM=4",
+        "--inputs",
+        inp.to_str().unwrap(),
+        "--output",
+        out.to_str().unwrap(),
     ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
     let want: Vec<i64> = raw.iter().map(|&x| x.max(0)).collect();
     assert_eq!(v["data_out"]["raw"], serde_json::json!(want));
     // A length the lanes do not divide is still refused, naming the rule.
-    std::fs::write(&inp, r#"{"data_in": {"shape": [6], "raw": [1, 2, 3, 4, 5, 6]}}"#).unwrap();
+    std::fs::write(
+        &inp,
+        r#"{"data_in": {"shape": [6], "raw": [1, 2, 3, 4, 5, 6]}}"#,
+    )
+    .unwrap();
     let o = mase(&[
-        "sim", "component", "relu", "-p", "PARALLELISM=4",
-        "--inputs", inp.to_str().unwrap(), "--output", out.to_str().unwrap(),
+        "sim",
+        "component",
+        "relu",
+        "-p",
+        "PARALLELISM=4",
+        "--inputs",
+        inp.to_str().unwrap(),
+        "--output",
+        out.to_str().unwrap(),
     ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("does not match [N, 4k]"));
@@ -51,7 +77,10 @@ fn version_names_the_tools_and_completions_print() {
     }
     let o = mase(&["completions", "bash"]);
     let s = String::from_utf8_lossy(&o.stdout);
-    assert!(o.status.success() && s.contains("emit-cocotb") && s.contains("report"), "{s}");
+    assert!(
+        o.status.success() && s.contains("emit-cocotb") && s.contains("report"),
+        "{s}"
+    );
 }
 
 #[test]
@@ -59,12 +88,17 @@ fn system_signature_names_the_top_as_module() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
     let d = tmp("sig");
     let o = mase(&[
-        "gen", "--model", root.join("examples/jsc-mlp.json").to_str().unwrap(),
-        "-o", d.join("g").to_str().unwrap(), "--no-accuracy",
+        "gen",
+        "--model",
+        root.join("examples/jsc-mlp.json").to_str().unwrap(),
+        "-o",
+        d.join("g").to_str().unwrap(),
+        "--no-accuracy",
     ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let sig: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(d.join("g/signature.json")).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(d.join("g/signature.json")).unwrap())
+            .unwrap();
     assert_eq!(sig["module"], sig["top"]);
     let top = sig["top"].as_str().unwrap();
     let rtl = std::fs::read_to_string(d.join("g/rtl").join(format!("{top}.sv"))).unwrap();
@@ -74,7 +108,10 @@ fn system_signature_names_the_top_as_module() {
 #[test]
 fn icarus_regression_honours_cocotb_variables_and_writes_junit() {
     if sim::Icarus::discover().is_err() {
-        assert!(std::env::var("CI").as_deref() != Ok("true"), "iverilog missing under CI=true");
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "iverilog missing under CI=true"
+        );
         eprintln!("SKIPPED: iverilog not found");
         return;
     }
@@ -90,13 +127,27 @@ fn icarus_regression_honours_cocotb_variables_and_writes_junit() {
         .output()
         .unwrap();
     let out = String::from_utf8_lossy(&o.stdout);
-    assert!(o.status.success(), "{out}{}", String::from_utf8_lossy(&o.stderr));
-    assert!(out.contains("Icarus Verilog") && out.contains("seed 5"), "{out}");
+    assert!(
+        o.status.success(),
+        "{out}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(
+        out.contains("Icarus Verilog") && out.contains("seed 5"),
+        "{out}"
+    );
     let x = std::fs::read_to_string(&xml).unwrap();
     assert_eq!(x.matches("<testcase ").count(), 1, "{x}");
-    assert!(x.contains("name=\"corner1\" classname=\"relu\"") && !x.contains("<failure"), "{x}");
+    assert!(
+        x.contains("name=\"corner1\" classname=\"relu\"") && !x.contains("<failure"),
+        "{x}"
+    );
     // An unknown simulator is a user error naming the choices.
-    let o = Command::new(env!("CARGO_BIN_EXE_mase-hw")).args(["test", "relu"]).env("SIM", "xsim").output().unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_mase-hw"))
+        .args(["test", "relu"])
+        .env("SIM", "xsim")
+        .output()
+        .unwrap();
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("verilator, icarus"));
 }
@@ -107,21 +158,41 @@ fn emit_cocotb_of_a_system_carries_the_directory_weights() {
     let d = tmp("cocotb-sys");
     let g = d.join("g");
     let o = mase(&[
-        "gen", "--model", root.join("examples/jsc-mlp.json").to_str().unwrap(),
-        "-o", g.to_str().unwrap(), "--no-accuracy",
+        "gen",
+        "--model",
+        root.join("examples/jsc-mlp.json").to_str().unwrap(),
+        "-o",
+        g.to_str().unwrap(),
+        "--no-accuracy",
     ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let tb = d.join("tb");
-    let o = mase(&["emit-cocotb", g.to_str().unwrap(), "-o", tb.to_str().unwrap(), "--rows", "2"]);
+    let o = mase(&[
+        "emit-cocotb",
+        g.to_str().unwrap(),
+        "-o",
+        tb.to_str().unwrap(),
+        "--rows",
+        "2",
+    ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let mut n = 0;
     for e in std::fs::read_dir(g.join("mem")).unwrap().flatten() {
         let name = e.file_name();
-        assert_eq!(std::fs::read(e.path()).unwrap(), std::fs::read(tb.join(&name)).unwrap(), "{name:?}");
+        assert_eq!(
+            std::fs::read(e.path()).unwrap(),
+            std::fs::read(tb.join(&name)).unwrap(),
+            "{name:?}"
+        );
         n += 1;
     }
     assert!(n > 0);
-    for f in ["test_runner.py", "test_system.py", "vectors.json", "rtl/mh_cocotb_top.sv"] {
+    for f in [
+        "test_runner.py",
+        "test_system.py",
+        "vectors.json",
+        "rtl/mh_cocotb_top.sv",
+    ] {
         assert!(tb.join(f).is_file(), "{f}");
     }
 }

@@ -74,7 +74,13 @@ impl Icarus {
     }
 
     /// Compiles `files` (relative to `dir`, in order) with top `top` into `dir/image`.
-    pub fn compile(&self, dir: &Path, files: &[String], top: &str, image: &str) -> Result<(), IcarusError> {
+    pub fn compile(
+        &self,
+        dir: &Path,
+        files: &[String],
+        top: &str,
+        image: &str,
+    ) -> Result<(), IcarusError> {
         let out = Command::new(&self.iverilog)
             .args(["-g2012", "-o", image, "-s", top])
             .args(files)

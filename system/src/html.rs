@@ -77,7 +77,8 @@ pub fn render(i: &Inputs) -> String {
     }
     h.push_str("</nav>\n");
     for (id, t, f) in SECTIONS {
-        let body = f(i).unwrap_or_else(|| "<p class=\"na\">not recorded for this design</p>".into());
+        let body =
+            f(i).unwrap_or_else(|| "<p class=\"na\">not recorded for this design</p>".into());
         let _ = write!(h, "<section id=\"{id}\"><h2>{t}</h2>\n{body}</section>\n");
     }
     h.push_str("</body></html>\n");
@@ -110,9 +111,15 @@ fn summary(i: &Inputs) -> Option<String> {
         }
     }
     if let Some(src) = i.float.as_object().and_then(|o| o.keys().next()) {
-        rows.push(format!("<tr><td>float weights</td><td>{}</td></tr>", esc(src)));
+        rows.push(format!(
+            "<tr><td>float weights</td><td>{}</td></tr>",
+            esc(src)
+        ));
     }
-    rows.push(format!("<tr><td>nodes</td><td>{}</td></tr>", nodes(i).len()));
+    rows.push(format!(
+        "<tr><td>nodes</td><td>{}</td></tr>",
+        nodes(i).len()
+    ));
     Some(format!("<table>{}</table>", rows.join("")))
 }
 
@@ -140,7 +147,10 @@ fn graph(i: &Inputs) -> Option<String> {
     // Layers: longest path from the input, nodes in topological (file) order.
     let mut layer: BTreeMap<String, usize> = BTreeMap::new();
     layer.insert("data_in".into(), 0);
-    let names: Vec<String> = nl.iter().filter_map(|n| n["instance"].as_str().map(str::to_string)).collect();
+    let names: Vec<String> = nl
+        .iter()
+        .filter_map(|n| n["instance"].as_str().map(str::to_string))
+        .collect();
     for n in &names {
         let l = edges
             .iter()
@@ -166,7 +176,13 @@ fn graph(i: &Inputs) -> Option<String> {
     for (l, ns) in &rows {
         let off = (width - ns.len() as f64 * (bw + gx)) / 2.0;
         for (k, n) in ns.iter().enumerate() {
-            pos.insert(n.clone(), (off + k as f64 * (bw + gx) + gx / 2.0, gy + *l as f64 * (bh + gy)));
+            pos.insert(
+                n.clone(),
+                (
+                    off + k as f64 * (bw + gx) + gx / 2.0,
+                    gy + *l as f64 * (bh + gy),
+                ),
+            );
         }
     }
     let mut colour: BTreeMap<String, &str> = BTreeMap::new();
@@ -180,7 +196,10 @@ fn graph(i: &Inputs) -> Option<String> {
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width:.0}\" height=\"{height:.0}\" viewBox=\"0 0 {width:.0} {height:.0}\">\n"
     );
     for e in edges {
-        let (Some(a), Some(b)) = (pos.get(e["from"].as_str().unwrap_or("")), pos.get(e["to"].as_str().unwrap_or(""))) else {
+        let (Some(a), Some(b)) = (
+            pos.get(e["from"].as_str().unwrap_or("")),
+            pos.get(e["to"].as_str().unwrap_or("")),
+        ) else {
             continue;
         };
         let _ = writeln!(
@@ -202,7 +221,9 @@ fn graph(i: &Inputs) -> Option<String> {
         // The end of the name tells nodes of one layer apart; the full name is the tooltip.
         let chars: Vec<char> = n.chars().collect();
         let label: String = if chars.len() > 24 {
-            std::iter::once('…').chain(chars[chars.len() - 23..].iter().copied()).collect()
+            std::iter::once('…')
+                .chain(chars[chars.len() - 23..].iter().copied())
+                .collect()
         } else {
             n.clone()
         };
@@ -218,7 +239,11 @@ fn graph(i: &Inputs) -> Option<String> {
     }
     s.push_str("</svg>\n<p>");
     for (k, c) in &colour {
-        let _ = write!(s, "<span style=\"background:{c};padding:0 6px;margin-right:6px\">{}</span>", esc(k));
+        let _ = write!(
+            s,
+            "<span style=\"background:{c};padding:0 6px;margin-right:6px\">{}</span>",
+            esc(k)
+        );
     }
     s.push_str("</p>");
     Some(s)
@@ -226,10 +251,14 @@ fn graph(i: &Inputs) -> Option<String> {
 
 fn resources(i: &Inputs) -> Option<String> {
     let ns = nodes(i);
-    let keys = ["multipliers", "memory_bits", "weight_rom_bits", "buffer_bits", "table_bits"];
-    let total = |k: &str| -> f64 {
-        ns.iter().filter_map(|n| num(&n["resources"][k])).sum()
-    };
+    let keys = [
+        "multipliers",
+        "memory_bits",
+        "weight_rom_bits",
+        "buffer_bits",
+        "table_bits",
+    ];
+    let total = |k: &str| -> f64 { ns.iter().filter_map(|n| num(&n["resources"][k])).sum() };
     let totals: Vec<f64> = keys.iter().map(|k| total(k)).collect();
     let budget = &i.report["budget"];
     let mut h = String::from("<table><tr><th>node</th><th>component</th>");
@@ -277,7 +306,10 @@ fn resources(i: &Inputs) -> Option<String> {
 
 fn throughput(i: &Inputs) -> Option<String> {
     let ns = nodes(i);
-    let ivs: Vec<Option<f64>> = ns.iter().map(|n| num(&n["timing"]["item_interval"])).collect();
+    let ivs: Vec<Option<f64>> = ns
+        .iter()
+        .map(|n| num(&n["timing"]["item_interval"]))
+        .collect();
     let worst = ivs.iter().flatten().copied().fold(0.0f64, f64::max);
     if worst <= 0.0 {
         return None;
@@ -317,12 +349,19 @@ fn throughput(i: &Inputs) -> Option<String> {
 
 fn fifos(i: &Inputs) -> Option<String> {
     let fs = i.report["reconvergent_fifos"].as_array()?;
-    let mut h = String::from("<table><tr><th>FIFO</th><th>depth (beats)</th><th>peak occupancy</th><th>why</th></tr>\n");
+    let mut h = String::from(
+        "<table><tr><th>FIFO</th><th>depth (beats)</th><th>peak occupancy</th><th>why</th></tr>\n",
+    );
     for f in fs {
         // `[name, depth, reason]` today; an object with `peak_occupancy` once simulated.
         let (name, depth, why, peak) = match f {
             Value::Array(a) => (a.first(), a.get(1), a.get(2), None),
-            Value::Object(_) => (Some(&f["name"]), Some(&f["depth"]), Some(&f["reason"]), Some(&f["peak_occupancy"])),
+            Value::Object(_) => (
+                Some(&f["name"]),
+                Some(&f["depth"]),
+                Some(&f["reason"]),
+                Some(&f["peak_occupancy"]),
+            ),
             _ => continue,
         };
         let txt = |v: Option<&Value>| match v {
@@ -364,7 +403,9 @@ fn accuracy(i: &Inputs) -> Option<String> {
             overall["cosine"], overall["max_abs_error"]
         );
     }
-    h.push_str("<table><tr><th>node</th><th>cosine</th><th>max abs error</th><th>clipped</th></tr>\n");
+    h.push_str(
+        "<table><tr><th>node</th><th>cosine</th><th>max abs error</th><th>clipped</th></tr>\n",
+    );
     for n in with {
         let a = &n["accuracy"];
         let c = &n["clipping"];
@@ -406,30 +447,36 @@ mod tests {
             assert!(h.contains(&format!("<section id=\"{id}\">")), "{id}");
         }
         assert!(h.contains("not recorded"));
-        assert!(!h.contains("<script") && !h.contains("https://"), "self-contained");
+        assert!(
+            !h.contains("<script") && !h.contains("https://"),
+            "self-contained"
+        );
     }
 
     #[test]
     fn optional_fields_are_shown_when_present() {
         let i = Inputs {
             report: json!({
-                "model": "m", "item_interval_cycles": 8,
-                "budget": {"multipliers": 100},
-                "accuracy": {"cosine": 0.99, "max_abs_error": 0.01},
-                "reconvergent_fifos": [{"name": "u_f", "depth": 9, "reason": "r", "peak_occupancy": 7}],
-                "nodes": [
-                    {"instance": "u_a", "component": "linear", "device": 1,
-                     "resources": {"multipliers": 25}, "timing": {"item_interval": 8, "latency": 3},
-                     "accuracy": {"cosine": 0.5, "max_abs_error": 0.25}, "clipping": {"fraction": 0.125}},
-                    {"instance": "u_b", "component": "relu", "resources": {"multipliers": 0},
-                     "timing": {"item_interval": 2, "latency": 1}}
-                ]}),
+            "model": "m", "item_interval_cycles": 8,
+            "budget": {"multipliers": 100},
+            "accuracy": {"cosine": 0.99, "max_abs_error": 0.01},
+            "reconvergent_fifos": [{"name": "u_f", "depth": 9, "reason": "r", "peak_occupancy": 7}],
+            "nodes": [
+                {"instance": "u_a", "component": "linear", "device": 1,
+                 "resources": {"multipliers": 25}, "timing": {"item_interval": 8, "latency": 3},
+                 "accuracy": {"cosine": 0.5, "max_abs_error": 0.25}, "clipping": {"fraction": 0.125}},
+                {"instance": "u_b", "component": "relu", "resources": {"multipliers": 0},
+                 "timing": {"item_interval": 2, "latency": 1}}
+            ]}),
             netlist: json!({"nodes": [{"instance": "a"}, {"instance": "b"}],
                 "edges": [{"from": "data_in", "to": "a"}, {"from": "a", "to": "b"}, {"from": "b", "to": "data_out"}]}),
             float: json!({"synthetic": {}}),
         };
         let h = render(&i);
-        assert!(h.contains("25</td><td><span class=\"bar\" style=\"width:15px\"></span> 25.0%"), "share of the budget");
+        assert!(
+            h.contains("25</td><td><span class=\"bar\" style=\"width:15px\"></span> 25.0%"),
+            "share of the budget"
+        );
         assert!(h.contains("<b id=\"bottleneck\">u_a</b>"));
         assert!(h.contains("device 1"), "coloured by device");
         assert!(h.contains("<td>7</td>"), "peak occupancy");

@@ -35,7 +35,11 @@ pub trait Backend: Sync {
     /// The tool's version line.
     fn version(&self) -> String;
     /// Builds (or loads from the cache) `inst`; `trace` enables waveforms.
-    fn build<'i>(&self, inst: &'i dyn Instance, trace: bool) -> Result<Box<dyn Runner + 'i>, String>;
+    fn build<'i>(
+        &self,
+        inst: &'i dyn Instance,
+        trace: bool,
+    ) -> Result<Box<dyn Runner + 'i>, String>;
 }
 
 impl Runner for Dut<'_> {
@@ -58,7 +62,11 @@ impl Backend for Verilator {
     fn version(&self) -> String {
         Verilator::version(self).to_string()
     }
-    fn build<'i>(&self, inst: &'i dyn Instance, trace: bool) -> Result<Box<dyn Runner + 'i>, String> {
+    fn build<'i>(
+        &self,
+        inst: &'i dyn Instance,
+        trace: bool,
+    ) -> Result<Box<dyn Runner + 'i>, String> {
         Ok(Box::new(Dut::build(self, inst, trace)?))
     }
 }
@@ -70,7 +78,11 @@ impl Backend for sim::Icarus {
     fn version(&self) -> String {
         sim::Icarus::version(self).to_string()
     }
-    fn build<'i>(&self, inst: &'i dyn Instance, trace: bool) -> Result<Box<dyn Runner + 'i>, String> {
+    fn build<'i>(
+        &self,
+        inst: &'i dyn Instance,
+        trace: bool,
+    ) -> Result<Box<dyn Runner + 'i>, String> {
         let _ = trace; // Icarus dumps waves on request at run time, no rebuild needed.
         Ok(Box::new(crate::icarus::IcarusDut::build(self, inst)?))
     }
@@ -87,7 +99,9 @@ pub const SIMULATORS: [&str; 2] = ["verilator", "icarus"];
 pub fn discover(name: &str) -> Result<Box<dyn Backend>, String> {
     match name {
         "verilator" => Ok(Box::new(Verilator::discover().map_err(|e| e.to_string())?)),
-        "icarus" => Ok(Box::new(sim::Icarus::discover().map_err(|e| e.to_string())?)),
+        "icarus" => Ok(Box::new(
+            sim::Icarus::discover().map_err(|e| e.to_string())?,
+        )),
         other => Err(format!(
             "SIM: unknown simulator `{other}` (expected one of {})",
             SIMULATORS.join(", ")

@@ -29,7 +29,12 @@ pub const TOP: &str = "mh_cocotb_top";
 ///
 /// # Errors
 /// A tensor that does not fit the instance, or a port that belongs to no stream.
-pub fn render(inst: &dyn Instance, name: &str, inputs: &TensorMap, expected: &TensorMap) -> Result<FileSet, String> {
+pub fn render(
+    inst: &dyn Instance,
+    name: &str,
+    inputs: &TensorMap,
+    expected: &TensorMap,
+) -> Result<FileSet, String> {
     let mut all = inputs.clone();
     all.extend(expected.iter().map(|(k, v)| (k.clone(), v.clone())));
     let (sources, order) = generator::emit::sources(inst, "mh_dut", "");
@@ -90,17 +95,35 @@ pub fn render(inst: &dyn Instance, name: &str, inputs: &TensorMap, expected: &Te
 fn wrapper(inst: &dyn Instance) -> Result<String, String> {
     let ports = cosim::ports_of(inst);
     let mut t = String::new();
-    let _ = writeln!(t, "// Flat-port wrapper of mh_dut for cocotb.\n`default_nettype none");
+    let _ = writeln!(
+        t,
+        "// Flat-port wrapper of mh_dut for cocotb.\n`default_nettype none"
+    );
     let decls: Vec<String> = ports
         .iter()
         .map(|p| {
-            let dir = if p.dir == PortDir::Input { "input " } else { "output" };
-            let range = if p.width > 1 { format!(" [{}:0]", p.width - 1) } else { String::new() };
+            let dir = if p.dir == PortDir::Input {
+                "input "
+            } else {
+                "output"
+            };
+            let range = if p.width > 1 {
+                format!(" [{}:0]", p.width - 1)
+            } else {
+                String::new()
+            };
             format!("    {dir} wire{range} {}", p.name)
         })
         .collect();
     let _ = writeln!(t, "module {TOP} (\n{}\n);", decls.join(",\n"));
-    let conns: Vec<String> = ports.iter().map(|p| format!("        .{0}({0})", p.name)).collect();
-    let _ = writeln!(t, "    mh_dut dut (\n{}\n    );\nendmodule\n`resetall", conns.join(",\n"));
+    let conns: Vec<String> = ports
+        .iter()
+        .map(|p| format!("        .{0}({0})", p.name))
+        .collect();
+    let _ = writeln!(
+        t,
+        "    mh_dut dut (\n{}\n    );\nendmodule\n`resetall",
+        conns.join(",\n")
+    );
     Ok(t)
 }

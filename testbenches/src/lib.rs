@@ -39,7 +39,9 @@ pub fn simulator_or_skip(test: &str) -> Option<Box<dyn backend::Backend>> {
         Ok(v) => Some(v),
         Err(e) => {
             if std::env::var("CI").is_ok_and(|v| v == "true" || v == "1") {
-                panic!("{test}: {e} (CI=true: tests that need a simulator fail instead of skipping)");
+                panic!(
+                    "{test}: {e} (CI=true: tests that need a simulator fail instead of skipping)"
+                );
             }
             eprintln!("SKIPPED {test}: {e}");
             None

@@ -8,11 +8,11 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::Instant;
 
+use crate::backend::Backend;
+use crate::cosim::Stall;
 use generator::component::Component;
 use generator::rng::Rng;
 use generator::tensor::Tensor;
-use crate::backend::Backend;
-use crate::cosim::Stall;
 
 /// Options of a regression run.
 #[derive(Clone, Debug)]

@@ -21,14 +21,24 @@ fn python_with_cocotb() -> Option<std::path::PathBuf> {
         "{} cannot import cocotb 2.1 and pytest; scripts/setup.sh installs them (run `make setup`)",
         py.display()
     );
-    assert!(!std::env::var("CI").is_ok_and(|v| v == "true" || v == "1"), "{msg}");
+    assert!(
+        !std::env::var("CI").is_ok_and(|v| v == "true" || v == "1"),
+        "{msg}"
+    );
     eprintln!("SKIPPED cocotb: {msg}");
     None
 }
 
 fn pytest(py: &Path, dir: &Path, simulator: &str) -> (bool, String) {
     let out = Command::new(py)
-        .args(["-m", "pytest", "-q", "-p", "no:cacheprovider", "test_runner.py"])
+        .args([
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "test_runner.py",
+        ])
         .current_dir(dir)
         .env("PATH", sim::tools::child_path())
         .env("SIM", simulator)
@@ -49,7 +59,9 @@ fn emitted_cocotb_testbench_passes_and_catches_a_perturbed_beat() {
         return;
     };
     let c = generator::components::find("linear").expect("component");
-    let inst = c.configure(&[("IN_SIZE", 8), ("OUT_SIZE", 4)]).expect("configuration");
+    let inst = c
+        .configure(&[("IN_SIZE", 8), ("OUT_SIZE", 4)])
+        .expect("configuration");
     let inputs = inst.random_inputs(&mut Rng::new(3), 4);
     let expected = inst.golden(&inputs).expect("golden");
     let files = testbenches::cocotb::render(&*inst, "linear", &inputs, &expected).expect("render");
@@ -58,19 +70,30 @@ fn emitted_cocotb_testbench_passes_and_catches_a_perturbed_beat() {
     generator::emit::write_dir(&files, &dir).expect("write");
     let sims: Vec<&str> = ["icarus", "verilator"]
         .into_iter()
-        .filter(|s| testbenches::backend::discover(s).is_ok() || std::env::var("CI").is_ok_and(|v| v == "true"))
+        .filter(|s| {
+            testbenches::backend::discover(s).is_ok()
+                || std::env::var("CI").is_ok_and(|v| v == "true")
+        })
         .collect();
     assert!(!sims.is_empty(), "neither Icarus nor Verilator found");
     for s in &sims {
         let (ok, log) = pytest(&py, &dir, s);
-        assert!(ok, "{s}: the emitted testbench failed on golden vectors:\n{log}");
+        assert!(
+            ok,
+            "{s}: the emitted testbench failed on golden vectors:\n{log}"
+        );
         let results = std::fs::read_to_string(dir.join("test_linear.result.xml")).expect("results");
-        assert_eq!(results.matches("<testcase ").count(), 4, "{s}: four stall patterns ran");
+        assert_eq!(
+            results.matches("<testcase ").count(),
+            4,
+            "{s}: four stall patterns ran"
+        );
         assert!(!results.contains("<failure"), "{s}: {results}");
     }
     // Perturb the last digit of the first expected output beat.
     let vpath = dir.join("vectors.json");
-    let mut v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&vpath).expect("vectors")).expect("json");
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&vpath).expect("vectors")).expect("json");
     let out = v["streams"]
         .as_array_mut()
         .expect("streams")
@@ -78,15 +101,25 @@ fn emitted_cocotb_testbench_passes_and_catches_a_perturbed_beat() {
         .find(|s| s["direction"] == "output")
         .expect("an output stream");
     let beat = out["beats"][0].as_str().expect("hex").to_string();
-    let last = beat.chars().last().and_then(|c| c.to_digit(16)).expect("digit");
+    let last = beat
+        .chars()
+        .last()
+        .and_then(|c| c.to_digit(16))
+        .expect("digit");
     let flipped = format!("{}{:x}", &beat[..beat.len() - 1], last ^ 1);
     out["beats"][0] = serde_json::Value::String(flipped);
     std::fs::write(&vpath, serde_json::to_string_pretty(&v).expect("json")).expect("write");
     for s in &sims {
         let (ok, log) = pytest(&py, &dir, s);
-        assert!(!ok, "{s}: the emitted testbench passed a perturbed vector:\n{log}");
+        assert!(
+            !ok,
+            "{s}: the emitted testbench passed a perturbed vector:\n{log}"
+        );
         let results = std::fs::read_to_string(dir.join("test_linear.result.xml")).expect("results");
-        assert!(results.contains("beat 0 lane"), "{s}: the failure names the first differing beat:\n{results}");
+        assert!(
+            results.contains("beat 0 lane"),
+            "{s}: the failure names the first differing beat:\n{results}"
+        );
     }
     let _ = std::fs::remove_dir_all(&dir);
 }

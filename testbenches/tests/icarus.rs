@@ -11,7 +11,10 @@ fn icarus_or_skip(test: &str) -> Option<sim::Icarus> {
     match sim::Icarus::discover() {
         Ok(i) => Some(i),
         Err(e) => {
-            assert!(!std::env::var("CI").is_ok_and(|v| v == "true" || v == "1"), "{test}: {e}");
+            assert!(
+                !std::env::var("CI").is_ok_and(|v| v == "true" || v == "1"),
+                "{test}: {e}"
+            );
             eprintln!("SKIPPED {test}: {e}");
             None
         }
@@ -33,11 +36,25 @@ fn same_on_both(component: &str, params: &[(&'static str, i64)], rows: usize) {
         let seed = 0x1ca7 + i as u64;
         let inputs = inst.random_inputs(&mut Rng::new(seed), rows);
         let expected = inst.golden(&inputs).expect("golden");
-        let a = dut.run(&inputs, &expected, stall, seed, None).expect("verilator run");
-        let b = idut.run(&inputs, &expected, stall, seed, None).expect("icarus run");
+        let a = dut
+            .run(&inputs, &expected, stall, seed, None)
+            .expect("verilator run");
+        let b = idut
+            .run(&inputs, &expected, stall, seed, None)
+            .expect("icarus run");
         let ctx = format!("{component} {params:?} stall={stall} seed={seed}");
-        assert!(a.passed(), "{ctx}: verilator: {:?} {:?}", a.first_mismatch, a.errors);
-        assert!(b.passed(), "{ctx}: icarus: {:?} {:?}", b.first_mismatch, b.errors);
+        assert!(
+            a.passed(),
+            "{ctx}: verilator: {:?} {:?}",
+            a.first_mismatch,
+            a.errors
+        );
+        assert!(
+            b.passed(),
+            "{ctx}: icarus: {:?} {:?}",
+            b.first_mismatch,
+            b.errors
+        );
         assert_eq!(a.observed, b.observed, "{ctx}: observed beats");
         assert_eq!(a.cycles, b.cycles, "{ctx}: cycles");
         assert_eq!(a.ii_fires, b.ii_fires, "{ctx}: handshake cycles");
@@ -49,11 +66,22 @@ fn same_on_both(component: &str, params: &[(&'static str, i64)], rows: usize) {
         let mut bad = expected.clone();
         let t = bad.values_mut().next().expect("an output tensor");
         t.raw[0] ^= 1;
-        let a = dut.run(&inputs, &bad, stall, seed, None).expect("verilator run");
-        let b = idut.run(&inputs, &bad, stall, seed, None).expect("icarus run");
+        let a = dut
+            .run(&inputs, &bad, stall, seed, None)
+            .expect("verilator run");
+        let b = idut
+            .run(&inputs, &bad, stall, seed, None)
+            .expect("icarus run");
         assert!(!b.passed(), "{ctx}: icarus passed a perturbed vector");
-        let (ma, mb) = (a.first_mismatch.expect("verilator mismatch"), b.first_mismatch.expect("icarus mismatch"));
-        assert_eq!((ma.beat, ma.lane, ma.cycle), (mb.beat, mb.lane, mb.cycle), "{ctx}: first mismatch");
+        let (ma, mb) = (
+            a.first_mismatch.expect("verilator mismatch"),
+            b.first_mismatch.expect("icarus mismatch"),
+        );
+        assert_eq!(
+            (ma.beat, ma.lane, ma.cycle),
+            (mb.beat, mb.lane, mb.cycle),
+            "{ctx}: first mismatch"
+        );
     }
 }
 
