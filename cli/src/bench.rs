@@ -323,6 +323,7 @@ pub fn generation(
         items: None,
         per_layer: false,
         no_accuracy: true,
+        report: false,
         verilator: false,
         budget: Default::default(),
     };

@@ -122,6 +122,9 @@ pub struct GenArgs {
     /// Skip the accuracy run (golden model vs float on --items inputs).
     #[arg(long)]
     pub no_accuracy: bool,
+    /// Also write report.html (see `mase-hw report`).
+    #[arg(long)]
+    pub report: bool,
     /// Also co-simulate in Verilator: bit-exact check, measured cycles and throughput.
     #[arg(long)]
     pub verilator: bool,

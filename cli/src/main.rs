@@ -5,9 +5,16 @@
 mod bench;
 mod calib;
 mod budget;
+mod completions;
+mod emit_cocotb;
 mod generate;
+mod junit;
+mod progress;
+mod report;
 mod system_run;
 mod tensors;
+mod test_env;
+mod version;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -17,6 +24,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 use generator::component::Instance;
 use generator::components;
+use test_env::TestEnv;
 use testbenches::cosim::{Dut, Stall};
 use testbenches::regress;
 
@@ -85,12 +93,26 @@ enum Cmd {
         /// Rows per configuration for --accuracy.
         #[arg(long, default_value_t = 256)]
         rows: usize,
+        /// Simulator: verilator or icarus (default: `$SIM`, else verilator).
+        #[arg(long)]
+        sim: Option<String>,
+        /// Write JUnit results (cocotb's results.xml format) here (default: `$COCOTB_RESULTS_FILE`).
+        #[arg(long, value_name = "FILE")]
+        junit: Option<PathBuf>,
     },
     /// Run tensors through a component (golden model or Verilator).
     Sim {
         #[command(subcommand)]
         what: SimCmd,
     },
+    /// Write a self-contained cocotb testbench (golden vectors, stall generators,
+    /// test_runner.py for pytest) for a component or a generated system directory.
+    EmitCocotb(emit_cocotb::EmitCocotbArgs),
+    /// Write report.html for a directory written by `mase-hw gen`: dataflow graph,
+    /// resources, throughput and bottleneck, FIFO depths, accuracy (self-contained).
+    Report { dir: PathBuf },
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions { shell: clap_complete::Shell },
     /// Benchmarks that print side-by-side ratios.
     Bench {
         #[command(subcommand)]
@@ -198,7 +220,21 @@ fn main() -> ExitCode {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
-    let cli = Cli::parse();
+    // The tool versions are looked up only when asked for (it runs the tools).
+    let mut command = <Cli as clap::CommandFactory>::command();
+    if std::env::args()
+        .nth(1)
+        .is_some_and(|a| a == "--version" || a == "-V")
+    {
+        // Leaked once: the process ends right after printing it.
+        let long: &'static str = Box::leak(version::long().into_boxed_str());
+        command = command.long_version(long).version(long);
+    }
+    let matches = command.get_matches();
+    let cli = match <Cli as clap::FromArgMatches>::from_arg_matches(&matches) {
+        Ok(c) => c,
+        Err(e) => e.exit(),
+    };
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -236,7 +272,20 @@ fn run(cli: Cli) -> Result<()> {
             top,
             inputs,
         } => emit(&component, &params, &output, top, inputs),
-        Cmd::Gen(args) => generate::generate(args),
+        Cmd::Gen(args) => {
+            let html = args.report.then(|| args.output.clone());
+            generate::generate(args)?;
+            if let Some(dir) = html {
+                report::write(&dir)?;
+            }
+            Ok(())
+        }
+        Cmd::Report { dir } => report::write(&dir).map(|_| ()),
+        Cmd::EmitCocotb(args) => emit_cocotb::emit_cocotb(args),
+        Cmd::Completions { shell } => {
+            completions::print::<Cli>(shell);
+            Ok(())
+        }
         Cmd::Test {
             components,
             configs,
@@ -246,6 +295,8 @@ fn run(cli: Cli) -> Result<()> {
             jobs,
             accuracy,
             rows,
+            sim,
+            junit,
         } => {
             if accuracy {
                 if rows == 0 {
@@ -264,7 +315,8 @@ fn run(cli: Cli) -> Result<()> {
                         w.display()
                     )));
                 }
-                test(&components, configs, seed, vectors, waves, jobs)
+                let env = TestEnv::from_env(sim, junit, waves, seed)?;
+                test(&components, configs, vectors, jobs, env)
             }
         }
         Cmd::Sim {
@@ -403,18 +455,32 @@ pub fn check_top(top: &str) -> Result<()> {
 fn test(
     names: &[String],
     configs: usize,
-    seed: u64,
     vectors: usize,
-    waves: Option<PathBuf>,
     jobs: Option<usize>,
+    env: TestEnv,
 ) -> Result<()> {
-    let comps = select(names)?;
-    let v = sim::Verilator::discover()?;
+    let TestEnv {
+        sim,
+        junit,
+        waves,
+        seed,
+        toplevel,
+        testcase,
+    } = env;
+    let mut names = names.to_vec();
+    if names.is_empty()
+        && let Some(t) = toplevel
+    {
+        names.push(t);
+    }
+    let comps = select(&names)?;
+    let v = testbenches::backend::discover(&sim).map_err(user)?;
     let mut opts = regress::Options {
         seed,
         random_configs: configs,
         vectors,
         waves,
+        only: testcase,
         ..regress::Options::default()
     };
     if let Some(j) = jobs {
@@ -427,13 +493,23 @@ fn test(
         opts.jobs
     );
     let t = Instant::now();
-    let reports = regress::regress(&v, &comps, &opts, &|r| {
+    let total: usize = comps
+        .iter()
+        .map(|c| {
+            regress::configs(*c, opts.seed, opts.random_configs)
+                .iter()
+                .filter(|(l, _)| opts.only.as_ref().is_none_or(|o| o == l))
+                .count()
+        })
+        .sum();
+    let pb = progress::bar(total as u64, v.name());
+    let reports = regress::regress(&*v, &comps, &opts, &|r| {
         let status = if r.failures.is_empty() {
             "ok  "
         } else {
             "FAIL"
         };
-        println!(
+        let line = format!(
             "{status} {:<12} {:<9} {:>4} vectors {:>7} beats  build {:>5.1}s sim {:>5.2}s  {}",
             r.component,
             r.label,
@@ -443,9 +519,20 @@ fn test(
             r.sim_secs,
             r.params.join(" ")
         );
+        progress::println(pb.as_ref(), &line);
+        if let Some(p) = &pb {
+            p.inc(1);
+        }
     });
+    if let Some(p) = pb {
+        p.finish_and_clear();
+    }
     println!();
     print!("{}", regress::summary(&reports, t.elapsed().as_secs_f64()));
+    if let Some(p) = &junit {
+        junit::write(p, &reports, v.name()).with_context(|| format!("writing {}", p.display()))?;
+        println!("JUnit results: {}", p.display());
+    }
     let failures: Vec<&String> = reports.iter().flat_map(|r| &r.failures).collect();
     report_failures(&failures, &format!("rerun with --seed {seed} to reproduce"))
 }

@@ -49,7 +49,7 @@ pub fn read(path: &Path, inst: &dyn Instance) -> Result<TensorMap, String> {
                 path.display()
             ));
         }
-        let shape = shape_field(t.get("shape"), &at("shape"))?;
+        let mut shape = shape_field(t.get("shape"), &at("shape"))?;
         let numel = checked_numel(&shape, &at("shape"))?;
         let raw = raw_field(t.get("raw"), &at("raw"))?;
         if raw.len() != numel {
@@ -58,6 +58,12 @@ pub fn read(path: &Path, inst: &dyn Instance) -> Result<TensorMap, String> {
                 at("raw"),
                 raw.len(),
             ));
+        }
+        // A one-axis tensor is one row: `[16]` is `[1, 16]` where the component takes
+        // `[N, …]` (elementwise components: any length the lanes divide).
+        if shape.len() == 1 && def.shape.len() == 2 && def.shape[0] == generator::tensor::Dim::Batch
+        {
+            shape.insert(0, 1);
         }
         let f = def.format;
         for (field, want) in [

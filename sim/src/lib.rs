@@ -6,9 +6,11 @@
 //! This crate knows ports and bits only: streams, tensors and golden models are the
 //! business of `generator` and `testbenches`.
 
+pub mod icarus;
 pub mod model;
 pub mod tools;
 pub mod verilator;
 
+pub use icarus::{Icarus, IcarusError};
 pub use model::{Library, Model, PortDecl, PortDir};
 pub use verilator::{BuildRequest, SimError, Verilator};

@@ -123,7 +123,10 @@ pub fn render(sys: &SystemInstance, top: &str) -> Result<FileSet, SystemError> {
     for part in parts {
         files.extend(part?);
     }
-    let sig = serde_json::to_string_pretty(&sys.signature(top)).unwrap_or_default() + "\n";
+    // A system has no library module of its own: the module a user instantiates is the top.
+    let mut signature = sys.signature(top);
+    signature.module = top.to_string();
+    let sig = serde_json::to_string_pretty(&signature).unwrap_or_default() + "\n";
     files.insert("signature.json".into(), sig);
     let filelist: String = order.iter().map(|f| format!("rtl/{f}\n")).collect();
     files.insert("filelist.f".into(), filelist);

@@ -577,3 +577,28 @@ fn fnv(s: &str) -> u64 {
         (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
     })
 }
+
+/// The decisions of every stream's stall pattern for one run, in stream order, as the
+/// cycle loop of [`Dut::run`] draws them: element `k` of a stream's list is what that
+/// stream's `k`-th stall question answers (true = stalled). A simulator that cannot call
+/// back into Rust (Icarus) replays these from a file, so it sees the same stalls.
+pub fn stall_schedule(inst: &dyn Instance, stall: Stall, seed: u64, len: usize) -> Vec<Vec<bool>> {
+    let mut rng = Rng::new(seed);
+    inst.streams()
+        .iter()
+        .map(|s| {
+            let active = if s.direction == Dir::Input {
+                stall.idle()
+            } else {
+                stall.backpressure()
+            };
+            let mut p = Pattern::new(active, &mut rng);
+            (0..len).map(|_| p.stalled()).collect()
+        })
+        .collect()
+}
+
+/// The cycle budget of one run: past it, missing beats are a timeout.
+pub fn cycle_limit(inst: &dyn Instance, beats_in: usize, beats_out: usize) -> u64 {
+    2_000 + 40 * (beats_in + beats_out) as u64 * inst.timing().initiation_interval.max(1)
+}

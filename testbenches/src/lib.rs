@@ -8,7 +8,10 @@
 //! under `CI=true` it fails them.
 
 pub mod accuracy;
+pub mod backend;
+pub mod cocotb;
 pub mod cosim;
+pub mod icarus;
 pub mod lint;
 pub mod regress;
 
@@ -29,10 +32,28 @@ pub fn verilator_or_skip(test: &str) -> Option<Verilator> {
     }
 }
 
+/// The simulator `SIM` names (default Verilator), or `None` (with a message) when it
+/// is missing and this is not CI; under `CI=true` a missing simulator panics.
+pub fn simulator_or_skip(test: &str) -> Option<Box<dyn backend::Backend>> {
+    match backend::discover(&backend::from_env()) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            if std::env::var("CI").is_ok_and(|v| v == "true" || v == "1") {
+                panic!(
+                    "{test}: {e} (CI=true: tests that need a simulator fail instead of skipping)"
+                );
+            }
+            eprintln!("SKIPPED {test}: {e}");
+            None
+        }
+    }
+}
+
 /// Runs the regression of one component (corners + `random` random configurations)
-/// and panics with every failure if any configuration failed.
+/// on the simulator `SIM` names (Verilator by default) and panics with every failure
+/// if any configuration failed.
 pub fn check_component(name: &str, random: usize) {
-    let Some(v) = verilator_or_skip(name) else {
+    let Some(v) = simulator_or_skip(name) else {
         return;
     };
     let c = match generator::components::find(name) {
@@ -44,7 +65,7 @@ pub fn check_component(name: &str, random: usize) {
         ..regress::Options::default()
     };
     let t = std::time::Instant::now();
-    let reports = regress::regress(&v, &[c], &opts, &|_| {});
+    let reports = regress::regress(&*v, &[c], &opts, &|_| {});
     eprintln!("{}", regress::summary(&reports, t.elapsed().as_secs_f64()));
     let failures: Vec<&String> = reports.iter().flat_map(|r| &r.failures).collect();
     assert!(

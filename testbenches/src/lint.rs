@@ -18,13 +18,25 @@ pub fn lint_dir(dir: &Path, top: &str, files: &FileSet) -> Result<(), String> {
         "verilator --lint-only -Wall",
         dir,
     )?;
-    run(
+    // Not `-o /dev/null`: iverilog run as root replaces its output file, and so would
+    // turn /dev/null into a regular file for every process on the machine.
+    static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let image = std::env::temp_dir().join(format!(
+        "mase-hw-lint-{}-{}.vvp",
+        std::process::id(),
+        N.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    ));
+    let r = run(
         Command::new("iverilog")
-            .args(["-g2012", "-Wall", "-o", "/dev/null", "-s", top])
+            .args(["-g2012", "-Wall", "-o"])
+            .arg(&image)
+            .args(["-s", top])
             .args(svs),
         "iverilog -g2012 -Wall",
         dir,
-    )
+    );
+    let _ = std::fs::remove_file(&image);
+    r
 }
 
 fn run(cmd: &mut Command, what: &str, dir: &Path) -> Result<(), String> {

@@ -8,12 +8,11 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::Instant;
 
+use crate::backend::Backend;
+use crate::cosim::Stall;
 use generator::component::Component;
 use generator::rng::Rng;
 use generator::tensor::Tensor;
-use sim::Verilator;
-
-use crate::cosim::{Dut, Stall};
 
 /// Options of a regression run.
 #[derive(Clone, Debug)]
@@ -27,6 +26,8 @@ pub struct Options {
     pub waves: Option<PathBuf>,
     /// Worker threads.
     pub jobs: usize,
+    /// Run only the configuration with this label (`corner0`, `random1`; cocotb's `TESTCASE`).
+    pub only: Option<String>,
 }
 
 impl Default for Options {
@@ -37,6 +38,7 @@ impl Default for Options {
             vectors: 2,
             waves: None,
             jobs: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            only: None,
         }
     }
 }
@@ -81,7 +83,7 @@ pub fn configs(c: &dyn Component, seed: u64, n: usize) -> Vec<(String, Vec<(&'st
 
 /// Runs one configuration.
 pub fn run_config(
-    v: &Verilator,
+    v: &dyn Backend,
     c: &'static dyn Component,
     label: &str,
     overrides: &[(&'static str, i64)],
@@ -111,7 +113,7 @@ pub fn run_config(
     r.params = inst.params().display(c.params());
     let where_ = format!("{} [{}] {}", c.name(), label, r.params.join(" "));
     let t0 = Instant::now();
-    let dut = match Dut::build(v, &*inst, opts.waves.is_some()) {
+    let dut = match v.build(&*inst, opts.waves.is_some()) {
         Ok(d) => d,
         Err(e) => {
             r.failures.push(format!("{where_}: build failed: {e}"));
@@ -199,7 +201,7 @@ pub fn run_config(
 /// Runs every configuration of every component on `opts.jobs` threads, reporting each
 /// finished configuration to `progress`.
 pub fn regress(
-    v: &Verilator,
+    v: &dyn Backend,
     comps: &[&'static dyn Component],
     opts: &Options,
     progress: &(dyn Fn(&ConfigReport) + Sync),
@@ -208,6 +210,9 @@ pub fn regress(
     let mut work: Vec<Work> = Vec::new();
     for &c in comps {
         for (label, o) in configs(c, opts.seed, opts.random_configs) {
+            if opts.only.as_ref().is_some_and(|l| *l != label) {
+                continue;
+            }
             work.push((c, label, o));
         }
     }
