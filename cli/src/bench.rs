@@ -318,6 +318,15 @@ pub fn generation(
         per_layer: false,
         no_accuracy: true,
         verilator: false,
+        board: crate::generate::BoardArgs {
+            board: None,
+            devices: "auto".into(),
+            clock: None,
+            link_gbps: 100.0,
+            links: 1,
+            target: None,
+            max_devices: 16,
+        },
     };
     let mut runs: Vec<Stages> = Vec::new();
     let mut totals = Vec::new();

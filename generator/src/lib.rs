@@ -13,6 +13,7 @@ pub mod error;
 pub mod library;
 pub mod par;
 pub mod params;
+pub mod resources;
 pub mod rng;
 pub mod sv;
 pub mod tensor;

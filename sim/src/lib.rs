@@ -9,6 +9,7 @@
 pub mod model;
 pub mod tools;
 pub mod verilator;
+pub mod yosys;
 
 pub use model::{Library, Model, PortDecl, PortDir};
 pub use verilator::{BuildRequest, SimError, Verilator};
