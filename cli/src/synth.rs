@@ -55,7 +55,12 @@ pub fn compare(y: &Yosys, inst: &dyn Instance, label: String) -> Result<Row> {
     let files = generator::emit::render(inst, &top, None).map_err(user)?;
     let order: Vec<String> = files
         .get("filelist.f")
-        .map(|f| f.lines().map(str::to_string).collect())
+        .map(|f| {
+            f.lines()
+                .filter(|l| l.ends_with(".sv") || l.ends_with(".v"))
+                .map(str::to_string)
+                .collect()
+        })
         .unwrap_or_default();
     let (counts, cached) = y.synth(&files, &order, &top)?;
     Ok(Row {
@@ -78,12 +83,15 @@ fn err(model: u64, real: u64) -> String {
     }
 }
 
-/// Prints rows as a table (markdown-friendly).
-pub fn print(rows: &[Row]) {
+fn header() {
     println!(
         "| configuration | DSP model/yosys | LUT model/yosys (err) | FF model/yosys (err) | LUTRAM LUTs | BRAM36 | URAM |"
     );
     println!("|---|---|---|---|---|---|---|");
+}
+
+/// Prints rows of the table (markdown-friendly), each as soon as it is known.
+pub fn print(rows: &[Row]) {
     for r in rows {
         let (m, y) = (&r.model, &r.yosys);
         println!(
@@ -113,14 +121,14 @@ pub fn print(rows: &[Row]) {
 pub fn run(target: Option<&str>, params: &[String], sweep: bool) -> Result<()> {
     let y = Yosys::find()?;
     println!("{} (counts after synth_xilinx -family xcup; no timing)", y.version);
-    let mut rows = Vec::new();
+    header();
     if sweep {
         for (name, ps) in SWEEP {
             let ps: Vec<String> = ps.iter().map(|s| s.to_string()).collect();
             let inst = configure(name, &ps)?;
             let label = format!("{name} {}", ps.join(" "));
             eprintln!("synthesizing {label}");
-            rows.push(compare(&y, &*inst, label.trim().to_string())?);
+            print(&[compare(&y, &*inst, label.trim().to_string())?]);
         }
     } else {
         let Some(t) = target else {
@@ -131,9 +139,8 @@ pub fn run(target: Option<&str>, params: &[String], sweep: bool) -> Result<()> {
         } else {
             configure(t, params)?
         };
-        rows.push(compare(&y, &*inst, format!("{t} {}", params.join(" ")).trim().to_string())?);
+        print(&[compare(&y, &*inst, format!("{t} {}", params.join(" ")).trim().to_string())?]);
     }
-    print(&rows);
     Ok(())
 }
 
