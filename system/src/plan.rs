@@ -263,6 +263,21 @@ pub struct SystemPlan {
     pub bottleneck: String,
     /// Device counts tried (`auto`), with their interval.
     pub tried: Vec<(usize, Option<u64>)>,
+    /// Filled in by [`SystemPlan::check_netlist`] once the model is stitched: the
+    /// stitched system's own timing estimate and, per device, the summed
+    /// [`generator::Instance::resource_estimate`] of every instance (including the
+    /// forks, FIFOs and converters the planner does not see; memories as BRAM).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub netlist: Option<NetlistCheck>,
+}
+
+/// The stitched system against the plan.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct NetlistCheck {
+    pub interval_cycles: u64,
+    pub latency_cycles: u64,
+    pub latency_s: f64,
+    pub devices: Vec<ResourceEstimate>,
 }
 
 impl SystemPlan {
@@ -278,6 +293,25 @@ impl SystemPlan {
                 })
                 .collect(),
         }
+    }
+
+    /// Records the stitched system's timing estimate and per-device instance resources.
+    pub fn check_netlist(&mut self, sys: &crate::SystemInstance) {
+        use generator::Instance;
+        let mut devices = vec![ResourceEstimate::default(); self.devices.len()];
+        let part = self.partition();
+        for n in &sys.net.nodes {
+            if let Some(d) = part.device_of(&n.source) {
+                devices[d] += n.inst.resource_estimate();
+            }
+        }
+        let latency = sys.timing().latency;
+        self.netlist = Some(NetlistCheck {
+            interval_cycles: sys.item_interval(),
+            latency_cycles: latency,
+            latency_s: latency as f64 / (self.clock_mhz * 1e6),
+            devices,
+        });
     }
 
     /// Writes the chosen lanes into `quant`'s per-node parallelism.
@@ -664,8 +698,13 @@ fn fit(
     let total = pool(prefix[n], kcap);
     for j in 0..5 {
         if total[j] > cap[j] * k as u64 {
+            let pooled = if j == 3 && prefix[n][4] > kcap[4] {
+                " after filling every URAM"
+            } else {
+                ""
+            };
             return Err(format!(
-                "{} devices provide {} usable {} ({} each), the model needs {} at this folding: short by {}",
+                "{} devices provide {} usable {} ({} each), the model needs {}{pooled} at this folding: short by {}",
                 k,
                 cap[j] * k as u64,
                 RESOURCE_NAMES[j],
@@ -960,6 +999,7 @@ fn report(
         roofline_fraction: roofline_cycles / interval as f64,
         bottleneck,
         tried,
+        netlist: None,
     }
 }
 
