@@ -228,8 +228,7 @@ pub fn matmul(
     r.ff += tree_bits
         + mults * prod / 2
         + pn * u64::from(acc)
-        + (pk * u64::from(a) + pn * u64::from(out)) * 2
-        + mults * u64::from(b);
+        + (pk * u64::from(a) + pn * u64::from(out)) * 2;
     r += memory(mults * u64::from(b), 2 * k * n / mults.max(1), uram).1;
     r += memory(pk * u64::from(a), 2 * k / pk.max(1), uram).1;
     r.lut += 80;

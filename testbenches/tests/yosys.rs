@@ -39,3 +39,25 @@ fn check(name: &str, overrides: &[(&str, i64)]) {
 fn linear_4x2_matches_yosys() {
     check("linear", &[("IN_PARALLELISM", 4), ("OUT_PARALLELISM", 2)]);
 }
+
+#[test]
+fn linear_16x4_16bit_matches_yosys() {
+    check(
+        "linear",
+        &[
+            ("IN_WIDTH", 16),
+            ("WEIGHT_WIDTH", 16),
+            ("OUT_WIDTH", 16),
+            ("BIAS_WIDTH", 16),
+            ("IN_SIZE", 64),
+            ("OUT_SIZE", 16),
+            ("IN_PARALLELISM", 16),
+            ("OUT_PARALLELISM", 4),
+        ],
+    );
+}
+
+#[test]
+fn matmul_default_matches_yosys() {
+    check("matmul", &[]);
+}
