@@ -260,7 +260,9 @@ pub fn generic<I: Instance + ?Sized>(inst: &I) -> ResourceEstimate {
         .copied()
         .unwrap_or(24);
     r.lut += get("adders") * adder_w;
-    r.ff += get("register_bits") + get("accumulator_bits");
+    // Declared registers include the output register where a component states it.
+    let declared = get("register_bits") + get("accumulator_bits") + get("output_register_bits");
+    r.ff += declared;
     for (k, bits) in &res {
         let table_like = k.ends_with("table_bits")
             || k.contains("buffer_bits")
@@ -280,12 +282,11 @@ pub fn generic<I: Instance + ?Sized>(inst: &I) -> ResourceEstimate {
     let mut stream_bits = 0u64;
     for s in inst.streams() {
         stream_bits += u64::from(s.data_width());
-        if s.direction == Dir::Output {
+        if s.direction == Dir::Output && declared == 0 {
             r.ff += (u64::from(s.data_width()) as f64 * STREAM_FF_PER_BIT) as u64;
         }
     }
     r.lut += (stream_bits as f64 * STREAM_LUT_PER_BIT) as u64 + 20;
-    r.ff += 20;
     r
 }
 
