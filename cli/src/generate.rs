@@ -302,11 +302,11 @@ pub fn print_plan(p: &system::plan::SystemPlan, nodes: bool) {
         );
     }
     println!(
-        "  throughput {:.1} items/s ({:.0} tokens/s), interval {} cycles; latency ≤ {:.2} ms (every node's item time in sequence)",
+        "  throughput {:.1} items/s ({:.0} tokens/s), interval {} cycles; latency ≤ {:.1} µs (every node's item time in sequence)",
         p.items_per_s,
         p.tokens_per_s,
         p.interval_cycles,
-        p.latency_upper_s * 1e3
+        p.latency_upper_s * 1e6
     );
     println!(
         "  roofline {:.0} cycles/item ({} MACs ÷ {} usable DSPs): {:.1}% of roofline",
@@ -316,6 +316,20 @@ pub fn print_plan(p: &system::plan::SystemPlan, nodes: bool) {
         p.roofline_fraction * 100.0
     );
     println!("  bottleneck: {}", p.bottleneck);
+    if let Some(n) = &p.netlist {
+        println!(
+            "  stitched system estimate: {} cycles per item, latency {} cycles ({:.2} ms)",
+            n.interval_cycles,
+            n.latency_cycles,
+            n.latency_s * 1e3
+        );
+        for (i, r) in n.devices.iter().enumerate() {
+            println!(
+                "    device {i} instances (incl. forks, FIFOs, converters; memories as BRAM): DSP {} LUT {} FF {} BRAM36 {}",
+                r.dsp, r.lut, r.ff, r.bram36
+            );
+        }
+    }
     if nodes {
         for n in &p.nodes {
             println!(
@@ -456,6 +470,10 @@ pub fn build(a: &GenArgs, stages: &mut Stages) -> Result<Built> {
         None => None,
     };
     let sys = SystemInstance::new(system::map_model(&graph, &plan, &weights).map_err(user)?);
+    let system_plan = system_plan.map(|mut p| {
+        p.check_netlist(&sys);
+        p
+    });
     lap(stages, "map");
     let top = a
         .top
