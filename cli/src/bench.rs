@@ -326,6 +326,15 @@ pub fn generation(
         report: false,
         verilator: false,
         budget: Default::default(),
+        board: crate::generate::BoardArgs {
+            board: None,
+            devices: "auto".into(),
+            clock: None,
+            link_gbps: 100.0,
+            links: 1,
+            target: None,
+            max_devices: 16,
+        },
     };
     let mut runs: Vec<Stages> = Vec::new();
     let mut totals = Vec::new();

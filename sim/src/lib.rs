@@ -10,6 +10,7 @@ pub mod icarus;
 pub mod model;
 pub mod tools;
 pub mod verilator;
+pub mod yosys;
 
 pub use icarus::{Icarus, IcarusError};
 pub use model::{Library, Model, PortDecl, PortDir};

@@ -17,6 +17,7 @@ pub mod inputs;
 pub mod load;
 pub mod map;
 pub mod netlist;
+pub mod plan;
 pub mod top;
 
 pub use error::SystemError;

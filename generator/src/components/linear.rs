@@ -617,6 +617,21 @@ impl Instance for LinearInstance {
             ),
         })
     }
+    fn resource_estimate(&self) -> crate::resources::ResourceEstimate {
+        let f = &self.formats;
+        crate::resources::linear(
+            self.in_size as u64,
+            self.out_size as u64,
+            self.pi as u64,
+            self.po as u64,
+            f.input.width(),
+            f.weight.width(),
+            self.acc.width(),
+            f.output.width(),
+            self.rom,
+            None,
+        )
+    }
     fn resources(&self) -> BTreeMap<String, u64> {
         let f = &self.formats;
         let mut r = BTreeMap::new();

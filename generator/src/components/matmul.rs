@@ -356,6 +356,20 @@ impl Instance for MatmulInstance {
     fn combinational_paths(&self) -> Vec<(String, String)> {
         Vec::new()
     }
+    fn resource_estimate(&self) -> crate::resources::ResourceEstimate {
+        let f = &self.formats;
+        crate::resources::matmul(
+            self.k as u64,
+            self.n as u64,
+            self.pk as u64,
+            self.pn as u64,
+            f.a.width(),
+            f.b.width(),
+            self.acc.width(),
+            f.output.width(),
+            None,
+        )
+    }
     fn resources(&self) -> BTreeMap<String, u64> {
         let f = &self.formats;
         BTreeMap::from([
