@@ -16,6 +16,8 @@ pub mod inputs;
 pub mod load;
 pub mod map;
 pub mod netlist;
+pub mod plan;
+pub mod split;
 pub mod top;
 
 pub use error::SystemError;
