@@ -318,6 +318,8 @@ pub fn generation(
         per_layer: false,
         no_accuracy: true,
         verilator: false,
+        devices: None,
+        board: "u250".into(),
     };
     let mut runs: Vec<Stages> = Vec::new();
     let mut totals = Vec::new();

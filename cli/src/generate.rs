@@ -100,6 +100,13 @@ pub struct GenArgs {
     /// Also co-simulate in Verilator: bit-exact check, measured cycles and throughput.
     #[arg(long)]
     pub verilator: bool,
+    /// Split the model over this many devices (cut where a single stream is live,
+    /// balancing weights) and write per-device Vivado projects to `DIR/fpga/`.
+    #[arg(long)]
+    pub devices: Option<usize>,
+    /// Board of every device (`mase-hw` catalog: u250, u280, u55c, vcu118).
+    #[arg(long, default_value = "u250")]
+    pub board: String,
 }
 
 /// A model and where its weights come from.
@@ -175,6 +182,8 @@ pub struct Built {
     pub sys: SystemInstance,
     pub top: String,
     pub files: generator::emit::FileSet,
+    /// The split system (with `--devices`).
+    pub multi: Option<system::split::MultiInstance>,
 }
 
 /// Stage names and wall seconds of one [`build`].
@@ -242,12 +251,26 @@ pub fn build(a: &GenArgs, stages: &mut Stages) -> Result<Built> {
     files.insert("model.json".into(), model::json::to_json(&graph));
     files.insert("float.json".into(), spec.to_json());
     lap(stages, "render");
+    let multi = match a.devices {
+        Some(n) => {
+            let board = system::board::find(&a.board).map_err(user)?;
+            let part = system::plan::split_by_count(&graph, n, &a.board).map_err(user)?;
+            let net = system::map_model(&graph, &plan, &weights).map_err(user)?;
+            let m = system::split::split(net, &part, system::split::LinkParams::default())
+                .map_err(user)?;
+            files.extend(system::fpga::render(&m, &part, &board).map_err(user)?);
+            lap(stages, "split");
+            Some(m)
+        }
+        None => None,
+    };
     Ok(Built {
         graph,
         weights,
         sys,
         top,
         files,
+        multi,
     })
 }
 
@@ -264,6 +287,29 @@ pub fn generate(a: GenArgs) -> Result<()> {
         started.elapsed().as_secs_f64()
     );
     system_run::summary(&b.sys);
+    if let Some(m) = &b.multi {
+        for (d, s) in m.devices.iter().enumerate() {
+            let r = generator::Instance::resources(s);
+            println!(
+                "  device {d} ({}): {} instances, {} multipliers, {} ROM bits{}",
+                m.boards[d],
+                s.net.nodes.len(),
+                r.get("multipliers").copied().unwrap_or(0),
+                r.iter()
+                    .filter(|(k, _)| k.ends_with("rom_bits"))
+                    .map(|(_, v)| v)
+                    .sum::<u64>(),
+                m.cuts.get(d).map_or(String::new(), |c| format!(
+                    "; link to device {}: `{}`, {} lanes x {} bits, {} words per item",
+                    d + 1,
+                    c.tensor,
+                    c.lanes,
+                    c.lane_width,
+                    c.item_words
+                ))
+            );
+        }
+    }
     if !a.no_accuracy || a.verilator {
         let items = a
             .items
@@ -273,7 +319,14 @@ pub fn generate(a: GenArgs) -> Result<()> {
             system_run::accuracy(&b.graph, &b.weights, &b.sys, &floats, &x, a.per_layer)?;
         }
         if a.verilator {
-            system_run::verilator(&b.sys, &x, None)?;
+            match &b.multi {
+                Some(m) => {
+                    system_run::verilator_of(m, m.rom_tensors(), &x, None)?;
+                }
+                None => {
+                    system_run::verilator(&b.sys, &x, None)?;
+                }
+            }
         }
     }
     // The process ends here: returning the (for bert-base, gigabytes of) weights and

@@ -57,6 +57,12 @@ enum Cmd {
     /// Face BERT config.json or directory): rtl/, mem/, signature.json, filelist.f,
     /// report.json, netlist.json; prints timing and accuracy vs float.
     Gen(generate::GenArgs),
+    /// Dry run of the Vivado projects of `gen --devices`: every `fpga/*/build.tcl` under
+    /// `tclsh` with stand-in Vivado commands that check arguments and files.
+    VivadoCheck {
+        /// A directory written by `mase-hw gen --devices N`.
+        dir: PathBuf,
+    },
     /// Verilator regression against the golden models under four stall patterns.
     Test {
         /// Components to test (default: all).
@@ -221,6 +227,12 @@ fn run(cli: Cli) -> Result<()> {
             inputs,
         } => emit(&component, &params, &output, top, inputs),
         Cmd::Gen(args) => generate::generate(args),
+        Cmd::VivadoCheck { dir } => {
+            for line in system::fpga::vivado_check(&dir).map_err(user)? {
+                println!("{line}");
+            }
+            Ok(())
+        }
         Cmd::Test {
             components,
             configs,

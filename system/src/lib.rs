@@ -12,6 +12,7 @@
 pub mod board;
 pub mod emit;
 pub mod error;
+pub mod fpga;
 pub mod inputs;
 pub mod load;
 pub mod map;
