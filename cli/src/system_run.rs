@@ -332,7 +332,10 @@ pub fn sim_system(a: SimSystemArgs) -> Result<()> {
                     "the split design's output differs from the whole model's golden output".into()
                 )));
             }
-            println!("verilator: {} devices bit-exact against the whole model's golden output", multi.devices.len());
+            println!(
+                "verilator: {} devices bit-exact against the whole model's golden output",
+                multi.devices.len()
+            );
             if let Some((graph, weights)) = &float {
                 accuracy(graph, weights, &sys, &floats, &x, a.per_layer)?;
             }
@@ -362,7 +365,8 @@ pub fn sim_system(a: SimSystemArgs) -> Result<()> {
 /// device top that differs from what the netlist regenerates.
 pub fn load_split(dir: &Path) -> Result<system::split::MultiInstance> {
     let p = dir.join("fpga/partition.json");
-    let text = std::fs::read_to_string(&p).map_err(|e| crate::user(format!("{}: {e}", p.display())))?;
+    let text =
+        std::fs::read_to_string(&p).map_err(|e| crate::user(format!("{}: {e}", p.display())))?;
     let pf: system::fpga::PartitionFile =
         serde_json::from_str(&text).map_err(|e| crate::user(format!("{}: {e}", p.display())))?;
     let (sys, _) = system::load::load(dir).map_err(crate::user)?;

@@ -108,12 +108,22 @@ mod tests {
 
     #[test]
     fn splits_wide_beats_and_round_trips() {
-        for (beat, word, item) in [(100, 64, 3), (64, 64, 5), (1, 64, 70), (13, 16, 4), (130, 64, 1)] {
+        for (beat, word, item) in [
+            (100, 64, 3),
+            (64, 64, 5),
+            (1, 64, 70),
+            (13, 16, 4),
+            (130, 64, 1),
+        ] {
             let beats: Vec<Vec<bool>> = (0..item * 2)
                 .map(|i| (0..beat).map(|k| (i * 7 + k * 3) % 5 < 2).collect())
                 .collect();
             let w = frame(&beats, beat, word, item);
-            assert_eq!(w.len(), 2 * words_per_item(beat, word, item), "{beat} {word}");
+            assert_eq!(
+                w.len(),
+                2 * words_per_item(beat, word, item),
+                "{beat} {word}"
+            );
             assert!(w.iter().all(|x| x.len() == word));
             assert_eq!(unframe(&w, beat, word, item), beats, "{beat} {word} {item}");
         }

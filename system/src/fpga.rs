@@ -67,7 +67,10 @@ pub fn render(
             rule: if board.qsfp.is_empty() {
                 "no QSFP28 cage pins in the catalog (not sourced from a public document yet): multi-device generation needs them".into()
             } else {
-                format!("{} QSFP28 cage(s), a middle device needs {links_per_device}", board.qsfp.len())
+                format!(
+                    "{} QSFP28 cage(s), a middle device needs {links_per_device}",
+                    board.qsfp.len()
+                )
             },
         });
     }
@@ -77,7 +80,11 @@ pub fn render(
     for d in 0..n {
         let dev = format!("dev{d}");
         let modules = multi.generated("");
-        let text: String = modules[2 * d..2 * d + 2].iter().map(|m| m.print()).collect::<Vec<_>>().join("\n");
+        let text: String = modules[2 * d..2 * d + 2]
+            .iter()
+            .map(|m| m.print())
+            .collect::<Vec<_>>()
+            .join("\n");
         files.insert(format!("fpga/{dev}/top.sv"), text);
         let library = multi.device_library(d);
         for m in &library {
@@ -97,35 +104,47 @@ pub fn render(
         let mut ips = String::new();
         for (link, cage) in &links {
             let q = &board.qsfp[*cage];
-            xdc_links.push_str(&render_template(LINK_XDC, &[
-                ("link", link.clone()),
-                ("cage", q.name.clone()),
-                ("gt_quad", q.gt_quad.clone()),
-                ("gt_channel", q.gt_channel.clone()),
-                ("refclk_mhz", fmt(q.refclk_mhz)),
-                ("refclk_p", q.refclk_p.clone()),
-                ("refclk_n", q.refclk_n.clone()),
-                ("refclk_period_ns", format!("{:.3}", 1000.0 / q.refclk_mhz)),
-            ]));
-            ips.push_str(&render_template(AURORA_TCL, &[
-                ("link", link.clone()),
-                ("line_rate", fmt(LINE_RATE)),
-                ("refclk_mhz", fmt(q.refclk_mhz)),
-                ("clock_mhz", fmt(board.clock_mhz)),
-            ]));
+            xdc_links.push_str(&render_template(
+                LINK_XDC,
+                &[
+                    ("link", link.clone()),
+                    ("cage", q.name.clone()),
+                    ("gt_quad", q.gt_quad.clone()),
+                    ("gt_channel", q.gt_channel.clone()),
+                    ("refclk_mhz", fmt(q.refclk_mhz)),
+                    ("refclk_p", q.refclk_p.clone()),
+                    ("refclk_n", q.refclk_n.clone()),
+                    ("refclk_period_ns", format!("{:.3}", 1000.0 / q.refclk_mhz)),
+                ],
+            ));
+            ips.push_str(&render_template(
+                AURORA_TCL,
+                &[
+                    ("link", link.clone()),
+                    ("line_rate", fmt(LINE_RATE)),
+                    ("refclk_mhz", fmt(q.refclk_mhz)),
+                    ("clock_mhz", fmt(board.clock_mhz)),
+                ],
+            ));
         }
         if links.is_empty() {
             xdc_links.push_str("# (single device: no links)\n");
         }
-        files.insert(format!("fpga/{dev}/constraints.xdc"), render_template(DEVICE_XDC, &[
-            ("device", dev.clone()),
-            ("board", board.name.clone()),
-            ("part", board.part.clone()),
-            ("source", board.source.clone()),
-            ("clock_mhz", fmt(board.clock_mhz)),
-            ("period_ns", format!("{:.3}", 1000.0 / board.clock_mhz)),
-            ("links", xdc_links),
-        ]));
+        files.insert(
+            format!("fpga/{dev}/constraints.xdc"),
+            render_template(
+                DEVICE_XDC,
+                &[
+                    ("device", dev.clone()),
+                    ("board", board.name.clone()),
+                    ("part", board.part.clone()),
+                    ("source", board.source.clone()),
+                    ("clock_mhz", fmt(board.clock_mhz)),
+                    ("period_ns", format!("{:.3}", 1000.0 / board.clock_mhz)),
+                    ("links", xdc_links),
+                ],
+            ),
+        );
         let sources: String = library
             .iter()
             .map(|m| format!("read_verilog -sv ../lib/{m}.sv\n"))
@@ -139,23 +158,41 @@ pub fn render(
         if mems.is_empty() {
             mems.push_str("# (no ROMs)\n");
         }
-        files.insert(format!("fpga/{dev}/build.tcl"), render_template(BUILD_TCL, &[
-            ("device", dev.clone()),
-            ("part", board.part.clone()),
-            ("board_part", board.board_part.clone()),
-            ("sources", sources),
-            ("mems", mems),
-            ("ips", ips),
-            ("top", MultiInstance::device_top(d)),
-        ]));
+        files.insert(
+            format!("fpga/{dev}/build.tcl"),
+            render_template(
+                BUILD_TCL,
+                &[
+                    ("device", dev.clone()),
+                    ("part", board.part.clone()),
+                    ("board_part", board.board_part.clone()),
+                    ("sources", sources),
+                    ("mems", mems),
+                    ("ips", ips),
+                    ("top", MultiInstance::device_top(d)),
+                ],
+            ),
+        );
     }
     for m in lib {
-        files.insert(format!("fpga/lib/{m}.sv"), generator::library::source(m).to_string());
+        files.insert(
+            format!("fpga/lib/{m}.sv"),
+            generator::library::source(m).to_string(),
+        );
     }
     let devices: Vec<String> = (0..n).map(|d| format!("dev{d}")).collect();
-    files.insert("fpga/Makefile".into(), render_template(MAKEFILE, &[("devices", devices.join(" "))]));
-    let pf = PartitionFile { partition: partition.clone(), link: multi.link };
-    files.insert("fpga/partition.json".into(), serde_json::to_string_pretty(&pf).unwrap_or_default() + "\n");
+    files.insert(
+        "fpga/Makefile".into(),
+        render_template(MAKEFILE, &[("devices", devices.join(" "))]),
+    );
+    let pf = PartitionFile {
+        partition: partition.clone(),
+        link: multi.link,
+    };
+    files.insert(
+        "fpga/partition.json".into(),
+        serde_json::to_string_pretty(&pf).unwrap_or_default() + "\n",
+    );
     Ok(files)
 }
 
@@ -182,7 +219,10 @@ pub fn vivado_check(dir: &std::path::Path) -> Result<Vec<String>, SystemError> {
     }
     let mut out = Vec::new();
     for d in devs {
-        let name = d.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = d
+            .file_name()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let script = format!(
             "{VIVADO_STUB}\nset argv {{bitstream}}\nset argc 1\nsource build.tcl\nstub::done\n"
         );

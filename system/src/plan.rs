@@ -51,7 +51,11 @@ pub fn single_stream_cuts(graph: &Graph) -> Vec<usize> {
 ///
 /// # Errors
 /// Zero devices, or fewer single-stream cut points than `devices − 1`.
-pub fn split_by_count(graph: &Graph, devices: usize, board: &str) -> Result<Partition, SystemError> {
+pub fn split_by_count(
+    graph: &Graph,
+    devices: usize,
+    board: &str,
+) -> Result<Partition, SystemError> {
     let bad = |rule: String| SystemError::Model {
         model: graph.name.clone(),
         rule,
@@ -95,7 +99,11 @@ pub fn split_by_count(graph: &Graph, devices: usize, board: &str) -> Result<Part
             .iter()
             .copied()
             .min_by_key(|&c| prefix[c].abs_diff(target))
-            .ok_or_else(|| bad(format!("--devices {devices}: no cut point left for device {d}")))?;
+            .ok_or_else(|| {
+                bad(format!(
+                    "--devices {devices}: no cut point left for device {d}"
+                ))
+            })?;
         chosen.push(best);
     }
     let mut bounds = vec![0];
@@ -106,7 +114,10 @@ pub fn split_by_count(graph: &Graph, devices: usize, board: &str) -> Result<Part
             .windows(2)
             .map(|w| DevicePart {
                 board: board.to_string(),
-                nodes: graph.nodes[w[0]..w[1]].iter().map(|n| n.name.clone()).collect(),
+                nodes: graph.nodes[w[0]..w[1]]
+                    .iter()
+                    .map(|n| n.name.clone())
+                    .collect(),
             })
             .collect(),
     })

@@ -130,23 +130,34 @@ fn split_error(model: &str, rule: String) -> SystemError {
 /// # Errors
 /// A partition that does not cover the model's nodes in order, leaves a device empty,
 /// or makes a cut that more than one stream crosses; link parameters out of range.
-pub fn split(net: Netlist, partition: &Partition, link: LinkParams) -> Result<MultiInstance, SystemError> {
+pub fn split(
+    net: Netlist,
+    partition: &Partition,
+    link: LinkParams,
+) -> Result<MultiInstance, SystemError> {
     let model = net.name.clone();
     let n_dev = partition.devices.len();
     if n_dev == 0 {
         return Err(split_error(&model, "partition: no devices".into()));
     }
-    if link.bits_per_cycle == 0 || link.bits_per_cycle > link.word_width as u64 || link.latency == 0 {
+    if link.bits_per_cycle == 0 || link.bits_per_cycle > link.word_width as u64 || link.latency == 0
+    {
         return Err(split_error(
             &model,
-            format!("link: latency {} and bits per cycle {} must be ≥ 1, bits per cycle ≤ word width {}", link.latency, link.bits_per_cycle, link.word_width),
+            format!(
+                "link: latency {} and bits per cycle {} must be ≥ 1, bits per cycle ≤ word width {}",
+                link.latency, link.bits_per_cycle, link.word_width
+            ),
         ));
     }
     let mut device_of: BTreeMap<&str, usize> = BTreeMap::new();
     for (d, part) in partition.devices.iter().enumerate() {
         for n in &part.nodes {
             if device_of.insert(n.as_str(), d).is_some() {
-                return Err(split_error(&model, format!("partition: node `{n}` is on two devices")));
+                return Err(split_error(
+                    &model,
+                    format!("partition: node `{n}` is on two devices"),
+                ));
             }
         }
     }
@@ -160,7 +171,10 @@ pub fn split(net: Netlist, partition: &Partition, link: LinkParams) -> Result<Mu
         if dev.last().is_some_and(|&p| d < p) {
             return Err(split_error(
                 &model,
-                format!("partition: node `{}` comes before a node of an earlier device (devices must take contiguous runs in topological order)", n.source),
+                format!(
+                    "partition: node `{}` comes before a node of an earlier device (devices must take contiguous runs in topological order)",
+                    n.source
+                ),
             ));
         }
         dev.push(d);
@@ -190,7 +204,13 @@ pub fn split(net: Netlist, partition: &Partition, link: LinkParams) -> Result<Mu
     }
     for (d, part) in partition.devices.iter().enumerate() {
         if !dev.contains(&d) {
-            return Err(split_error(&model, format!("partition: device {d} ({}) has no component", part.nodes.first().map_or("no nodes", |s| s.as_str()))));
+            return Err(split_error(
+                &model,
+                format!(
+                    "partition: device {d} ({}) has no component",
+                    part.nodes.first().map_or("no nodes", |s| s.as_str())
+                ),
+            ));
         }
     }
     // Classify edges.
@@ -201,22 +221,31 @@ pub fn split(net: Netlist, partition: &Partition, link: LinkParams) -> Result<Mu
             continue;
         }
         if b != a + 1 {
-            return Err(split_error(&model, format!(
-                "partition: stream into `{}` goes from device {a} to device {b} (a cut may only feed the next device)",
-                name_of(&net, e.to)
-            )));
+            return Err(split_error(
+                &model,
+                format!(
+                    "partition: stream into `{}` goes from device {a} to device {b} (a cut may only feed the next device)",
+                    name_of(&net, e.to)
+                ),
+            ));
         }
         crossing[a].push(e);
     }
     for (a, c) in crossing.iter().enumerate() {
         if c.len() != 1 {
-            let names: Vec<String> = c.iter().map(|e| format!("`{}`", name_of(&net, e.from))).collect();
-            return Err(split_error(&model, format!(
-                "partition: the cut between devices {a} and {} is crossed by {} streams ({}); cut where one stream is live (after a LayerNorm, not inside a residual block)",
-                a + 1,
-                c.len(),
-                names.join(", ")
-            )));
+            let names: Vec<String> = c
+                .iter()
+                .map(|e| format!("`{}`", name_of(&net, e.from)))
+                .collect();
+            return Err(split_error(
+                &model,
+                format!(
+                    "partition: the cut between devices {a} and {} is crossed by {} streams ({}); cut where one stream is live (after a LayerNorm, not inside a residual block)",
+                    a + 1,
+                    c.len(),
+                    names.join(", ")
+                ),
+            ));
         }
     }
     let cut_edges: Vec<Edge> = crossing.iter().map(|c| c[0].clone()).collect();
@@ -234,7 +263,14 @@ pub fn split(net: Netlist, partition: &Partition, link: LinkParams) -> Result<Mu
         });
         let (_, split) = golden::link::pack_split(bits, link.word_width);
         if (link.credits as usize) < split.max(3) {
-            return Err(split_error(&model, format!("link: {} credits cannot hold the {split} words of one beat of `{}`", link.credits, name_of(&net, e.from))));
+            return Err(split_error(
+                &model,
+                format!(
+                    "link: {} credits cannot hold the {split} words of one beat of `{}`",
+                    link.credits,
+                    name_of(&net, e.from)
+                ),
+            ));
         }
     }
     // Build the sub-netlists.
@@ -248,10 +284,26 @@ pub fn split(net: Netlist, partition: &Partition, link: LinkParams) -> Result<Mu
     let mut subs: Vec<Netlist> = (0..n_dev)
         .map(|d| Netlist {
             name: format!("{}_dev{d}", net.name),
-            input_name: if d == 0 { net.input_name.clone() } else { cuts[d - 1].tensor.clone() },
-            output_name: if d + 1 == n_dev { net.output_name.clone() } else { cuts[d].tensor.clone() },
-            input_shape: if d == 0 { net.input_shape.clone() } else { shape_of(&cut_edges[d - 1]) },
-            output_shape: if d + 1 == n_dev { net.output_shape.clone() } else { shape_of(&cut_edges[d]) },
+            input_name: if d == 0 {
+                net.input_name.clone()
+            } else {
+                cuts[d - 1].tensor.clone()
+            },
+            output_name: if d + 1 == n_dev {
+                net.output_name.clone()
+            } else {
+                cuts[d].tensor.clone()
+            },
+            input_shape: if d == 0 {
+                net.input_shape.clone()
+            } else {
+                shape_of(&cut_edges[d - 1])
+            },
+            output_shape: if d + 1 == n_dev {
+                net.output_shape.clone()
+            } else {
+                shape_of(&cut_edges[d])
+            },
             nodes: Vec::new(),
             edges: Vec::new(),
             fifos: Vec::new(),
@@ -264,10 +316,24 @@ pub fn split(net: Netlist, partition: &Partition, link: LinkParams) -> Result<Mu
     for e in &net.edges {
         let (a, b) = (at(e.from, &dev), at(e.to, &dev));
         if a == b {
-            subs[a].edges.push(Edge { from: local(e.from), to: local(e.to), ..e.clone() });
+            subs[a].edges.push(Edge {
+                from: local(e.from),
+                to: local(e.to),
+                ..e.clone()
+            });
         } else {
-            subs[a].edges.push(Edge { from: local(e.from), to: Endpoint::TopOut, to_stream: "data_out".into(), ..e.clone() });
-            subs[b].edges.push(Edge { from: Endpoint::TopIn, from_stream: "data_in".into(), to: local(e.to), ..e.clone() });
+            subs[a].edges.push(Edge {
+                from: local(e.from),
+                to: Endpoint::TopOut,
+                to_stream: "data_out".into(),
+                ..e.clone()
+            });
+            subs[b].edges.push(Edge {
+                from: Endpoint::TopIn,
+                from_stream: "data_in".into(),
+                to: local(e.to),
+                ..e.clone()
+            });
         }
     }
     let Netlist { nodes, fifos, .. } = net;
@@ -292,8 +358,14 @@ pub fn split(net: Netlist, partition: &Partition, link: LinkParams) -> Result<Mu
         params: Params::defaults(PARAMS),
     };
     let text: String = m.generated("").iter().map(SvModule::print).collect();
-    let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
-    if let Ok(p) = Params::with("multi_system", PARAMS, &[("FINGERPRINT", (hash & ((1 << 48) - 1)) as i64)]) {
+    let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    if let Ok(p) = Params::with(
+        "multi_system",
+        PARAMS,
+        &[("FINGERPRINT", (hash & ((1 << 48) - 1)) as i64)],
+    ) {
         m.params = p;
     }
     Ok(m)
@@ -308,7 +380,11 @@ fn name_of(net: &Netlist, e: Endpoint) -> String {
 }
 
 fn port(name: &str, dir: Dir, width: u32) -> SvPort {
-    SvPort { name: name.to_string(), dir, width }
+    SvPort {
+        name: name.to_string(),
+        dir,
+        width,
+    }
 }
 
 /// The three signals of a valid/ready stream port (`ready` opposite to `dir`).
@@ -316,7 +392,11 @@ fn stream_ports(m: &mut SvModule, name: &str, dir: Dir, width: u32, with_ready: 
     m.ports.push(port(name, dir, width));
     m.ports.push(port(&format!("{name}_valid"), dir, 1));
     if with_ready {
-        let back = if dir == Dir::Input { Dir::Output } else { Dir::Input };
+        let back = if dir == Dir::Input {
+            Dir::Output
+        } else {
+            Dir::Input
+        };
         m.ports.push(port(&format!("{name}_ready"), back, 1));
     }
 }
@@ -333,8 +413,14 @@ impl MultiInstance {
 
     fn link_params(&self, cut: &Cut) -> Vec<(String, SvValue)> {
         vec![
-            ("DATA_WIDTH".into(), SvValue::Int((cut.lanes * cut.lane_width as usize) as i64)),
-            ("WORD_WIDTH".into(), SvValue::Int(self.link.word_width as i64)),
+            (
+                "DATA_WIDTH".into(),
+                SvValue::Int((cut.lanes * cut.lane_width as usize) as i64),
+            ),
+            (
+                "WORD_WIDTH".into(),
+                SvValue::Int(self.link.word_width as i64),
+            ),
             ("ITEM_BEATS".into(), SvValue::Int(cut.item_beats as i64)),
             ("CREDITS".into(), SvValue::Int(self.link.credits as i64)),
         ]
@@ -351,9 +437,28 @@ impl MultiInstance {
         let mut m = SvModule {
             name: Self::device_top(d),
             doc: vec![
-                format!("{}: device {d} of {n} of model `{}` (board {}); generated by mase-hw.", Self::device_top(d), self.name, self.boards[d]),
-                if d == 0 { "data_in: the model input from the host.".to_string() } else { format!("up_*: the link from device {}: data words in (no ready), credit words back.", d - 1) },
-                if d + 1 == n { "data_out: the model output to the host.".to_string() } else { format!("down_*: the link to device {}: data words out, credit words in (no ready).", d + 1) },
+                format!(
+                    "{}: device {d} of {n} of model `{}` (board {}); generated by mase-hw.",
+                    Self::device_top(d),
+                    self.name,
+                    self.boards[d]
+                ),
+                if d == 0 {
+                    "data_in: the model input from the host.".to_string()
+                } else {
+                    format!(
+                        "up_*: the link from device {}: data words in (no ready), credit words back.",
+                        d - 1
+                    )
+                },
+                if d + 1 == n {
+                    "data_out: the model output to the host.".to_string()
+                } else {
+                    format!(
+                        "down_*: the link to device {}: data words out, credit words in (no ready).",
+                        d + 1
+                    )
+                },
             ],
             ..SvModule::default()
         };
@@ -377,11 +482,18 @@ impl MultiInstance {
             m.wires.push((format!("{s}_valid"), String::new()));
             m.wires.push((format!("{s}_ready"), String::new()));
         }
-        let clk = || vec![("clk".to_string(), "clk".to_string()), ("rst".to_string(), "rst".to_string())];
+        let clk = || {
+            vec![
+                ("clk".to_string(), "clk".to_string()),
+                ("rst".to_string(), "rst".to_string()),
+            ]
+        };
         if d == 0 {
             m.assigns.push((pin.into(), "data_in".into()));
-            m.assigns.push((format!("{pin}_valid"), "data_in_valid".into()));
-            m.assigns.push(("data_in_ready".into(), format!("{pin}_ready")));
+            m.assigns
+                .push((format!("{pin}_valid"), "data_in_valid".into()));
+            m.assigns
+                .push(("data_in_ready".into(), format!("{pin}_ready")));
         } else {
             let mut conns = clk();
             conns.extend([
@@ -394,7 +506,12 @@ impl MultiInstance {
                 ("credit_out_valid".into(), "up_credit_valid".into()),
                 ("credit_out_ready".into(), "up_credit_ready".into()),
             ]);
-            m.instances.push(SvInstance { module: "mh_link_rx".into(), name: "u_link_rx".into(), params: self.link_params(&self.cuts[d - 1]), conns });
+            m.instances.push(SvInstance {
+                module: "mh_link_rx".into(),
+                name: "u_link_rx".into(),
+                params: self.link_params(&self.cuts[d - 1]),
+                conns,
+            });
         }
         let mut conns = clk();
         for (port, wire) in [("data_in", pin), ("data_out", pout)] {
@@ -402,11 +519,18 @@ impl MultiInstance {
                 conns.push((format!("{port}{suffix}"), format!("{wire}{suffix}")));
             }
         }
-        m.instances.push(SvInstance { module: Self::part_top(d), name: "u_part".into(), params: Vec::new(), conns });
+        m.instances.push(SvInstance {
+            module: Self::part_top(d),
+            name: "u_part".into(),
+            params: Vec::new(),
+            conns,
+        });
         if d + 1 == n {
             m.assigns.push(("data_out".into(), pout.into()));
-            m.assigns.push(("data_out_valid".into(), format!("{pout}_valid")));
-            m.assigns.push((format!("{pout}_ready"), "data_out_ready".into()));
+            m.assigns
+                .push(("data_out_valid".into(), format!("{pout}_valid")));
+            m.assigns
+                .push((format!("{pout}_ready"), "data_out_ready".into()));
         } else {
             let mut conns = clk();
             conns.extend([
@@ -419,7 +543,12 @@ impl MultiInstance {
                 ("credit_in".into(), "down_credit".into()),
                 ("credit_in_valid".into(), "down_credit_valid".into()),
             ]);
-            m.instances.push(SvInstance { module: "mh_link_tx".into(), name: "u_link_tx".into(), params: self.link_params(&self.cuts[d]), conns });
+            m.instances.push(SvInstance {
+                module: "mh_link_tx".into(),
+                name: "u_link_tx".into(),
+                params: self.link_params(&self.cuts[d]),
+                conns,
+            });
         }
         m
     }
@@ -436,7 +565,9 @@ impl MultiInstance {
     }
 
     fn device_of_rom(&self, tensor: &str) -> Option<&SystemInstance> {
-        self.devices.iter().find(|s| s.memories().iter().any(|m| m.tensor == tensor))
+        self.devices
+            .iter()
+            .find(|s| s.memories().iter().any(|m| m.tensor == tensor))
     }
 
     /// ROM tensors of every device by global name (as [`SystemInstance::rom_tensors`]).
@@ -491,15 +622,32 @@ impl Instance for MultiInstance {
         // model's delay, the receiver's FIFO and unpacking).
         let lat: u64 = self.devices.iter().map(|s| s.timing().latency).sum::<u64>()
             + self.cuts.len() as u64 * (self.link.latency + 4);
-        let per_word = (self.link.word_width as f64 / self.link.bits_per_cycle as f64)
-            .max(generator::components::link::credit_round_trip(self.link.latency) as f64 / self.link.credits as f64);
-        let link_cycles = self.cuts.iter().map(|c| (c.item_words as f64 * per_word).ceil() as u64).max().unwrap_or(0);
-        let item = self.devices.iter().map(|s| s.item_interval()).max().unwrap_or(1).max(link_cycles);
+        let per_word = (self.link.word_width as f64 / self.link.bits_per_cycle as f64).max(
+            generator::components::link::credit_round_trip(self.link.latency) as f64
+                / self.link.credits as f64,
+        );
+        let link_cycles = self
+            .cuts
+            .iter()
+            .map(|c| (c.item_words as f64 * per_word).ceil() as u64)
+            .max()
+            .unwrap_or(0);
+        let item = self
+            .devices
+            .iter()
+            .map(|s| s.item_interval())
+            .max()
+            .unwrap_or(1)
+            .max(link_cycles);
         let out = &self.streams()[1];
         let last = &self.devices[self.devices.len() - 1];
         let e = last.net.output_edge();
         let beats = (e.elements / out.lanes.max(1)).max(1) as u64;
-        Timing { latency: lat, initiation_interval: item.div_ceil(beats), ii_stream: "data_out".into() }
+        Timing {
+            latency: lat,
+            initiation_interval: item.div_ceil(beats),
+            ii_stream: "data_out".into(),
+        }
     }
     fn combinational_paths(&self) -> Vec<(String, String)> {
         Vec::new()
@@ -514,22 +662,29 @@ impl Instance for MultiInstance {
         r
     }
     fn golden(&self, inputs: &TensorMap) -> Result<TensorMap, GenError> {
-        let mut x = generator::tensor::require(inputs, "multi_system", "data_in", "input items")?.clone();
+        let mut x =
+            generator::tensor::require(inputs, "multi_system", "data_in", "input items")?.clone();
         for s in &self.devices {
             let mut m = TensorMap::from([("data_in".to_string(), x)]);
             let mut out = s.golden(&std::mem::take(&mut m))?;
-            x = out.remove("data_out").ok_or_else(|| GenError::MissingTensor {
-                component: "multi_system".into(),
-                tensor: "data_out".into(),
-                what: "device output".into(),
-            })?;
+            x = out
+                .remove("data_out")
+                .ok_or_else(|| GenError::MissingTensor {
+                    component: "multi_system".into(),
+                    tensor: "data_out".into(),
+                    what: "device output".into(),
+                })?;
         }
         Ok(TensorMap::from([("data_out".to_string(), x)]))
     }
     fn memory_words(&self, mem: &MemDef, tensors: &TensorMap) -> Result<Vec<Beat>, GenError> {
         match self.device_of_rom(&mem.tensor) {
             Some(s) => s.memory_words(mem, tensors),
-            None => Err(GenError::bad_tensor("multi_system", &mem.tensor, "no device has this ROM")),
+            None => Err(GenError::bad_tensor(
+                "multi_system",
+                &mem.tensor,
+                "no device has this ROM",
+            )),
         }
     }
     fn generated(&self, mem_dir: &str) -> Vec<SvModule> {
@@ -554,11 +709,27 @@ impl Instance for MultiInstance {
         m.ports.push(port("clk", Dir::Input, 1));
         m.ports.push(port("rst", Dir::Input, 1));
         stream_ports(&mut m, "data_in", Dir::Input, streams[0].data_width(), true);
-        stream_ports(&mut m, "data_out", Dir::Output, streams[1].data_width(), true);
+        stream_ports(
+            &mut m,
+            "data_out",
+            Dir::Output,
+            streams[1].data_width(),
+            true,
+        );
         let w = self.link.word_width as u32;
-        let clk = || vec![("clk".to_string(), "clk".to_string()), ("rst".to_string(), "rst".to_string())];
+        let clk = || {
+            vec![
+                ("clk".to_string(), "clk".to_string()),
+                ("rst".to_string(), "rst".to_string()),
+            ]
+        };
         for k in 0..self.cuts.len() {
-            for (s, ready) in [("data", true), ("data_rx", false), ("credit", true), ("credit_rx", false)] {
+            for (s, ready) in [
+                ("data", true),
+                ("data_rx", false),
+                ("credit", true),
+                ("credit_rx", false),
+            ] {
                 let name = format!("link{k}_{s}");
                 m.wires.push((name.clone(), range(w)));
                 m.wires.push((format!("{name}_valid"), String::new()));
@@ -578,7 +749,10 @@ impl Instance for MultiInstance {
                 conns.push(("up_data".into(), format!("link{k}_data_rx")));
                 conns.push(("up_data_valid".into(), format!("link{k}_data_rx_valid")));
                 for suffix in ["", "_valid", "_ready"] {
-                    conns.push((format!("up_credit{suffix}"), format!("link{k}_credit{suffix}")));
+                    conns.push((
+                        format!("up_credit{suffix}"),
+                        format!("link{k}_credit{suffix}"),
+                    ));
                 }
             }
             if d + 1 == n {
@@ -587,20 +761,43 @@ impl Instance for MultiInstance {
                 }
             } else {
                 for suffix in ["", "_valid", "_ready"] {
-                    conns.push((format!("down_data{suffix}"), format!("link{d}_data{suffix}")));
+                    conns.push((
+                        format!("down_data{suffix}"),
+                        format!("link{d}_data{suffix}"),
+                    ));
                 }
                 conns.push(("down_credit".into(), format!("link{d}_credit_rx")));
-                conns.push(("down_credit_valid".into(), format!("link{d}_credit_rx_valid")));
+                conns.push((
+                    "down_credit_valid".into(),
+                    format!("link{d}_credit_rx_valid"),
+                ));
             }
-            m.instances.push(SvInstance { module: Self::device_top(d), name: format!("u_dev{d}"), params: Vec::new(), conns });
+            m.instances.push(SvInstance {
+                module: Self::device_top(d),
+                name: format!("u_dev{d}"),
+                params: Vec::new(),
+                conns,
+            });
         }
         let lp = vec![
-            ("WORD_WIDTH".to_string(), SvValue::Int(self.link.word_width as i64)),
-            ("LATENCY".to_string(), SvValue::Int(self.link.latency as i64)),
-            ("BITS_PER_CYCLE".to_string(), SvValue::Int(self.link.bits_per_cycle as i64)),
+            (
+                "WORD_WIDTH".to_string(),
+                SvValue::Int(self.link.word_width as i64),
+            ),
+            (
+                "LATENCY".to_string(),
+                SvValue::Int(self.link.latency as i64),
+            ),
+            (
+                "BITS_PER_CYCLE".to_string(),
+                SvValue::Int(self.link.bits_per_cycle as i64),
+            ),
         ];
         for k in 0..self.cuts.len() {
-            for (dir, from, to) in [("forward", "data", "data_rx"), ("reverse", "credit", "credit_rx")] {
+            for (dir, from, to) in [
+                ("forward", "data", "data_rx"),
+                ("reverse", "credit", "credit_rx"),
+            ] {
                 let mut conns = clk();
                 conns.extend([
                     ("data_in".to_string(), format!("link{k}_{from}")),
@@ -609,7 +806,12 @@ impl Instance for MultiInstance {
                     ("data_out".to_string(), format!("link{k}_{to}")),
                     ("data_out_valid".to_string(), format!("link{k}_{to}_valid")),
                 ]);
-                m.instances.push(SvInstance { module: "mh_link_model".into(), name: format!("u_link{k}_{dir}"), params: lp.clone(), conns });
+                m.instances.push(SvInstance {
+                    module: "mh_link_model".into(),
+                    name: format!("u_link{k}_{dir}"),
+                    params: lp.clone(),
+                    conns,
+                });
             }
         }
         m

@@ -12,7 +12,9 @@ use system::SystemInstance;
 use system::split::LinkParams;
 
 fn example(name: &str) -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples").join(name);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../examples")
+        .join(name);
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
@@ -40,7 +42,11 @@ fn generate(devices: usize, board: &str, tag: &str) -> Result<PathBuf, system::S
     let sys = SystemInstance::new(system::map_model(&g, &plan, &w).unwrap());
     let mut files = system::emit::render(&sys, "mh_bert_tiny").unwrap();
     let part = system::plan::split_by_count(&g, devices, board)?;
-    let multi = system::split::split(system::map_model(&g, &plan, &w).unwrap(), &part, LinkParams::default())?;
+    let multi = system::split::split(
+        system::map_model(&g, &plan, &w).unwrap(),
+        &part,
+        LinkParams::default(),
+    )?;
     let b = system::board::find(board)?;
     files.extend(system::fpga::render(&multi, &part, &b)?);
     let dir = std::env::temp_dir().join(format!("mase-hw-fpga-{tag}-{}", std::process::id()));
@@ -66,7 +72,10 @@ fn every_device_script_passes_the_vivado_dry_run() {
         }
         let make = std::fs::read_to_string(dir.join("fpga/Makefile")).unwrap();
         let list: Vec<String> = (0..devices).map(|d| format!("dev{d}")).collect();
-        assert!(make.contains(&format!("DEVICES := {}", list.join(" "))), "{make}");
+        assert!(
+            make.contains(&format!("DEVICES := {}", list.join(" "))),
+            "{make}"
+        );
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
@@ -87,16 +96,30 @@ fn the_dry_run_catches_missing_files_and_bad_arguments() {
     let saved = std::fs::read(dir.join(&mem)).unwrap();
     std::fs::remove_file(dir.join(&mem)).unwrap();
     let e = system::fpga::vivado_check(&dir).err().unwrap().to_string();
-    assert!(e.contains("fpga/dev1/build.tcl") && e.contains("read_mem") && e.contains("does not exist"), "{e}");
+    assert!(
+        e.contains("fpga/dev1/build.tcl") && e.contains("read_mem") && e.contains("does not exist"),
+        "{e}"
+    );
     std::fs::write(dir.join(&mem), saved).unwrap();
     // A misspelt option.
-    std::fs::write(dir.join("fpga/dev1/build.tcl"), tcl.replace("-module_name", "-modul_name")).unwrap();
+    std::fs::write(
+        dir.join("fpga/dev1/build.tcl"),
+        tcl.replace("-module_name", "-modul_name"),
+    )
+    .unwrap();
     let e = system::fpga::vivado_check(&dir).err().unwrap().to_string();
     assert!(e.contains("create_ip: unknown option -modul_name"), "{e}");
     // A top the sources do not define.
-    std::fs::write(dir.join("fpga/dev1/build.tcl"), tcl.replace("-top mh_dev1", "-top mh_dev9")).unwrap();
+    std::fs::write(
+        dir.join("fpga/dev1/build.tcl"),
+        tcl.replace("-top mh_dev1", "-top mh_dev9"),
+    )
+    .unwrap();
     let e = system::fpga::vivado_check(&dir).err().unwrap().to_string();
-    assert!(e.contains("synth_design: top mh_dev9 is not defined"), "{e}");
+    assert!(
+        e.contains("synth_design: top mh_dev9 is not defined"),
+        "{e}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -15,7 +15,9 @@ use system::split::{LinkParams, MultiInstance};
 use testbenches::cosim::{Dut, Stall};
 
 fn example(name: &str) -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples").join(name);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../examples")
+        .join(name);
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
@@ -29,7 +31,8 @@ fn setup(devices: usize, link: LinkParams) -> (model::graph::Graph, SystemInstan
     let plan = system::map::resolve(&g, &cfg, &w, 0, 16).unwrap();
     let single = SystemInstance::new(system::map_model(&g, &plan, &w).unwrap());
     let part = system::plan::split_by_count(&g, devices, "u250").unwrap();
-    let multi = system::split::split(system::map_model(&g, &plan, &w).unwrap(), &part, link).unwrap();
+    let multi =
+        system::split::split(system::map_model(&g, &plan, &w).unwrap(), &part, link).unwrap();
     (g, single, multi)
 }
 
@@ -48,14 +51,24 @@ fn check(devices: usize, link: LinkParams, stalls: &[Stall]) {
     assert_eq!(multi.rom_tensors().len(), single.rom_tensors().len());
     let t0 = std::time::Instant::now();
     let dut = Dut::build(&v, &multi, false).unwrap();
-    println!("bert-tiny on {devices} devices: Verilator build {:.1} s", t0.elapsed().as_secs_f64());
+    println!(
+        "bert-tiny on {devices} devices: Verilator build {:.1} s",
+        t0.elapsed().as_secs_f64()
+    );
     for (k, &stall) in stalls.iter().enumerate() {
-        let out = dut.run(&inputs, &expected, stall, 21 + k as u64, None).unwrap();
+        let out = dut
+            .run(&inputs, &expected, stall, 21 + k as u64, None)
+            .unwrap();
         println!(
             "bert-tiny on {devices} devices {stall:?}: {} cycles, latency {:?}, {} beats",
             out.cycles, out.latency, out.beats_compared
         );
-        assert!(out.passed(), "{stall:?}: {:?} {:?}", out.first_mismatch, out.errors);
+        assert!(
+            out.passed(),
+            "{stall:?}: {:?} {:?}",
+            out.first_mismatch,
+            out.errors
+        );
         assert_eq!(out.beats_compared as usize, 2 * 8 * 64 / 4);
     }
     println!("bert-tiny on {devices} devices: bit-exact");
@@ -70,7 +83,12 @@ fn bert_tiny_on_two_devices_equals_the_single_device_golden_output() {
 /// and a round trip the credits do not cover, so the links throttle the pipeline.
 #[test]
 fn bert_tiny_on_three_devices_over_a_throttled_link_equals_the_single_device_output() {
-    let link = LinkParams { word_width: 64, latency: 40, bits_per_cycle: 16, credits: 12 };
+    let link = LinkParams {
+        word_width: 64,
+        latency: 40,
+        bits_per_cycle: 16,
+        credits: 12,
+    };
     check(3, link, &[Stall::None, Stall::Both]);
 }
 
@@ -81,23 +99,38 @@ fn a_cut_inside_a_residual_block_is_refused() {
     let plan = system::map::resolve(&g, &QuantConfig::default(), &w, 0, 1).unwrap();
     let names: Vec<String> = g.nodes.iter().map(|n| n.name.clone()).collect();
     // Cut right after the first query projection: the layer input is live on both sides.
-    let k = names.iter().position(|n| n.ends_with("layer.0.attention.self.query")).unwrap() + 1;
+    let k = names
+        .iter()
+        .position(|n| n.ends_with("layer.0.attention.self.query"))
+        .unwrap()
+        + 1;
     let part = system::plan::Partition {
         devices: vec![
-            system::plan::DevicePart { board: "u250".into(), nodes: names[..k].to_vec() },
-            system::plan::DevicePart { board: "u250".into(), nodes: names[k..].to_vec() },
+            system::plan::DevicePart {
+                board: "u250".into(),
+                nodes: names[..k].to_vec(),
+            },
+            system::plan::DevicePart {
+                board: "u250".into(),
+                nodes: names[k..].to_vec(),
+            },
         ],
     };
-    let e = system::split::split(system::map_model(&g, &plan, &w).unwrap(), &part, LinkParams::default())
-        .err()
-        .unwrap()
-        .to_string();
+    let e = system::split::split(
+        system::map_model(&g, &plan, &w).unwrap(),
+        &part,
+        LinkParams::default(),
+    )
+    .err()
+    .unwrap()
+    .to_string();
     assert!(e.contains("crossed by") && e.contains("streams"), "{e}");
     // split_by_count only offers single-stream cuts: after each residual add and each
     // LayerNorm (not before the output node).
     let cuts = system::plan::single_stream_cuts(&g);
     assert!(
-        cuts.iter().all(|&c| names[c - 1].ends_with("LayerNorm") || names[c - 1].ends_with("residual")),
+        cuts.iter()
+            .all(|&c| names[c - 1].ends_with("LayerNorm") || names[c - 1].ends_with("residual")),
         "{cuts:?}"
     );
     assert_eq!(cuts.len(), 2 * 4 - 1);

@@ -24,11 +24,29 @@ pub struct Link;
 const PARAMS: &[ParamSpec] = &[
     WIDTH,
     PARALLELISM,
-    ParamSpec::int("WORD_WIDTH", 8, 512, 64, "link word width (bits; Aurora 64B/66B: 64 per lane)"),
-    ParamSpec::int("ITEM_BEATS", 1, 1 << 24, 8, "beats per item (a word never spans two items)"),
+    ParamSpec::int(
+        "WORD_WIDTH",
+        8,
+        512,
+        64,
+        "link word width (bits; Aurora 64B/66B: 64 per lane)",
+    ),
+    ParamSpec::int(
+        "ITEM_BEATS",
+        1,
+        1 << 24,
+        8,
+        "beats per item (a word never spans two items)",
+    ),
     ParamSpec::int("CREDITS", 3, 1 << 16, 32, "receiver buffer (words)"),
     ParamSpec::int("LATENCY", 1, 4096, 8, "one-way link latency (cycles)"),
-    ParamSpec::int("BITS_PER_CYCLE", 1, 512, 64, "link bandwidth (payload bits per cycle)"),
+    ParamSpec::int(
+        "BITS_PER_CYCLE",
+        1,
+        512,
+        64,
+        "link bandwidth (payload bits per cycle)",
+    ),
 ];
 
 /// Cycles a word's credit takes to come back to the sender after the word was
@@ -102,7 +120,12 @@ impl Component for Link {
             ],
             vec![("CREDITS", 3), ("LATENCY", 5)],
             vec![("BITS_PER_CYCLE", 24), ("WIDTH", 8), ("PARALLELISM", 8)],
-            vec![("LATENCY", 1), ("CREDITS", 8), ("WIDTH", 32), ("PARALLELISM", 1)],
+            vec![
+                ("LATENCY", 1),
+                ("CREDITS", 8),
+                ("WIDTH", 32),
+                ("PARALLELISM", 1),
+            ],
         ]
     }
     fn random(&self, rng: &mut Rng) -> Vec<(&'static str, i64)> {
@@ -147,11 +170,26 @@ impl Instance for LinkInstance {
         "mh_link"
     }
     fn library(&self) -> Vec<&'static str> {
-        vec!["mh_fifo", "mh_link_tx", "mh_link_model", "mh_link_rx", "mh_link"]
+        vec![
+            "mh_fifo",
+            "mh_link_tx",
+            "mh_link_model",
+            "mh_link_rx",
+            "mh_link",
+        ]
     }
     fn sv_params(&self, _mem_dir: &str) -> Vec<(String, SvValue)> {
-        let mut v = vec![("DATA_WIDTH".to_string(), SvValue::Int(self.beat_bits() as i64))];
-        for n in ["WORD_WIDTH", "ITEM_BEATS", "CREDITS", "LATENCY", "BITS_PER_CYCLE"] {
+        let mut v = vec![(
+            "DATA_WIDTH".to_string(),
+            SvValue::Int(self.beat_bits() as i64),
+        )];
+        for n in [
+            "WORD_WIDTH",
+            "ITEM_BEATS",
+            "CREDITS",
+            "LATENCY",
+            "BITS_PER_CYCLE",
+        ] {
             v.push((n.to_string(), SvValue::Int(self.params.get(n))));
         }
         v
