@@ -7,7 +7,7 @@
 
 use std::path::Path;
 
-use generator::{Instance, TensorMap};
+use generator::Instance;
 use model::quant::QuantConfig;
 use model::weights::Weights;
 use system::SystemInstance;
