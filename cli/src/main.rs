@@ -68,6 +68,12 @@ enum Cmd {
     /// Face BERT config.json or directory): rtl/, mem/, signature.json, filelist.f,
     /// report.json, netlist.json; prints timing and accuracy vs float.
     Gen(generate::GenArgs),
+    /// Dry run of the Vivado projects of `gen --devices`: every `fpga/*/build.tcl` under
+    /// `tclsh` with stand-in Vivado commands that check arguments and files.
+    VivadoCheck {
+        /// A directory written by `mase-hw gen --devices N`.
+        dir: PathBuf,
+    },
     /// Verilator regression against the golden models under four stall patterns.
     Test {
         /// Components to test (default: all).
@@ -312,6 +318,12 @@ fn run(cli: Cli) -> Result<()> {
             sweep,
         } => synth::run(target.as_deref(), &params, sweep),
         Cmd::Plan(args) => generate::plan_only(&args),
+        Cmd::VivadoCheck { dir } => {
+            for line in system::fpga::vivado_check(&dir).map_err(user)? {
+                println!("{line}");
+            }
+            Ok(())
+        }
         Cmd::Test {
             components,
             configs,

@@ -297,8 +297,19 @@ pub struct Measured {
 /// # Errors
 /// No Verilator, a build failure, or a mismatch ([`CheckFailed`]).
 pub fn verilator(sys: &SystemInstance, x: &Tensor, waves: Option<&Path>) -> Result<Measured> {
+    verilator_of(sys, sys.rom_tensors(), x, waves)
+}
+
+/// [`verilator`] for any system-like instance (a split system: every device joined by
+/// link models) with its ROM tensors `roms`.
+pub fn verilator_of(
+    sys: &dyn Instance,
+    roms: TensorMap,
+    x: &Tensor,
+    waves: Option<&Path>,
+) -> Result<Measured> {
     let v = sim::Verilator::discover().map_err(|e| anyhow!("{e}"))?;
-    let mut inputs = sys.rom_tensors();
+    let mut inputs = roms;
     inputs.insert("data_in".into(), x.clone());
     let expected = sys.golden(&inputs)?;
     let t0 = std::time::Instant::now();
@@ -497,6 +508,45 @@ pub fn sim_system(a: SimSystemArgs) -> Result<()> {
             );
             y
         }
+        (crate::Engine::Verilator, _) if a.dir.join("fpga/partition.json").is_file() => {
+            let multi = load_split(&a.dir)?;
+            println!(
+                "{} devices joined by link models (latency {} cycles, {} bits per cycle, {} credits)",
+                multi.devices.len(),
+                multi.link.latency,
+                multi.link.bits_per_cycle,
+                multi.link.credits
+            );
+            let y = verilator_of(&multi, multi.rom_tensors(), &x, a.waves.as_deref())?.output;
+            // The split design's output against the whole model's golden output.
+            let whole = sys
+                .golden(&TensorMap::from([("data_in".to_string(), x.clone())]))
+                .map_err(crate::user)?;
+            if whole.get("data_out") != Some(&y) {
+                return Err(anyhow!(CheckFailed(
+                    "the split design's output differs from the whole model's golden output".into()
+                )));
+            }
+            println!(
+                "verilator: {} devices bit-exact against the whole model's golden output",
+                multi.devices.len()
+            );
+            if let Some((graph, weights)) = &float {
+                figures = Some(
+                    accuracy(
+                        graph,
+                        weights,
+                        &sys,
+                        &floats,
+                        &x,
+                        a.per_layer,
+                        tokens.as_deref(),
+                    )?
+                    .1,
+                );
+            }
+            y
+        }
         (crate::Engine::Verilator, _) => {
             let y = verilator(&sys, &x, a.waves.as_deref())?.output;
             if let Some((graph, weights)) = &float {
@@ -527,4 +577,33 @@ pub fn sim_system(a: SimSystemArgs) -> Result<()> {
         ));
     }
     check_min_cosine(figures.as_ref(), a.min_cosine)
+}
+
+/// The split system of a directory generated with `--devices`: its netlist split by
+/// `fpga/partition.json`; the device tops must equal the files in `fpga/`.
+///
+/// # Errors
+/// A malformed `partition.json`, a partition the netlist cannot be split by, or a
+/// device top that differs from what the netlist regenerates.
+pub fn load_split(dir: &Path) -> Result<system::split::MultiInstance> {
+    let p = dir.join("fpga/partition.json");
+    let text =
+        std::fs::read_to_string(&p).map_err(|e| crate::user(format!("{}: {e}", p.display())))?;
+    let pf: system::fpga::PartitionFile =
+        serde_json::from_str(&text).map_err(|e| crate::user(format!("{}: {e}", p.display())))?;
+    let (sys, _) = system::load::load(dir).map_err(crate::user)?;
+    let multi = system::split::split(sys.net, &pf.partition, pf.link).map_err(crate::user)?;
+    let board = system::board::find(&pf.partition.devices[0].board).map_err(crate::user)?;
+    let files = system::fpga::render(&multi, &pf.partition, &board).map_err(crate::user)?;
+    for d in 0..multi.devices.len() {
+        let name = format!("fpga/dev{d}/top.sv");
+        let on_disk = std::fs::read_to_string(dir.join(&name)).unwrap_or_default();
+        if files.get(&name) != Some(&on_disk) {
+            return Err(crate::user(format!(
+                "{}: {name} differs from what netlist.json and partition.json regenerate",
+                dir.display()
+            )));
+        }
+    }
+    Ok(multi)
 }

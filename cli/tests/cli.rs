@@ -548,3 +548,85 @@ fn gen_calibrates_on_given_inputs_reports_clipping_and_checks_min_cosine() {
     assert_user_error(&o, "calibration inputs need `values`");
     let _ = std::fs::remove_dir_all(&d);
 }
+
+/// `gen --devices` writes one Vivado project per device that `vivado-check` accepts;
+/// a board without sourced QSFP28 pins and a device count beyond the model's
+/// single-stream cut points are refused with one line, exit 2, nothing written.
+#[test]
+fn gen_devices_writes_projects_that_pass_vivado_check() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let model = root.join("examples/bert-tiny.json");
+    let config = root.join("examples/bert-tiny-q.toml");
+    let (model, config) = (model.to_str().unwrap(), config.to_str().unwrap());
+    let d = tmp("devices");
+    let out = d.join("sys");
+    let o = mase(&[
+        "gen",
+        "--model",
+        model,
+        "--config",
+        config,
+        "--devices",
+        "2",
+        "--no-accuracy",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    for f in [
+        "fpga/Makefile",
+        "fpga/partition.json",
+        "fpga/dev0/top.sv",
+        "fpga/dev1/build.tcl",
+        "fpga/dev1/constraints.xdc",
+    ] {
+        assert!(out.join(f).is_file(), "{f} missing");
+    }
+    let has_tclsh = Command::new("tclsh")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .is_ok();
+    if has_tclsh || std::env::var("CI").is_ok_and(|v| v == "true" || v == "1") {
+        let o = mase(&["vivado-check", out.to_str().unwrap()]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert_eq!(
+            String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .filter(|l| l.contains(": ok "))
+                .count(),
+            2
+        );
+    }
+    let bad = d.join("bad");
+    let o = mase(&[
+        "gen",
+        "--model",
+        model,
+        "--config",
+        config,
+        "--devices",
+        "2",
+        "--board",
+        "u280",
+        "--no-accuracy",
+        "-o",
+        bad.to_str().unwrap(),
+    ]);
+    assert_user_error(&o, "board `u280`");
+    assert!(!bad.exists());
+    let o = mase(&[
+        "gen",
+        "--model",
+        model,
+        "--config",
+        config,
+        "--devices",
+        "9",
+        "--no-accuracy",
+        "-o",
+        bad.to_str().unwrap(),
+    ]);
+    assert_user_error(&o, "--devices 9");
+    assert!(!bad.exists());
+    let _ = std::fs::remove_dir_all(&d);
+}

@@ -374,6 +374,12 @@ pub trait Instance: Send + Sync {
     }
 
     /// The flat top module: one port triple per stream; bundled streams are split out.
+    /// Generated modules the top instantiates besides library modules (a multi-device
+    /// system's device tops), dependencies first. Default: none.
+    fn generated(&self, _mem_dir: &str) -> Vec<SvModule> {
+        Vec::new()
+    }
+
     fn top(&self, top: &str, mem_dir: &str) -> SvModule {
         let mut m = SvModule {
             name: top.to_string(),

@@ -28,6 +28,11 @@ pub fn sources(inst: &dyn Instance, top: &str, mem_dir: &str) -> (FileSet, Vec<S
             order.push(file);
         }
     }
+    for m in inst.generated(mem_dir) {
+        let file = format!("{}.sv", m.name);
+        files.insert(file.clone(), m.print());
+        order.push(file);
+    }
     let top_file = format!("{top}.sv");
     files.insert(top_file.clone(), inst.top(top, mem_dir).print());
     order.push(top_file);

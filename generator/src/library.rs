@@ -25,6 +25,19 @@ pub const MODULES: &[(&str, &str)] = &[
         include_str!("../../components/resize/mh_resize.sv"),
     ),
     (
+        "mh_link_tx",
+        include_str!("../../components/link_tx/mh_link_tx.sv"),
+    ),
+    (
+        "mh_link_rx",
+        include_str!("../../components/link_rx/mh_link_rx.sv"),
+    ),
+    (
+        "mh_link_model",
+        include_str!("../../components/link_model/mh_link_model.sv"),
+    ),
+    ("mh_link", include_str!("../../components/link/mh_link.sv")),
+    (
         "mh_weight_rom",
         include_str!("../../components/weight_rom/mh_weight_rom.sv"),
     ),

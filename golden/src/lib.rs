@@ -31,6 +31,7 @@ pub mod fixed;
 pub mod gelu;
 pub mod layernorm;
 pub mod linear;
+pub mod link;
 pub mod matmul;
 pub mod mul;
 pub mod relu;

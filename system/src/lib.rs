@@ -13,11 +13,13 @@ pub mod board;
 pub mod emit;
 pub mod error;
 pub mod html;
+pub mod fpga;
 pub mod inputs;
 pub mod load;
 pub mod map;
 pub mod netlist;
 pub mod plan;
+pub mod split;
 pub mod top;
 
 pub use error::SystemError;

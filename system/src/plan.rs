@@ -20,13 +20,13 @@ use crate::SystemError;
 use crate::board::Board;
 
 /// A model split over devices, in pipeline order.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Partition {
     pub devices: Vec<DevicePart>,
 }
 
 /// One device of a [`Partition`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct DevicePart {
     /// Catalog name of the board ([`crate::board::find`]).
     pub board: String,
@@ -656,12 +656,18 @@ fn fit(
             .map(|j| used[j] as f64 / cap[j].max(1) as f64)
             .fold(0.0f64, f64::max)
     };
+    // Only cuts the netlist splitter can realise: one live stream, computing nodes on
+    // both sides (`single_stream_cuts`).
+    let mut splittable = vec![false; n + 1];
+    for c in single_stream_cuts(graph) {
+        splittable[c] = true;
+    }
     let mut best = vec![vec![f64::INFINITY; n + 1]; k + 1];
     let mut arg = vec![vec![0usize; n + 1]; k + 1];
     best[0][0] = 0.0;
     for j in 1..=k {
         for i in j..=n {
-            if i < n && !link_ok(i) {
+            if i < n && (!splittable[i] || !link_ok(i)) {
                 continue;
             }
             for c in (j - 1..i).rev() {
@@ -1001,6 +1007,108 @@ fn report(
         tried,
         netlist: None,
     }
+}
+
+/// Positions `k` (cut between node `k − 1` and node `k`) where exactly one tensor is
+/// live, i.e. produced before and consumed at or after `k`, with a computing node on
+/// both sides (not only the model's input or output node).
+pub fn single_stream_cuts(graph: &Graph) -> Vec<usize> {
+    let n = graph.nodes.len();
+    let pos = |name: &str| graph.nodes.iter().position(|m| m.name == name);
+    // Last consumer of every node's output.
+    let mut last = vec![0usize; n];
+    for (j, node) in graph.nodes.iter().enumerate() {
+        for i in node.inputs.iter().filter_map(|t| pos(t)) {
+            last[i] = last[i].max(j);
+        }
+    }
+    let computes = |r: std::ops::Range<usize>| {
+        graph.nodes[r]
+            .iter()
+            .any(|m| !matches!(m.op, Op::Input | Op::Output))
+    };
+    (1..n)
+        .filter(|&k| (0..k).filter(|&i| last[i] >= k).count() == 1)
+        .filter(|&k| computes(0..k) && computes(k..n))
+        .collect()
+}
+
+/// `devices` parts of `graph` on `board`, cut where one tensor is live, each part's
+/// weight count (parameter elements, plus one per node) as close to an equal share
+/// as those cuts allow.
+///
+/// # Errors
+/// Zero devices, or fewer single-stream cut points than `devices − 1`.
+pub fn split_by_count(
+    graph: &Graph,
+    devices: usize,
+    board: &str,
+) -> Result<Partition, SystemError> {
+    let bad = |rule: String| SystemError::Model {
+        model: graph.name.clone(),
+        rule,
+    };
+    if devices == 0 {
+        return Err(bad("--devices: must be at least 1".into()));
+    }
+    let size = |p: &str| {
+        graph
+            .params
+            .iter()
+            .find(|q| q.name == p)
+            .map_or(0, |q| q.shape.iter().product::<usize>())
+    };
+    let weight: Vec<usize> = graph
+        .nodes
+        .iter()
+        .map(|n| 1 + n.op.params().iter().map(|p| size(p)).sum::<usize>())
+        .collect();
+    let total: usize = weight.iter().sum();
+    let mut prefix = vec![0usize];
+    for w in &weight {
+        prefix.push(prefix.last().copied().unwrap_or(0) + w);
+    }
+    let cuts = single_stream_cuts(graph);
+    if cuts.len() + 1 < devices {
+        return Err(bad(format!(
+            "--devices {devices}: only {} cut points carry a single stream (cuts inside a residual block are not supported)",
+            cuts.len()
+        )));
+    }
+    let mut chosen: Vec<usize> = Vec::new();
+    for d in 1..devices {
+        let target = total * d / devices;
+        let lo = chosen.last().copied().unwrap_or(0);
+        // Leave enough cut points for the remaining devices.
+        let left = devices - 1 - d;
+        let avail: Vec<usize> = cuts.iter().copied().filter(|&c| c > lo).collect();
+        let avail = &avail[..avail.len() - left];
+        let best = avail
+            .iter()
+            .copied()
+            .min_by_key(|&c| prefix[c].abs_diff(target))
+            .ok_or_else(|| {
+                bad(format!(
+                    "--devices {devices}: no cut point left for device {d}"
+                ))
+            })?;
+        chosen.push(best);
+    }
+    let mut bounds = vec![0];
+    bounds.extend(chosen);
+    bounds.push(graph.nodes.len());
+    Ok(Partition {
+        devices: bounds
+            .windows(2)
+            .map(|w| DevicePart {
+                board: board.to_string(),
+                nodes: graph.nodes[w[0]..w[1]]
+                    .iter()
+                    .map(|n| n.name.clone())
+                    .collect(),
+            })
+            .collect(),
+    })
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@ pub mod gelu;
 pub mod join;
 pub mod layernorm;
 pub mod linear;
+pub mod link;
 pub mod matmul;
 pub mod mul;
 pub mod relu;
@@ -35,6 +36,7 @@ pub fn all() -> &'static [&'static dyn Component] {
         &join::Join,
         &transpose::Transpose,
         &resize::Resize,
+        &link::Link,
         &weight_rom::WeightRom,
         &cast::Cast,
         &adder_tree::AdderTree,

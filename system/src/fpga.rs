@@ -1,0 +1,252 @@
+//! Per-device Vivado projects of a split system (`DIR/fpga/`): for device `i`,
+//! `dev<i>/top.sv` (its partition and link ends), `dev<i>/constraints.xdc` (kernel
+//! clock, reset, the QSFP28 cages' reference clock pins), `dev<i>/build.tcl` (create
+//! the project, read sources and `.mem` files, create one Aurora 64B/66B core per
+//! link from the IP catalog, synthesize, place, route, report, optionally write the
+//! bitstream); `lib/` (the library modules the devices use), a `Makefile` building
+//! every device in parallel, and `partition.json` (the partition and link
+//! parameters `sim system` splits the design by). Rendered from the templates in
+//! `constraints/` (compiled in) by plain `{{name}}` substitution.
+//!
+//! Not generated: the wiring of each Aurora core's user interface to the device top's
+//! `up_*`/`down_*` link ports across the core's `user_clk` domain (a clock-converter
+//! FIFO) and the host interface of the first and last device; the device top is
+//! synthesized out of context.
+
+use generator::Instance;
+use generator::emit::FileSet;
+
+use crate::SystemError;
+use crate::board::Board;
+use crate::plan::Partition;
+use crate::split::{LinkParams, MultiInstance};
+
+const DEVICE_XDC: &str = include_str!("../../constraints/device.xdc.tmpl");
+const LINK_XDC: &str = include_str!("../../constraints/link.xdc.tmpl");
+const BUILD_TCL: &str = include_str!("../../constraints/build.tcl.tmpl");
+const AURORA_TCL: &str = include_str!("../../constraints/aurora.tcl.tmpl");
+const MAKEFILE: &str = include_str!("../../constraints/Makefile.tmpl");
+/// Stand-in Vivado commands for `mase-hw vivado-check`.
+pub const VIVADO_STUB: &str = include_str!("../../constraints/vivado_stub.tcl");
+
+/// Aurora 64B/66B line rate of one GTY lane (Gb/s).
+const LINE_RATE: f64 = 25.78125;
+
+/// `template` with every `{{key}}` replaced.
+pub fn render_template(template: &str, vars: &[(&str, String)]) -> String {
+    let mut s = template.to_string();
+    for (k, v) in vars {
+        s = s.replace(&format!("{{{{{k}}}}}"), v);
+    }
+    s
+}
+
+/// `partition.json`: what `sim system` splits the directory's netlist by.
+#[derive(serde::Serialize, serde::Deserialize)]
+pub struct PartitionFile {
+    pub partition: Partition,
+    pub link: LinkParams,
+}
+
+/// Every file under `fpga/` for `multi` on `board` (paths relative to the system
+/// directory).
+///
+/// # Errors
+/// A board whose QSFP28 cages are not in the catalog, or with fewer cages than a
+/// device has links.
+pub fn render(
+    multi: &MultiInstance,
+    partition: &Partition,
+    board: &Board,
+) -> Result<FileSet, SystemError> {
+    let n = multi.devices.len();
+    let links_per_device = if n > 2 { 2 } else { 1 };
+    if n > 1 && board.qsfp.len() < links_per_device {
+        return Err(SystemError::Board {
+            board: board.name.clone(),
+            rule: if board.qsfp.is_empty() {
+                "no QSFP28 cage pins in the catalog (not sourced from a public document yet): multi-device generation needs them".into()
+            } else {
+                format!(
+                    "{} QSFP28 cage(s), a middle device needs {links_per_device}",
+                    board.qsfp.len()
+                )
+            },
+        });
+    }
+    let mut files = FileSet::new();
+    let mut lib: Vec<&'static str> = Vec::new();
+    let fmt = |x: f64| format!("{x}");
+    for d in 0..n {
+        let dev = format!("dev{d}");
+        let modules = multi.generated("");
+        let text: String = modules[2 * d..2 * d + 2]
+            .iter()
+            .map(|m| m.print())
+            .collect::<Vec<_>>()
+            .join("\n");
+        files.insert(format!("fpga/{dev}/top.sv"), text);
+        let library = multi.device_library(d);
+        for m in &library {
+            if !lib.contains(m) {
+                lib.push(m);
+            }
+        }
+        // Links of this device: downstream on cage 0, upstream on cage 1 (or 0).
+        let mut links: Vec<(String, usize)> = Vec::new();
+        if d + 1 < n {
+            links.push((format!("link{d}_tx"), 0));
+        }
+        if d > 0 {
+            links.push((format!("link{}_rx", d - 1), if d + 1 < n { 1 } else { 0 }));
+        }
+        let mut xdc_links = String::new();
+        let mut ips = String::new();
+        for (link, cage) in &links {
+            let q = &board.qsfp[*cage];
+            xdc_links.push_str(&render_template(
+                LINK_XDC,
+                &[
+                    ("link", link.clone()),
+                    ("cage", q.name.clone()),
+                    ("gt_quad", q.gt_quad.clone()),
+                    ("gt_channel", q.gt_channel.clone()),
+                    ("refclk_mhz", fmt(q.refclk_mhz)),
+                    ("refclk_p", q.refclk_p.clone()),
+                    ("refclk_n", q.refclk_n.clone()),
+                    ("refclk_period_ns", format!("{:.3}", 1000.0 / q.refclk_mhz)),
+                ],
+            ));
+            ips.push_str(&render_template(
+                AURORA_TCL,
+                &[
+                    ("link", link.clone()),
+                    ("line_rate", fmt(LINE_RATE)),
+                    ("refclk_mhz", fmt(q.refclk_mhz)),
+                    ("clock_mhz", fmt(board.clock_mhz)),
+                ],
+            ));
+        }
+        if links.is_empty() {
+            xdc_links.push_str("# (single device: no links)\n");
+        }
+        files.insert(
+            format!("fpga/{dev}/constraints.xdc"),
+            render_template(
+                DEVICE_XDC,
+                &[
+                    ("device", dev.clone()),
+                    ("board", board.name.clone()),
+                    ("part", board.part.clone()),
+                    ("source", board.source.clone()),
+                    ("clock_mhz", fmt(board.clock_mhz)),
+                    ("period_ns", format!("{:.3}", 1000.0 / board.clock_mhz)),
+                    ("links", xdc_links),
+                ],
+            ),
+        );
+        let sources: String = library
+            .iter()
+            .map(|m| format!("read_verilog -sv ../lib/{m}.sv\n"))
+            .chain(std::iter::once("read_verilog -sv top.sv\n".to_string()))
+            .collect();
+        let mut mems: String = multi.devices[d]
+            .memories()
+            .iter()
+            .map(|m| format!("read_mem ../../mem/{}\n", m.file))
+            .collect();
+        if mems.is_empty() {
+            mems.push_str("# (no ROMs)\n");
+        }
+        files.insert(
+            format!("fpga/{dev}/build.tcl"),
+            render_template(
+                BUILD_TCL,
+                &[
+                    ("device", dev.clone()),
+                    ("part", board.part.clone()),
+                    ("board_part", board.board_part.clone()),
+                    ("sources", sources),
+                    ("mems", mems),
+                    ("ips", ips),
+                    ("top", MultiInstance::device_top(d)),
+                ],
+            ),
+        );
+    }
+    for m in lib {
+        files.insert(
+            format!("fpga/lib/{m}.sv"),
+            generator::library::source(m).to_string(),
+        );
+    }
+    let devices: Vec<String> = (0..n).map(|d| format!("dev{d}")).collect();
+    files.insert(
+        "fpga/Makefile".into(),
+        render_template(MAKEFILE, &[("devices", devices.join(" "))]),
+    );
+    let pf = PartitionFile {
+        partition: partition.clone(),
+        link: multi.link,
+    };
+    files.insert(
+        "fpga/partition.json".into(),
+        serde_json::to_string_pretty(&pf).unwrap_or_default() + "\n",
+    );
+    Ok(files)
+}
+
+/// Runs every `fpga/dev*/build.tcl` of `dir` under `tclsh` (with the bitstream
+/// step), after [`VIVADO_STUB`]; returns each script's summary line.
+///
+/// # Errors
+/// No `fpga/` projects, `tclsh` missing, or a script the stand-ins reject (the
+/// message names the device and the command).
+pub fn vivado_check(dir: &std::path::Path) -> Result<Vec<String>, SystemError> {
+    let bad = |what: String| SystemError::Dir {
+        dir: dir.display().to_string(),
+        what,
+    };
+    let fpga = dir.join("fpga");
+    let mut devs: Vec<std::path::PathBuf> = std::fs::read_dir(&fpga)
+        .map_err(|e| bad(format!("fpga/: {e} (generate with --devices)")))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.join("build.tcl").is_file())
+        .collect();
+    devs.sort();
+    if devs.is_empty() {
+        return Err(bad("fpga/: no device project (dev*/build.tcl)".into()));
+    }
+    let mut out = Vec::new();
+    for d in devs {
+        let name = d
+            .file_name()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let script = format!(
+            "{VIVADO_STUB}\nset argv {{bitstream}}\nset argc 1\nsource build.tcl\nstub::done\n"
+        );
+        let run = std::process::Command::new("tclsh")
+            .current_dir(&d)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .and_then(|mut child| {
+                use std::io::Write;
+                if let Some(mut stdin) = child.stdin.take() {
+                    stdin.write_all(script.as_bytes())?;
+                }
+                child.wait_with_output()
+            })
+            .map_err(|e| bad(format!("tclsh: {e} (install Debian package `tcl`)")))?;
+        let stdout = String::from_utf8_lossy(&run.stdout).trim().to_string();
+        let stderr = String::from_utf8_lossy(&run.stderr).trim().to_string();
+        if !run.status.success() || !stdout.starts_with("ok ") {
+            let why = if stderr.is_empty() { stdout } else { stderr };
+            return Err(bad(format!("fpga/{name}/build.tcl: {why}")));
+        }
+        out.push(format!("fpga/{name}: {stdout}"));
+    }
+    Ok(out)
+}
