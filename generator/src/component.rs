@@ -184,6 +184,119 @@ pub struct PortSig {
     pub width: u32,
 }
 
+/// What an instance's first output waits for on one input stream, assuming the
+/// stream's beats arrive back to back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FirstOutput {
+    /// One beat: the output follows each input beat (elementwise, lane regrouping, bit
+    /// movers, reductions within a beat).
+    Beat,
+    /// A whole row: `beats` beats of this stream (for the data input, the tensor's
+    /// last axis over the stream's lanes) before the first output beat.
+    Row { beats: usize },
+    /// The whole tensor of one item (one head, for per-head operands): `beats` beats
+    /// before the first output beat.
+    Tensor { beats: usize },
+}
+
+impl FirstOutput {
+    /// Beats that must have arrived before the first output (1 for [`Self::Beat`]).
+    pub fn beats(self) -> usize {
+        match self {
+            FirstOutput::Beat => 1,
+            FirstOutput::Row { beats } | FirstOutput::Tensor { beats } => beats,
+        }
+    }
+}
+
+/// The declared behaviour of one input stream.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct InputBehaviour {
+    /// The input stream (one of [`Instance::streams`]).
+    pub stream: String,
+    /// What the first output waits for on this stream.
+    pub first_output: FirstOutput,
+    /// The stream is read only once stream `after`'s [`FirstOutput`] is met; the
+    /// signature latency then counts from `after`'s first beat (matmul: A rows
+    /// start once B is held).
+    pub after: Option<String>,
+}
+
+/// What an instance *is*, as stitching, timing and the cycle simulator read it
+/// (nothing outside a component matches on its name). Every instance declares it;
+/// the registry test checks each declaration against the signature and the golden
+/// model (`generator/tests/contract.rs`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Behaviour {
+    /// The component moves raw bits without interpreting them (fork, fifo, skid
+    /// buffer, transpose, resize): its streams are `unsigned(W, 0)` lanes, its
+    /// outputs hold only values of its inputs, and the stitcher inserts no cast in
+    /// front of it (edges keep the meaning of what flows through).
+    pub moves_bits: bool,
+    /// One entry per input stream, in stream order.
+    pub inputs: Vec<InputBehaviour>,
+}
+
+impl Behaviour {
+    /// A computing (`moves_bits: false`) or moving component whose input streams
+    /// `inputs` each wait as given, none after another.
+    pub fn new(moves_bits: bool, inputs: &[(&str, FirstOutput)]) -> Self {
+        Behaviour {
+            moves_bits,
+            inputs: inputs
+                .iter()
+                .map(|(s, f)| InputBehaviour {
+                    stream: (*s).to_string(),
+                    first_output: *f,
+                    after: None,
+                })
+                .collect(),
+        }
+    }
+
+    /// The same with input `stream` read only after `after` (see [`InputBehaviour::after`]).
+    pub fn with_after(mut self, stream: &str, after: &str) -> Self {
+        for i in &mut self.inputs {
+            if i.stream == stream {
+                i.after = Some(after.to_string());
+            }
+        }
+        self
+    }
+
+    /// The declaration of input `stream`.
+    pub fn input(&self, stream: &str) -> Option<&InputBehaviour> {
+        self.inputs.iter().find(|i| i.stream == stream)
+    }
+
+    /// The strongest wait over all inputs: whole tensor, then row, then beat.
+    pub fn strongest(&self) -> FirstOutput {
+        let rank = |f: &FirstOutput| match f {
+            FirstOutput::Beat => 0,
+            FirstOutput::Row { .. } => 1,
+            FirstOutput::Tensor { .. } => 2,
+        };
+        self.inputs
+            .iter()
+            .map(|i| i.first_output)
+            .max_by_key(rank)
+            .unwrap_or(FirstOutput::Beat)
+    }
+
+    /// Some input waits for more than one beat (a row or a tensor) before the first
+    /// output: inside its first row the component emits at its own rate.
+    pub fn buffers(&self) -> bool {
+        self.strongest() != FirstOutput::Beat
+    }
+
+    /// Some input waits for a whole tensor: the component emits rows at its own rate
+    /// whatever its producer's.
+    pub fn holds_tensor(&self) -> bool {
+        matches!(self.strongest(), FirstOutput::Tensor { .. })
+    }
+}
+
 /// A validated configuration of a component.
 pub trait Instance: Send + Sync {
     fn component(&self) -> &'static dyn Component;
@@ -200,6 +313,9 @@ pub trait Instance: Send + Sync {
     }
     fn tensors(&self) -> Vec<TensorDef>;
     fn timing(&self) -> Timing;
+    /// How the instance buffers and whether it only moves bits (required: a default
+    /// could silently be wrong for a new component).
+    fn behaviour(&self) -> Behaviour;
     fn combinational_paths(&self) -> Vec<(String, String)>;
     fn resources(&self) -> BTreeMap<String, u64> {
         BTreeMap::new()

@@ -26,7 +26,7 @@ use model::weights::Weights;
 use generator::Component;
 use generator::components::{
     add::Add, gelu::Gelu, layernorm::LayerNorm, linear::Linear, matmul::Matmul, mul::Mul,
-    relu::Relu, softmax::Softmax,
+    relu::Relu, softmax::Softmax, transpose::Transpose,
 };
 use generator::{Tensor, TensorMap};
 
@@ -315,7 +315,8 @@ impl Mapper<'_> {
         let w = quantized(&node.name, weight, self.plan, self.weights)?;
         m.params.extend(fmt_params("IN", x.format));
         m.params.extend(fmt_params("WEIGHT", w.format));
-        m.params.push(("HAS_BIAS".into(), i64::from(bias.is_some())));
+        m.params
+            .push(("HAS_BIAS".into(), i64::from(bias.is_some())));
         m.rom("weight", weight, w);
         if let Some(bias) = bias {
             let t = quantized(&node.name, bias, self.plan, self.weights)?;
@@ -330,8 +331,10 @@ impl Mapper<'_> {
             .unwrap_or(1);
         m.params.push(("IN_SIZE".into(), in_size as i64));
         m.params.push(("OUT_SIZE".into(), last(&node.shape) as i64));
-        m.params.push(("IN_PARALLELISM".into(), self.lanes_of(node, "in")?));
-        m.params.push(("OUT_PARALLELISM".into(), self.lanes_of(node, "out")?));
+        m.params
+            .push(("IN_PARALLELISM".into(), self.lanes_of(node, "in")?));
+        m.params
+            .push(("OUT_PARALLELISM".into(), self.lanes_of(node, "out")?));
         m.params.push(("WEIGHTS_FROM_ROM".into(), 1));
         m.params.extend(fmt_params("OUT", q.format));
         m.ports.push(("data_in", x));
@@ -354,7 +357,8 @@ impl Mapper<'_> {
         };
         m.params.extend(fmt_params("IN", x_fmt));
         m.params.extend(fmt_params("OUT", q.format));
-        m.params.push(("PARALLELISM".into(), self.lanes_of(node, "lanes")?));
+        m.params
+            .push(("PARALLELISM".into(), self.lanes_of(node, "lanes")?));
         m.ports.push(("data_in", x));
         Ok(m)
     }
@@ -385,7 +389,8 @@ impl Mapper<'_> {
         m.params.extend(fmt_params("IN", want_in));
         m.params.extend(fmt_params("OUT", out));
         m.params.push(("SIZE".into(), last(&node.shape) as i64));
-        m.params.push(("PARALLELISM".into(), self.lanes_of(node, "lanes")?));
+        m.params
+            .push(("PARALLELISM".into(), self.lanes_of(node, "lanes")?));
         m.params.push(("SCALE".into(), raw));
         m.params.push(("SCALE_FRAC_WIDTH".into(), frac));
         m.ports.push(("data_in", x));
@@ -411,7 +416,8 @@ impl Mapper<'_> {
         m.params.extend(fmt_params("BETA", bt.format));
         m.params.extend(fmt_params("OUT", q.format));
         m.params.push(("SIZE".into(), last(&node.shape) as i64));
-        m.params.push(("PARALLELISM".into(), self.lanes_of(node, "lanes")?));
+        m.params
+            .push(("PARALLELISM".into(), self.lanes_of(node, "lanes")?));
         let (mant, frac) = eps_code(&node.name, eps)?;
         m.params.push(("EPS_MANT".into(), mant));
         m.params.push(("EPS_FRAC_WIDTH".into(), frac));
@@ -442,7 +448,8 @@ impl Mapper<'_> {
         m.params.extend(fmt_params("A", a.format));
         m.params.extend(fmt_params("B", b.format));
         m.params.extend(fmt_params("OUT", q.format));
-        m.params.push(("PARALLELISM".into(), self.lanes_of(node, "lanes")?));
+        m.params
+            .push(("PARALLELISM".into(), self.lanes_of(node, "lanes")?));
         m.ports.extend([("a", a), ("b", b)]);
         Ok(m)
     }
@@ -470,9 +477,12 @@ impl Mapper<'_> {
         m.params.push(("M_SIZE".into(), m_size as i64));
         m.params.push(("K_SIZE".into(), last(&a_shape) as i64));
         m.params.push(("N_SIZE".into(), last(&node.shape) as i64));
-        m.params.push(("K_PARALLELISM".into(), self.lanes_of(node, "k")?));
-        m.params.push(("N_PARALLELISM".into(), self.lanes_of(node, "n")?));
-        m.params.push(("TRANSPOSE_B".into(), i64::from(transpose_b)));
+        m.params
+            .push(("K_PARALLELISM".into(), self.lanes_of(node, "k")?));
+        m.params
+            .push(("N_PARALLELISM".into(), self.lanes_of(node, "n")?));
+        m.params
+            .push(("TRANSPOSE_B".into(), i64::from(transpose_b)));
         m.params.push(("HEADS".into(), heads.max(1) as i64));
         m.ports.extend([("a", a), ("b", b)]);
         Ok(m)
@@ -540,8 +550,7 @@ impl Mapper<'_> {
         [a, b, c]: [usize; 3],
     ) -> Result<Port, SystemError> {
         let lanes = lanes(self.plan, &node.name, "lanes")?;
-        let component = generator::components::find("transpose")?;
-        let inst = component
+        let inst = Transpose
             .configure(&[
                 ("WIDTH", i64::from(x.format.width())),
                 ("PARALLELISM", lanes as i64),

@@ -23,7 +23,9 @@
 
 use std::collections::BTreeMap;
 
-use generator::component::{CoreBinding, MemDef, StreamDef, TensorDef, Timing};
+use generator::component::{
+    Behaviour, CoreBinding, FirstOutput, MemDef, StreamDef, TensorDef, Timing,
+};
 use generator::params::{ParamSpec, Params};
 use generator::sv::{Dir, SvInstance, SvModule, SvPort, SvValue, range};
 use generator::tensor::{Beat, Dim};
@@ -90,14 +92,6 @@ pub struct NodeTiming {
     /// Cycles between the starts of consecutive output rows: its own rate, or a
     /// slower producer's (a node holding a whole tensor emits at its own).
     pub row_period: f64,
-}
-
-/// Components whose first output needs the whole input row.
-fn buffers_row(component: &str) -> bool {
-    matches!(
-        component,
-        "linear" | "softmax" | "layernorm" | "matmul" | "transpose"
-    )
 }
 
 /// `t` (a stream's tensor) as raw bits of `bits` (a data mover's lane format).
@@ -323,18 +317,13 @@ impl SystemInstance {
         for (i, n) in self.net.nodes.iter().enumerate() {
             let inst = &*n.inst;
             let sig = inst.timing();
-            let component = inst.component().name();
+            let behaviour = inst.behaviour();
             let (mut t, mut p, mut rp) = (0.0f64, 1.0f64, 0.0f64);
             let out = self.net.edges.iter().find(|e| e.from == Endpoint::Node(i));
             let out_lanes = out.map_or(1, |e| e.lanes.max(1));
-            // A matmul's signature latency runs from B's first beat; its A rows start
-            // once B is held, one head's B beats later.
-            let b_beats = self
-                .net
-                .edges
-                .iter()
-                .find(|e| e.to == Endpoint::Node(i) && e.to_stream == "b")
-                .map_or(0, |e| e.elements / e.lanes.max(1) / self.heads(inst).max(1));
+            // Beats of one item (one head) of a whole tensor an input stream waits for.
+            let whole_beats =
+                |e: &crate::netlist::Edge| e.elements / e.lanes.max(1) / self.heads(inst).max(1);
             for e in self.net.edges.iter().filter(|e| e.to == Endpoint::Node(i)) {
                 let (tp, pp, rpp) = match e.from {
                     Endpoint::Node(j) => (
@@ -346,9 +335,10 @@ impl SystemInstance {
                 };
                 let row_beats = (e.row / e.lanes.max(1)).max(1);
                 // Beats the signature latency counts as arriving back to back.
-                let whole = match component {
-                    "transpose" => Some(e.elements / e.lanes.max(1)),
-                    "matmul" if e.to_stream == "b" => Some(b_beats),
+                let declared = behaviour.input(&e.to_stream);
+                let waits = declared.map_or(FirstOutput::Beat, |d| d.first_output);
+                let whole = match waits {
+                    FirstOutput::Tensor { .. } => Some(whole_beats(e)),
                     _ => None,
                 };
                 let ready = match whole {
@@ -360,13 +350,21 @@ impl SystemInstance {
                             + (row_beats - 1) as f64 * pp;
                         tp + (last - (beats.max(1) - 1) as f64).max(0.0)
                     }
-                    None if buffers_row(component) => tp + (row_beats - 1) as f64 * (pp - 1.0),
+                    None if behaviour.buffers() => tp + (row_beats - 1) as f64 * (pp - 1.0),
                     None => tp,
                 };
-                let ready = if component == "matmul" && e.to_stream == "a" {
-                    ready - b_beats as f64
-                } else {
-                    ready
+                // A stream read only after another's whole tensor is held (matmul's A
+                // after B): the signature latency runs from that stream's first beat
+                // and includes its beats.
+                let after = declared.and_then(|d| d.after.as_deref()).and_then(|a| {
+                    self.net
+                        .edges
+                        .iter()
+                        .find(|x| x.to == Endpoint::Node(i) && x.to_stream == a)
+                });
+                let ready = match after {
+                    Some(x) => ready - whole_beats(x) as f64,
+                    None => ready,
                 };
                 t = t.max(ready);
                 // Beat intervals scale with the lanes (a converter regroups elements).
@@ -378,14 +376,10 @@ impl SystemInstance {
             let own = item_interval as f64 / ii_beats as f64;
             // Inside the first row a row node has its whole input and emits at its own
             // rate; an elementwise node cannot outrun its producer.
-            p = if buffers_row(component) {
-                own
-            } else {
-                own.max(p)
-            };
+            p = if behaviour.buffers() { own } else { own.max(p) };
             let out_rows = out.map_or(1, |e| (e.elements / e.row.max(1)).max(1));
             let own_row = item_interval as f64 / out_rows as f64;
-            let row_period = if matches!(component, "transpose" | "matmul") {
+            let row_period = if behaviour.holds_tensor() {
                 own_row
             } else {
                 own_row.max(rp)
@@ -503,6 +497,24 @@ impl Instance for SystemInstance {
             }
         }
         v
+    }
+    /// The system's input waits for the strongest need of any node: the whole input
+    /// tensor if some node holds a tensor, its first row if some node buffers a row.
+    fn behaviour(&self) -> Behaviour {
+        let e = self.net.input_edge();
+        let lanes = e.lanes.max(1);
+        let nodes = self.net.nodes.iter().map(|n| n.inst.behaviour());
+        let first_output = nodes.fold(FirstOutput::Beat, |acc, b| match (acc, b.strongest()) {
+            (FirstOutput::Tensor { .. }, _) => acc,
+            (_, FirstOutput::Tensor { .. }) => FirstOutput::Tensor {
+                beats: e.elements / lanes,
+            },
+            (FirstOutput::Beat, FirstOutput::Row { .. }) => FirstOutput::Row {
+                beats: e.row / lanes,
+            },
+            _ => acc,
+        });
+        Behaviour::new(false, &[("data_in", first_output)])
     }
     fn tensors(&self) -> Vec<TensorDef> {
         let (i, o) = self.io();
