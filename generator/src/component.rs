@@ -12,7 +12,7 @@ use serde::Serialize;
 use crate::error::GenError;
 use crate::params::{ParamSpec, Params};
 use crate::rng::Rng;
-use crate::sv::{Dir, SvInstance, SvModule, SvPort, SvValue};
+use crate::sv::{Dir, SvInstance, SvModule, SvPort, SvValue, SvWire};
 use crate::tensor::{Beat, Dim, Tensor, TensorMap};
 
 /// A component kind in the registry.
@@ -94,6 +94,97 @@ impl StreamDef {
     pub fn data_width(&self) -> u32 {
         self.lanes as u32 * self.lane_width
     }
+}
+
+/// The three ports of stream `s` on a top: data and valid in `s.direction`, ready
+/// the other way.
+pub fn stream_ports(s: &StreamDef) -> [SvPort; 3] {
+    let ready = match s.direction {
+        Dir::Input => Dir::Output,
+        Dir::Output => Dir::Input,
+    };
+    [
+        SvPort {
+            name: s.name.clone(),
+            dir: s.direction,
+            width: s.data_width(),
+        },
+        SvPort {
+            name: format!("{}_valid", s.name),
+            dir: s.direction,
+            width: 1,
+        },
+        SvPort {
+            name: format!("{}_ready", s.name),
+            dir: ready,
+            width: 1,
+        },
+    ]
+}
+
+/// The one stream-wiring path of every generated top (a component's flat top and a
+/// stitched system): connects each `(stream, wire)` of one module instance to the
+/// triple `wire`, `wire_valid`, `wire_ready`. A direct stream connects port to wire;
+/// a bundled stream (a fork's outputs, a join's inputs) becomes an element of the
+/// local bundle `<bundle_prefix><base>` (declared here, with typed dimensions),
+/// joined to the wire by `assign`s. With `declare_outputs`, the wires of output
+/// streams are declared as local wires (a system's internal streams; a flat top's
+/// are its ports). Returns the instance's connections, in stream order, bundles
+/// last.
+pub fn connect_streams(
+    m: &mut SvModule,
+    bundle_prefix: &str,
+    streams: Vec<(StreamDef, String)>,
+    declare_outputs: bool,
+) -> Vec<(String, String)> {
+    let mut conns = Vec::new();
+    let mut bundles: BTreeMap<&'static str, (usize, u32)> = BTreeMap::new();
+    for (s, wire) in streams {
+        if declare_outputs && s.direction == Dir::Output {
+            m.wires.push(SvWire::bits(wire.clone(), s.data_width()));
+            m.wires.push(SvWire::bits(format!("{wire}_valid"), 1));
+            m.wires.push(SvWire::bits(format!("{wire}_ready"), 1));
+        }
+        match s.binding {
+            CoreBinding::Direct => {
+                for suffix in ["", "_valid", "_ready"] {
+                    conns.push((format!("{}{suffix}", s.name), format!("{wire}{suffix}")));
+                }
+            }
+            CoreBinding::Bundle { base, index, count } => {
+                bundles.insert(base, (count, s.data_width()));
+                let b = format!("{bundle_prefix}{base}");
+                let into_core = s.direction == Dir::Input;
+                for (core, flat, to_core) in [
+                    (format!("{b}[{index}]"), wire.clone(), into_core),
+                    (
+                        format!("{b}_valid[{index}]"),
+                        format!("{wire}_valid"),
+                        into_core,
+                    ),
+                    (
+                        format!("{b}_ready[{index}]"),
+                        format!("{wire}_ready"),
+                        !into_core,
+                    ),
+                ] {
+                    m.assigns
+                        .push(if to_core { (core, flat) } else { (flat, core) });
+                }
+            }
+        }
+    }
+    for (base, (count, width)) in &bundles {
+        let b = format!("{bundle_prefix}{base}");
+        let n = *count as u32;
+        m.wires.push(SvWire::packed(b.clone(), &[n, *width]));
+        m.wires.push(SvWire::packed(format!("{b}_valid"), &[n]));
+        m.wires.push(SvWire::packed(format!("{b}_ready"), &[n]));
+        for suffix in ["", "_valid", "_ready"] {
+            conns.push((format!("{base}{suffix}"), format!("{b}{suffix}")));
+        }
+    }
+    conns
 }
 
 /// A ROM whose contents come from a tensor and are written to a `.mem` file.
@@ -502,76 +593,16 @@ pub trait Instance: Send + Sync {
         });
         let mut conns: Vec<(String, String)> =
             vec![("clk".into(), "clk".into()), ("rst".into(), "rst".into())];
-        let mut bundles: BTreeMap<&'static str, (usize, u32, Dir)> = BTreeMap::new();
-        for s in self.streams() {
-            let (data_dir, ready_dir) = match s.direction {
-                Dir::Input => (Dir::Input, Dir::Output),
-                Dir::Output => (Dir::Output, Dir::Input),
-            };
-            m.ports.push(SvPort {
-                name: s.name.clone(),
-                dir: data_dir,
-                width: s.data_width(),
-            });
-            m.ports.push(SvPort {
-                name: format!("{}_valid", s.name),
-                dir: data_dir,
-                width: 1,
-            });
-            m.ports.push(SvPort {
-                name: format!("{}_ready", s.name),
-                dir: ready_dir,
-                width: 1,
-            });
-            match s.binding {
-                CoreBinding::Direct => {
-                    for suffix in ["", "_valid", "_ready"] {
-                        conns.push((format!("{}{suffix}", s.name), format!("{}{suffix}", s.name)));
-                    }
-                }
-                CoreBinding::Bundle { base, index, count } => {
-                    bundles.insert(base, (count, s.data_width(), s.direction));
-                    let (to_core, name) = (s.direction == Dir::Input, &s.name);
-                    let pairs = [
-                        (format!("{base}[{index}]"), name.clone(), to_core),
-                        (
-                            format!("{base}_valid[{index}]"),
-                            format!("{name}_valid"),
-                            to_core,
-                        ),
-                        (
-                            format!("{base}_ready[{index}]"),
-                            format!("{name}_ready"),
-                            !to_core,
-                        ),
-                    ];
-                    for (core, flat, into_core) in pairs {
-                        m.assigns.push(if into_core {
-                            (core, flat)
-                        } else {
-                            (flat, core)
-                        });
-                    }
-                }
-            }
+        let streams = self.streams();
+        for s in &streams {
+            m.ports.extend(stream_ports(s));
         }
-        for (base, (count, width, _)) in &bundles {
-            m.wires.push((
-                base.to_string(),
-                format!("[{}:0][{}:0] ", count - 1, width - 1),
-            ));
-            m.wires
-                .push((format!("{base}_valid"), format!("[{}:0] ", count - 1)));
-            m.wires
-                .push((format!("{base}_ready"), format!("[{}:0] ", count - 1)));
-            for suffix in ["", "_valid", "_ready"] {
-                conns.push((format!("{base}{suffix}"), format!("{base}{suffix}")));
-            }
-        }
+        let wired: Vec<(StreamDef, String)> =
+            streams.into_iter().map(|s| (s.clone(), s.name)).collect();
+        conns.extend(connect_streams(&mut m, "", wired, false));
         conns.extend(self.tie_offs());
         for (port, width) in self.unused_outputs() {
-            m.wires
-                .push((format!("unused_{port}"), crate::sv::range(width)));
+            m.wires.push(SvWire::bits(format!("unused_{port}"), width));
             conns.push((port.clone(), format!("unused_{port}")));
         }
         m.instances.push(SvInstance {

@@ -24,10 +24,10 @@
 use std::collections::BTreeMap;
 
 use generator::component::{
-    Behaviour, CoreBinding, FirstOutput, MemDef, StreamDef, TensorDef, Timing,
+    Behaviour, FirstOutput, MemDef, StreamDef, TensorDef, Timing, connect_streams, stream_ports,
 };
 use generator::params::{ParamSpec, Params};
-use generator::sv::{Dir, SvInstance, SvModule, SvPort, SvValue, range};
+use generator::sv::{Dir, SvInstance, SvModule, SvPort, SvValue, SvWire};
 use generator::tensor::{Beat, Dim};
 use generator::{Component, GenError, Instance, Tensor, TensorMap};
 
@@ -619,27 +619,12 @@ impl Instance for SystemInstance {
             });
         }
         for s in self.streams() {
-            let ready = if s.direction == Dir::Input {
-                Dir::Output
-            } else {
-                Dir::Input
-            };
-            for (suffix, dir, width) in [
-                ("", s.direction, s.data_width()),
-                ("_valid", s.direction, 1),
-                ("_ready", ready, 1),
-            ] {
-                m.ports.push(SvPort {
-                    name: format!("{}{suffix}", s.name),
-                    dir,
-                    width,
-                });
-            }
+            m.ports.extend(stream_ports(&s));
         }
         for (i, n) in self.net.nodes.iter().enumerate() {
             let mut conns: Vec<(String, String)> =
                 vec![("clk".into(), "clk".into()), ("rst".into(), "rst".into())];
-            let mut bundles: BTreeMap<&'static str, (usize, u32)> = BTreeMap::new();
+            let mut wired: Vec<(StreamDef, String)> = Vec::new();
             for s in n.inst.streams() {
                 let wire = if s.direction == Dir::Input {
                     let e = self
@@ -653,57 +638,20 @@ impl Instance for SystemInstance {
                         None => continue,
                     }
                 } else {
-                    let w = self.wire(Endpoint::Node(i), &s.name);
-                    m.wires.push((w.clone(), range(s.data_width())));
-                    m.wires.push((format!("{w}_valid"), String::new()));
-                    m.wires.push((format!("{w}_ready"), String::new()));
-                    w
+                    self.wire(Endpoint::Node(i), &s.name)
                 };
-                match s.binding {
-                    CoreBinding::Direct => {
-                        for suffix in ["", "_valid", "_ready"] {
-                            conns.push((format!("{}{suffix}", s.name), format!("{wire}{suffix}")));
-                        }
-                    }
-                    CoreBinding::Bundle { base, index, count } => {
-                        bundles.insert(base, (count, s.data_width()));
-                        let b = format!("{}_{base}", n.name);
-                        let into_core = s.direction == Dir::Input;
-                        for (core, flat, to_core) in [
-                            (format!("{b}[{index}]"), wire.clone(), into_core),
-                            (
-                                format!("{b}_valid[{index}]"),
-                                format!("{wire}_valid"),
-                                into_core,
-                            ),
-                            (
-                                format!("{b}_ready[{index}]"),
-                                format!("{wire}_ready"),
-                                !into_core,
-                            ),
-                        ] {
-                            m.assigns
-                                .push(if to_core { (core, flat) } else { (flat, core) });
-                        }
-                    }
-                }
+                wired.push((s, wire));
             }
-            for (base, (count, width)) in &bundles {
-                let b = format!("{}_{base}", n.name);
-                m.wires
-                    .push((b.clone(), format!("[{}:0][{}:0] ", count - 1, width - 1)));
-                m.wires
-                    .push((format!("{b}_valid"), format!("[{}:0] ", count - 1)));
-                m.wires
-                    .push((format!("{b}_ready"), format!("[{}:0] ", count - 1)));
-                for suffix in ["", "_valid", "_ready"] {
-                    conns.push((format!("{base}{suffix}"), format!("{b}{suffix}")));
-                }
-            }
+            conns.extend(connect_streams(
+                &mut m,
+                &format!("{}_", n.name),
+                wired,
+                true,
+            ));
             conns.extend(n.inst.tie_offs());
             for (port, width) in n.inst.unused_outputs() {
                 let w = format!("{}_unused_{port}", n.name);
-                m.wires.push((w.clone(), range(width)));
+                m.wires.push(SvWire::bits(w.clone(), width));
                 conns.push((port, w));
             }
             m.instances.push(SvInstance {
