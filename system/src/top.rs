@@ -168,9 +168,7 @@ impl SystemInstance {
             params: Params::defaults(PARAMS),
         };
         let text = sys.top("mh_system", "").print();
-        let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-        });
+        let hash = golden::hash::fnv1a(text.as_bytes());
         let fingerprint = (hash & ((1 << 48) - 1)) as i64;
         if let Ok(p) = Params::with("system", PARAMS, &[("FINGERPRINT", fingerprint)]) {
             sys.params = p;
