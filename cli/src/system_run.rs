@@ -162,7 +162,7 @@ pub struct Measured {
 /// # Errors
 /// No Verilator, a build failure, or a mismatch ([`CheckFailed`]).
 pub fn verilator(sys: &SystemInstance, x: &Tensor, waves: Option<&Path>) -> Result<Measured> {
-    let v = sim::Verilator::discover().map_err(|e| anyhow!("{e}"))?;
+    let v = sim::Verilator::discover()?;
     let mut inputs = sys.rom_tensors();
     inputs.insert("data_in".into(), x.clone());
     let expected = sys.golden(&inputs)?;
