@@ -467,7 +467,11 @@ pub struct Built {
     /// The multi-device plan, with `--board`.
     pub plan: Option<system::plan::SystemPlan>,
     /// The split system (more than one device).
-    pub multi: Option<(system::split::MultiInstance, system::plan::Partition, system::board::Board)>,
+    pub multi: Option<(
+        system::split::MultiInstance,
+        system::plan::Partition,
+        system::board::Board,
+    )>,
 }
 
 /// Stage names and wall seconds of one [`build`].
@@ -587,10 +591,15 @@ pub fn build(a: &GenArgs, stages: &mut Stages) -> Result<Built> {
         (Some(p), _, _) if p.devices.len() > 1 => Some((p.partition(), p.board.clone())),
         (None, None, Some(n)) => {
             let n = n.parse::<usize>().ok().filter(|&n| n >= 1).ok_or_else(|| {
-                user(format!("--devices {n}: must be a count ≥ 1 (`auto` needs --board)"))
+                user(format!(
+                    "--devices {n}: must be a count ≥ 1 (`auto` needs --board)"
+                ))
             })?;
             (n > 1)
-                .then(|| system::plan::split_by_count(&hw_graph, n, "u250").map(|p| (p, "u250".to_string())))
+                .then(|| {
+                    system::plan::split_by_count(&hw_graph, n, "u250")
+                        .map(|p| (p, "u250".to_string()))
+                })
                 .transpose()
                 .map_err(user)?
         }

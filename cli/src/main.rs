@@ -1,18 +1,19 @@
 //! The `mase-hw` command line: list, emit, test and simulate components, and run the
 //! co-simulation benchmark. `main` only maps the outcome of [`run`] to an exit code:
-//! 0 success, 1 a check failed (mismatch, failing regression), 2 bad input.
+//! 0 success, 1 a check failed (mismatch, failing regression), 2 bad input, 3 a tool
+//! failed or is missing (Verilator not found, a Verilator build or model load failed).
 
 mod bench;
-mod calib;
 mod budget;
+mod calib;
 mod completions;
 mod emit_cocotb;
 mod generate;
 mod junit;
 mod progress;
 mod report;
-mod system_run;
 mod synth;
+mod system_run;
 mod tensors;
 mod test_env;
 mod version;
@@ -266,6 +267,8 @@ fn main() -> ExitCode {
             eprintln!("error: {}", message(&e));
             if e.downcast_ref::<CheckFailed>().is_some() {
                 ExitCode::from(1)
+            } else if tool_failed(&e) {
+                ExitCode::from(3)
             } else {
                 ExitCode::from(2)
             }
@@ -285,6 +288,16 @@ fn message(e: &anyhow::Error) -> String {
         }
     }
     msg
+}
+
+/// Whether `e` comes from a tool rather than from the input: Verilator missing, or a
+/// Verilator build or model load that failed (exit code 3).
+fn tool_failed(e: &anyhow::Error) -> bool {
+    use testbenches::cosim::CosimError;
+    e.chain().any(|c| {
+        c.is::<sim::SimError>()
+            || matches!(c.downcast_ref::<CosimError>(), Some(CosimError::Sim(_)))
+    })
 }
 
 fn run(cli: Cli) -> Result<()> {

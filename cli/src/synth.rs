@@ -79,7 +79,10 @@ fn err(model: u64, real: u64) -> String {
             format!("+{model}")
         }
     } else {
-        format!("{:+.0}%", (model as f64 - real as f64) / real as f64 * 100.0)
+        format!(
+            "{:+.0}%",
+            (model as f64 - real as f64) / real as f64 * 100.0
+        )
     }
 }
 
@@ -100,7 +103,11 @@ pub fn print(rows: &[Row]) {
             if r.cached { "" } else { " (new run)" },
             m.dsp,
             y.dsp,
-            if m.dsp == y.dsp { "exact".into() } else { err(m.dsp, y.dsp) },
+            if m.dsp == y.dsp {
+                "exact".into()
+            } else {
+                err(m.dsp, y.dsp)
+            },
             m.lut,
             y.lut,
             err(m.lut, y.lut),
@@ -120,7 +127,10 @@ pub fn print(rows: &[Row]) {
 /// `mase-hw synth --yosys TARGET [-p K=V …]` or `--sweep`.
 pub fn run(target: Option<&str>, params: &[String], sweep: bool) -> Result<()> {
     let y = Yosys::find()?;
-    println!("{} (counts after synth_xilinx -family xcup; no timing)", y.version);
+    println!(
+        "{} (counts after synth_xilinx -family xcup; no timing)",
+        y.version
+    );
     header();
     if sweep {
         for (name, ps) in SWEEP {
@@ -132,14 +142,20 @@ pub fn run(target: Option<&str>, params: &[String], sweep: bool) -> Result<()> {
         }
     } else {
         let Some(t) = target else {
-            return Err(user("synth: give a component name or an emitted directory, or --sweep"));
+            return Err(user(
+                "synth: give a component name or an emitted directory, or --sweep",
+            ));
         };
         let inst = if Path::new(t).is_dir() {
             from_dir(Path::new(t))?
         } else {
             configure(t, params)?
         };
-        print(&[compare(&y, &*inst, format!("{t} {}", params.join(" ")).trim().to_string())?]);
+        print(&[compare(
+            &y,
+            &*inst,
+            format!("{t} {}", params.join(" ")).trim().to_string(),
+        )?]);
     }
     Ok(())
 }
@@ -150,7 +166,12 @@ fn from_dir(dir: &Path) -> Result<Box<dyn Instance>> {
         .with_context(|| dir.display().to_string())?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .find(|p| p.to_string_lossy().ends_with(".signature.json"))
-        .ok_or_else(|| user(format!("{}: no *.signature.json (emit a component first)", dir.display())))?;
+        .ok_or_else(|| {
+            user(format!(
+                "{}: no *.signature.json (emit a component first)",
+                dir.display()
+            ))
+        })?;
     let text = std::fs::read_to_string(&sig).with_context(|| sig.display().to_string())?;
     let v: serde_json::Value = serde_json::from_str(&text)
         .map_err(|e| user(format!("{}: invalid JSON: {e}", sig.display())))?;

@@ -308,7 +308,7 @@ pub fn verilator_of(
     x: &Tensor,
     waves: Option<&Path>,
 ) -> Result<Measured> {
-    let v = sim::Verilator::discover().map_err(|e| anyhow!("{e}"))?;
+    let v = sim::Verilator::discover()?;
     let mut inputs = roms;
     inputs.insert("data_in".into(), x.clone());
     let expected = sys.golden(&inputs)?;

@@ -12,7 +12,7 @@ use serde::Serialize;
 use crate::error::GenError;
 use crate::params::{ParamSpec, Params};
 use crate::rng::Rng;
-use crate::sv::{Dir, SvInstance, SvModule, SvPort, SvValue};
+use crate::sv::{Dir, SvInstance, SvModule, SvPort, SvValue, SvWire};
 use crate::tensor::{Beat, Dim, Tensor, TensorMap};
 
 /// A component kind in the registry.
@@ -94,6 +94,97 @@ impl StreamDef {
     pub fn data_width(&self) -> u32 {
         self.lanes as u32 * self.lane_width
     }
+}
+
+/// The three ports of stream `s` on a top: data and valid in `s.direction`, ready
+/// the other way.
+pub fn stream_ports(s: &StreamDef) -> [SvPort; 3] {
+    let ready = match s.direction {
+        Dir::Input => Dir::Output,
+        Dir::Output => Dir::Input,
+    };
+    [
+        SvPort {
+            name: s.name.clone(),
+            dir: s.direction,
+            width: s.data_width(),
+        },
+        SvPort {
+            name: format!("{}_valid", s.name),
+            dir: s.direction,
+            width: 1,
+        },
+        SvPort {
+            name: format!("{}_ready", s.name),
+            dir: ready,
+            width: 1,
+        },
+    ]
+}
+
+/// The one stream-wiring path of every generated top (a component's flat top and a
+/// stitched system): connects each `(stream, wire)` of one module instance to the
+/// triple `wire`, `wire_valid`, `wire_ready`. A direct stream connects port to wire;
+/// a bundled stream (a fork's outputs, a join's inputs) becomes an element of the
+/// local bundle `<bundle_prefix><base>` (declared here, with typed dimensions),
+/// joined to the wire by `assign`s. With `declare_outputs`, the wires of output
+/// streams are declared as local wires (a system's internal streams; a flat top's
+/// are its ports). Returns the instance's connections, in stream order, bundles
+/// last.
+pub fn connect_streams(
+    m: &mut SvModule,
+    bundle_prefix: &str,
+    streams: Vec<(StreamDef, String)>,
+    declare_outputs: bool,
+) -> Vec<(String, String)> {
+    let mut conns = Vec::new();
+    let mut bundles: BTreeMap<&'static str, (usize, u32)> = BTreeMap::new();
+    for (s, wire) in streams {
+        if declare_outputs && s.direction == Dir::Output {
+            m.wires.push(SvWire::bits(wire.clone(), s.data_width()));
+            m.wires.push(SvWire::bits(format!("{wire}_valid"), 1));
+            m.wires.push(SvWire::bits(format!("{wire}_ready"), 1));
+        }
+        match s.binding {
+            CoreBinding::Direct => {
+                for suffix in ["", "_valid", "_ready"] {
+                    conns.push((format!("{}{suffix}", s.name), format!("{wire}{suffix}")));
+                }
+            }
+            CoreBinding::Bundle { base, index, count } => {
+                bundles.insert(base, (count, s.data_width()));
+                let b = format!("{bundle_prefix}{base}");
+                let into_core = s.direction == Dir::Input;
+                for (core, flat, to_core) in [
+                    (format!("{b}[{index}]"), wire.clone(), into_core),
+                    (
+                        format!("{b}_valid[{index}]"),
+                        format!("{wire}_valid"),
+                        into_core,
+                    ),
+                    (
+                        format!("{b}_ready[{index}]"),
+                        format!("{wire}_ready"),
+                        !into_core,
+                    ),
+                ] {
+                    m.assigns
+                        .push(if to_core { (core, flat) } else { (flat, core) });
+                }
+            }
+        }
+    }
+    for (base, (count, width)) in &bundles {
+        let b = format!("{bundle_prefix}{base}");
+        let n = *count as u32;
+        m.wires.push(SvWire::packed(b.clone(), &[n, *width]));
+        m.wires.push(SvWire::packed(format!("{b}_valid"), &[n]));
+        m.wires.push(SvWire::packed(format!("{b}_ready"), &[n]));
+        for suffix in ["", "_valid", "_ready"] {
+            conns.push((format!("{base}{suffix}"), format!("{b}{suffix}")));
+        }
+    }
+    conns
 }
 
 /// A ROM whose contents come from a tensor and are written to a `.mem` file.
@@ -184,6 +275,119 @@ pub struct PortSig {
     pub width: u32,
 }
 
+/// What an instance's first output waits for on one input stream, assuming the
+/// stream's beats arrive back to back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FirstOutput {
+    /// One beat: the output follows each input beat (elementwise, lane regrouping, bit
+    /// movers, reductions within a beat).
+    Beat,
+    /// A whole row: `beats` beats of this stream (for the data input, the tensor's
+    /// last axis over the stream's lanes) before the first output beat.
+    Row { beats: usize },
+    /// The whole tensor of one item (one head, for per-head operands): `beats` beats
+    /// before the first output beat.
+    Tensor { beats: usize },
+}
+
+impl FirstOutput {
+    /// Beats that must have arrived before the first output (1 for [`Self::Beat`]).
+    pub fn beats(self) -> usize {
+        match self {
+            FirstOutput::Beat => 1,
+            FirstOutput::Row { beats } | FirstOutput::Tensor { beats } => beats,
+        }
+    }
+}
+
+/// The declared behaviour of one input stream.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct InputBehaviour {
+    /// The input stream (one of [`Instance::streams`]).
+    pub stream: String,
+    /// What the first output waits for on this stream.
+    pub first_output: FirstOutput,
+    /// The stream is read only once stream `after`'s [`FirstOutput`] is met; the
+    /// signature latency then counts from `after`'s first beat (matmul: A rows
+    /// start once B is held).
+    pub after: Option<String>,
+}
+
+/// What an instance *is*, as stitching, timing and the cycle simulator read it
+/// (nothing outside a component matches on its name). Every instance declares it;
+/// the registry test checks each declaration against the signature and the golden
+/// model (`generator/tests/contract.rs`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Behaviour {
+    /// The component moves raw bits without interpreting them (fork, fifo, skid
+    /// buffer, transpose, resize): its streams are `unsigned(W, 0)` lanes, its
+    /// outputs hold only values of its inputs, and the stitcher inserts no cast in
+    /// front of it (edges keep the meaning of what flows through).
+    pub moves_bits: bool,
+    /// One entry per input stream, in stream order.
+    pub inputs: Vec<InputBehaviour>,
+}
+
+impl Behaviour {
+    /// A computing (`moves_bits: false`) or moving component whose input streams
+    /// `inputs` each wait as given, none after another.
+    pub fn new(moves_bits: bool, inputs: &[(&str, FirstOutput)]) -> Self {
+        Behaviour {
+            moves_bits,
+            inputs: inputs
+                .iter()
+                .map(|(s, f)| InputBehaviour {
+                    stream: (*s).to_string(),
+                    first_output: *f,
+                    after: None,
+                })
+                .collect(),
+        }
+    }
+
+    /// The same with input `stream` read only after `after` (see [`InputBehaviour::after`]).
+    pub fn with_after(mut self, stream: &str, after: &str) -> Self {
+        for i in &mut self.inputs {
+            if i.stream == stream {
+                i.after = Some(after.to_string());
+            }
+        }
+        self
+    }
+
+    /// The declaration of input `stream`.
+    pub fn input(&self, stream: &str) -> Option<&InputBehaviour> {
+        self.inputs.iter().find(|i| i.stream == stream)
+    }
+
+    /// The strongest wait over all inputs: whole tensor, then row, then beat.
+    pub fn strongest(&self) -> FirstOutput {
+        let rank = |f: &FirstOutput| match f {
+            FirstOutput::Beat => 0,
+            FirstOutput::Row { .. } => 1,
+            FirstOutput::Tensor { .. } => 2,
+        };
+        self.inputs
+            .iter()
+            .map(|i| i.first_output)
+            .max_by_key(rank)
+            .unwrap_or(FirstOutput::Beat)
+    }
+
+    /// Some input waits for more than one beat (a row or a tensor) before the first
+    /// output: inside its first row the component emits at its own rate.
+    pub fn buffers(&self) -> bool {
+        self.strongest() != FirstOutput::Beat
+    }
+
+    /// Some input waits for a whole tensor: the component emits rows at its own rate
+    /// whatever its producer's.
+    pub fn holds_tensor(&self) -> bool {
+        matches!(self.strongest(), FirstOutput::Tensor { .. })
+    }
+}
+
 /// A validated configuration of a component.
 pub trait Instance: Send + Sync {
     fn component(&self) -> &'static dyn Component;
@@ -205,6 +409,9 @@ pub trait Instance: Send + Sync {
     }
     fn tensors(&self) -> Vec<TensorDef>;
     fn timing(&self) -> Timing;
+    /// How the instance buffers and whether it only moves bits (required: a default
+    /// could silently be wrong for a new component).
+    fn behaviour(&self) -> Behaviour;
     fn combinational_paths(&self) -> Vec<(String, String)>;
     fn resources(&self) -> BTreeMap<String, u64> {
         BTreeMap::new()
@@ -402,76 +609,16 @@ pub trait Instance: Send + Sync {
         });
         let mut conns: Vec<(String, String)> =
             vec![("clk".into(), "clk".into()), ("rst".into(), "rst".into())];
-        let mut bundles: BTreeMap<&'static str, (usize, u32, Dir)> = BTreeMap::new();
-        for s in self.streams() {
-            let (data_dir, ready_dir) = match s.direction {
-                Dir::Input => (Dir::Input, Dir::Output),
-                Dir::Output => (Dir::Output, Dir::Input),
-            };
-            m.ports.push(SvPort {
-                name: s.name.clone(),
-                dir: data_dir,
-                width: s.data_width(),
-            });
-            m.ports.push(SvPort {
-                name: format!("{}_valid", s.name),
-                dir: data_dir,
-                width: 1,
-            });
-            m.ports.push(SvPort {
-                name: format!("{}_ready", s.name),
-                dir: ready_dir,
-                width: 1,
-            });
-            match s.binding {
-                CoreBinding::Direct => {
-                    for suffix in ["", "_valid", "_ready"] {
-                        conns.push((format!("{}{suffix}", s.name), format!("{}{suffix}", s.name)));
-                    }
-                }
-                CoreBinding::Bundle { base, index, count } => {
-                    bundles.insert(base, (count, s.data_width(), s.direction));
-                    let (to_core, name) = (s.direction == Dir::Input, &s.name);
-                    let pairs = [
-                        (format!("{base}[{index}]"), name.clone(), to_core),
-                        (
-                            format!("{base}_valid[{index}]"),
-                            format!("{name}_valid"),
-                            to_core,
-                        ),
-                        (
-                            format!("{base}_ready[{index}]"),
-                            format!("{name}_ready"),
-                            !to_core,
-                        ),
-                    ];
-                    for (core, flat, into_core) in pairs {
-                        m.assigns.push(if into_core {
-                            (core, flat)
-                        } else {
-                            (flat, core)
-                        });
-                    }
-                }
-            }
+        let streams = self.streams();
+        for s in &streams {
+            m.ports.extend(stream_ports(s));
         }
-        for (base, (count, width, _)) in &bundles {
-            m.wires.push((
-                base.to_string(),
-                format!("[{}:0][{}:0] ", count - 1, width - 1),
-            ));
-            m.wires
-                .push((format!("{base}_valid"), format!("[{}:0] ", count - 1)));
-            m.wires
-                .push((format!("{base}_ready"), format!("[{}:0] ", count - 1)));
-            for suffix in ["", "_valid", "_ready"] {
-                conns.push((format!("{base}{suffix}"), format!("{base}{suffix}")));
-            }
-        }
+        let wired: Vec<(StreamDef, String)> =
+            streams.into_iter().map(|s| (s.clone(), s.name)).collect();
+        conns.extend(connect_streams(&mut m, "", wired, false));
         conns.extend(self.tie_offs());
         for (port, width) in self.unused_outputs() {
-            m.wires
-                .push((format!("unused_{port}"), crate::sv::range(width)));
+            m.wires.push(SvWire::bits(format!("unused_{port}"), width));
             conns.push((port.clone(), format!("unused_{port}")));
         }
         m.instances.push(SvInstance {

@@ -397,7 +397,7 @@ pub fn problems(m: &crate::sv::SvModule) -> Vec<String> {
         .ports
         .iter()
         .map(|p| p.name.as_str())
-        .chain(m.wires.iter().map(|(w, _)| w.as_str()))
+        .chain(m.wires.iter().map(|w| w.name.as_str()))
         .chain(m.instances.iter().map(|i| i.name.as_str()));
     for id in ids {
         if !is_identifier(id) || is_keyword(id) {

@@ -192,7 +192,12 @@ pub fn linear(
     // Row buffer: two rows of in_size inputs, read pi lanes at a time.
     r += memory(pi * u64::from(a), 2 * in_size / pi.max(1), uram).1;
     if rom {
-        r += memory(mults * u64::from(w), in_size * out_size / mults.max(1), uram).1;
+        r += memory(
+            mults * u64::from(w),
+            in_size * out_size / mults.max(1),
+            uram,
+        )
+        .1;
         r += memory(po * u64::from(out.max(w)), out_size / po.max(1), uram).1;
     } else {
         r.ff += mults * u64::from(w);
@@ -237,7 +242,11 @@ pub fn matmul(
 }
 
 fn ceil_log2(x: u64) -> u32 {
-    if x <= 1 { 0 } else { 64 - (x - 1).leading_zeros() }
+    if x <= 1 {
+        0
+    } else {
+        64 - (x - 1).leading_zeros()
+    }
 }
 
 /// The default estimate from an instance's signature: multipliers (of

@@ -73,11 +73,44 @@ pub struct SvModule {
     pub name: String,
     pub doc: Vec<String>,
     pub ports: Vec<SvPort>,
-    /// (name, packed dimensions text such as `[3:0][7:0]`).
-    pub wires: Vec<(String, String)>,
+    pub wires: Vec<SvWire>,
     /// (lhs, rhs) continuous assignments.
     pub assigns: Vec<(String, String)>,
     pub instances: Vec<SvInstance>,
+}
+
+/// A local `logic` wire with its packed dimensions, outermost first: `[3:0][7:0] w` is
+/// `dims: [4, 8]`; no dimensions is a single bit.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SvWire {
+    pub name: String,
+    pub dims: Vec<u32>,
+}
+
+impl SvWire {
+    /// A vector of `width` bits (a single bit, undimensioned, for `width <= 1`).
+    pub fn bits(name: impl Into<String>, width: u32) -> Self {
+        SvWire {
+            name: name.into(),
+            dims: if width <= 1 { Vec::new() } else { vec![width] },
+        }
+    }
+
+    /// Explicit packed dimensions, each printed even when 1 (`[0:0]`).
+    pub fn packed(name: impl Into<String>, dims: &[u32]) -> Self {
+        SvWire {
+            name: name.into(),
+            dims: dims.to_vec(),
+        }
+    }
+
+    fn print_dims(&self) -> String {
+        self.dims
+            .iter()
+            .map(|d| format!("[{}:0]", d - 1))
+            .collect::<String>()
+            + if self.dims.is_empty() { "" } else { " " }
+    }
 }
 
 /// `[w-1:0] ` or empty for a single bit.
@@ -111,8 +144,8 @@ impl SvModule {
         if !self.wires.is_empty() {
             s.push('\n');
         }
-        for (name, dims) in &self.wires {
-            let _ = writeln!(s, "    logic {dims}{name};");
+        for w in &self.wires {
+            let _ = writeln!(s, "    logic {}{};", w.print_dims(), w.name);
         }
         if !self.assigns.is_empty() {
             s.push('\n');
@@ -166,7 +199,7 @@ mod tests {
                     width: 8,
                 },
             ],
-            wires: vec![("w".into(), "[1:0][3:0] ".into())],
+            wires: vec![SvWire::packed("w", &[2, 4])],
             assigns: vec![("y".into(), "w".into())],
             instances: vec![SvInstance {
                 module: "mh_x".into(),

@@ -29,6 +29,7 @@ pub mod cast;
 pub mod dot_product;
 pub mod fixed;
 pub mod gelu;
+pub mod hash;
 pub mod layernorm;
 pub mod linear;
 pub mod link;

@@ -25,9 +25,7 @@ impl Rng {
     /// A generator for the tensor called `name`, independent of every other name.
     pub fn for_name(seed: u64, name: &str) -> Rng {
         // FNV-1a of the name, then mixed with the seed.
-        let h = name.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-        });
+        let h = golden::hash::fnv1a(name.as_bytes());
         let mut r = Rng::new(seed ^ h.rotate_left(17));
         r.next_u64();
         r

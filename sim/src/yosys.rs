@@ -130,7 +130,12 @@ impl Yosys {
             h.update(f.as_bytes());
             h.update(files.get(f).map_or("", String::as_str).as_bytes());
         }
-        let key: String = h.finalize().iter().take(10).map(|b| format!("{b:02x}")).collect();
+        let key: String = h
+            .finalize()
+            .iter()
+            .take(10)
+            .map(|b| format!("{b:02x}"))
+            .collect();
         let cached = self.cache.join(format!("{key}.json"));
         if let Ok(text) = std::fs::read_to_string(&cached)
             && let Ok(c) = serde_json::from_str::<SynthCounts>(&text)

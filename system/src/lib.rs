@@ -12,8 +12,8 @@
 pub mod board;
 pub mod emit;
 pub mod error;
-pub mod html;
 pub mod fpga;
+pub mod html;
 pub mod inputs;
 pub mod load;
 pub mod map;

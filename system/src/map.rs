@@ -26,7 +26,7 @@ use model::weights::Weights;
 use generator::Component;
 use generator::components::{
     add::Add, gelu::Gelu, layernorm::LayerNorm, linear::Linear, matmul::Matmul, mul::Mul,
-    relu::Relu, softmax::Softmax,
+    relu::Relu, softmax::Softmax, transpose::Transpose,
 };
 use generator::{Tensor, TensorMap};
 
@@ -153,6 +153,40 @@ struct Mapper<'a> {
     consumers: BTreeMap<String, usize>,
 }
 
+/// What a computing node becomes: its component, parameters (all but `ROUNDING`
+/// and `OVERFLOW`, which [`Mapper::instantiate`] adds), ROM contents with the model
+/// parameter each came from, and its input streams.
+struct Mapped<'c> {
+    component: &'c dyn Component,
+    params: Vec<(String, i64)>,
+    roms: TensorMap,
+    rom_params: Vec<(String, String)>,
+    ports: Vec<(&'static str, Port)>,
+}
+
+impl<'c> Mapped<'c> {
+    fn new(component: &'c dyn Component) -> Self {
+        Mapped {
+            component,
+            params: Vec::new(),
+            roms: TensorMap::new(),
+            rom_params: Vec::new(),
+            ports: Vec::new(),
+        }
+    }
+
+    /// ROM `name` of the instance holds `tensor`, quantized from model parameter `param`.
+    fn rom(&mut self, name: &str, param: &str, tensor: Tensor) {
+        self.roms.insert(name.to_string(), tensor);
+        self.rom_params.push((name.to_string(), param.to_string()));
+    }
+}
+
+/// The last axis of `shape` (1 for a scalar).
+fn last(shape: &[usize]) -> usize {
+    shape.last().copied().unwrap_or(1)
+}
+
 /// Maps `graph` with resolved `plan` and float `weights` to a netlist: one instance
 /// per computing node, a `transpose` per head split or merge, forks where a tensor
 /// feeds several nodes, FIFOs on reconvergent paths, casts and lane converters where
@@ -246,206 +280,24 @@ impl Mapper<'_> {
             })
     }
 
-    /// Maps one computing node; returns its output port.
+    /// Maps one computing node; returns its output port. Computing ops become one
+    /// instance ([`Self::instantiate`]); head splits and merges a `transpose`;
+    /// `reshape` only relabels the stream.
     fn node(&mut self, node: &Node) -> Result<Port, SystemError> {
-        let (plan, graph) = (self.plan, self.graph);
-        let q = quant(plan, &node.name)?;
+        let q = quant(self.plan, &node.name)?;
         self.b.set_modes((q.rounding, q.overflow));
-        let last = |s: &[usize]| s.last().copied().unwrap_or(1);
-        let out_row = last(&node.shape);
-        let mut params: Vec<(String, i64)> = Vec::new();
-        let mut roms = TensorMap::new();
-        let mut rom_params = Vec::new();
-        let lanes_of = |key: &str| lanes(plan, &node.name, key).map(|l| l as i64);
-        let mut ports: Vec<(&str, Port)> = Vec::new();
-        let component: &dyn Component = match &node.op {
-            Op::Linear { weight, bias } => {
-                let x = self.take(node, 0)?;
-                let (w, scale_params, shifts) =
-                    linear_weight(&node.name, weight, plan, self.weights)?;
-                params.extend(fmt_params("IN", x.format));
-                params.extend(fmt_params("WEIGHT", w.format));
-                params.extend(scale_params);
-                params.push(("HAS_BIAS".into(), i64::from(bias.is_some())));
-                roms.insert("weight".to_string(), w);
-                rom_params.push(("weight".to_string(), weight.clone()));
-                if let Some(shifts) = shifts {
-                    roms.insert("weight_shift".to_string(), shifts);
-                    rom_params.push(("weight_shift".to_string(), weight.clone()));
-                }
-                if let Some(bias) = bias {
-                    let t = quantized(&node.name, bias, plan, self.weights)?;
-                    params.extend(fmt_params("BIAS", t.format));
-                    roms.insert("bias".to_string(), t);
-                    rom_params.push(("bias".to_string(), bias.clone()));
-                }
-                let in_size = graph
-                    .param(weight)
-                    .and_then(|p| p.shape.get(1))
-                    .copied()
-                    .unwrap_or(1);
-                params.push(("IN_SIZE".into(), in_size as i64));
-                params.push(("OUT_SIZE".into(), out_row as i64));
-                params.push(("IN_PARALLELISM".into(), lanes_of("in")?));
-                params.push(("OUT_PARALLELISM".into(), lanes_of("out")?));
-                params.push(("WEIGHTS_FROM_ROM".into(), 1));
-                params.extend(fmt_params("OUT", q.format));
-                ports.push(("data_in", x));
-                &Linear
-            }
-            Op::Relu | Op::Gelu => {
-                let x = self.take(node, 0)?;
-                let x_fmt = if matches!(node.op, Op::Gelu) {
-                    narrowed(&node.name, x.format, GELU_MAX_IN_WIDTH, 40)?
-                } else {
-                    x.format
-                };
-                params.extend(fmt_params("IN", x_fmt));
-                params.extend(fmt_params("OUT", q.format));
-                params.push(("PARALLELISM".into(), lanes_of("lanes")?));
-                ports.push(("data_in", x));
-                if matches!(node.op, Op::Relu) {
-                    &Relu
-                } else {
-                    &Gelu
-                }
-            }
-            Op::Softmax { scale } => {
-                let x = self.take(node, 0)?;
-                // Softmax takes at most 24 bits with at most 24 fractional bits: drop
-                // low fractional bits first (the integer range is kept).
-                let want_in = narrowed(
-                    &node.name,
-                    x.format,
-                    SOFTMAX_MAX_IN_WIDTH,
-                    SOFTMAX_MAX_IN_FRAC,
-                )?;
-                // Probabilities reach 1.0, so at least one integer bit whatever the calibration.
-                let out_w = q.format.width().saturating_sub(1);
-                let out = Format::unsigned(out_w, q.format.frac().min(out_w as i32 - 1))
-                    .map_err(|e| SystemError::node(&node.name, "width", e.to_string()))?;
-                let (raw, frac) = scale_code(&node.name, *scale)?;
-                params.extend(fmt_params("IN", want_in));
-                params.extend(fmt_params("OUT", out));
-                params.push(("SIZE".into(), out_row as i64));
-                params.push(("PARALLELISM".into(), lanes_of("lanes")?));
-                params.push(("SCALE".into(), raw));
-                params.push(("SCALE_FRAC_WIDTH".into(), frac));
-                ports.push(("data_in", x));
-                &Softmax
-            }
-            Op::Layernorm { eps, gamma, beta } => {
-                let x = self.take(node, 0)?;
-                let want_in = narrowed(&node.name, x.format, LAYERNORM_MAX_IN_WIDTH, 32)?;
-                let g = quantized(&node.name, gamma, plan, self.weights)?;
-                let bt = quantized(&node.name, beta, plan, self.weights)?;
-                params.extend(fmt_params("IN", want_in));
-                params.extend(fmt_params("GAMMA", g.format));
-                params.extend(fmt_params("BETA", bt.format));
-                params.extend(fmt_params("OUT", q.format));
-                params.push(("SIZE".into(), out_row as i64));
-                params.push(("PARALLELISM".into(), lanes_of("lanes")?));
-                let (mant, frac) = eps_code(&node.name, *eps)?;
-                params.push(("EPS_MANT".into(), mant));
-                params.push(("EPS_FRAC_WIDTH".into(), frac));
-                params.push(("AFFINE_FROM_ROM".into(), 1));
-                roms.insert("gamma".to_string(), g);
-                roms.insert("beta".to_string(), bt);
-                rom_params.push(("gamma".to_string(), gamma.clone()));
-                rom_params.push(("beta".to_string(), beta.clone()));
-                ports.push(("data_in", x));
-                &LayerNorm
-            }
-            Op::Add | Op::Mul => {
-                let mut xs = vec![self.take(node, 0)?, self.take(node, 1)?];
-                self.b.balance(&node.name, &mut xs)?;
-                params.extend(fmt_params("A", xs[0].format));
-                params.extend(fmt_params("B", xs[1].format));
-                params.extend(fmt_params("OUT", q.format));
-                params.push(("PARALLELISM".into(), lanes_of("lanes")?));
-                let mut it = xs.into_iter();
-                ports.extend(
-                    [("a", it.next()), ("b", it.next())].map(|(s, p)| (s, p.expect("two inputs"))),
-                );
-                if matches!(node.op, Op::Add) {
-                    &Add
-                } else {
-                    &Mul
-                }
-            }
-            Op::Matmul { transpose_b } => {
-                let mut xs = vec![self.take(node, 0)?, self.take(node, 1)?];
-                self.b.balance(&node.name, &mut xs)?;
-                let a_shape = graph
-                    .node(&node.inputs[0])
-                    .map(|n| n.shape.clone())
-                    .unwrap_or_default();
-                let dims = node.shape.len();
-                let heads: usize = node.shape[..dims.saturating_sub(2)].iter().product();
-                let m_size = if dims >= 2 { node.shape[dims - 2] } else { 1 };
-                params.extend(fmt_params("A", xs[0].format));
-                params.extend(fmt_params("B", xs[1].format));
-                params.extend(fmt_params("OUT", q.format));
-                params.push(("M_SIZE".into(), m_size as i64));
-                params.push(("K_SIZE".into(), last(&a_shape) as i64));
-                params.push(("N_SIZE".into(), out_row as i64));
-                params.push(("K_PARALLELISM".into(), lanes_of("k")?));
-                params.push(("N_PARALLELISM".into(), lanes_of("n")?));
-                params.push(("TRANSPOSE_B".into(), i64::from(*transpose_b)));
-                params.push(("HEADS".into(), heads.max(1) as i64));
-                let mut it = xs.into_iter();
-                ports.extend(
-                    [("a", it.next()), ("b", it.next())].map(|(s, p)| (s, p.expect("two inputs"))),
-                );
-                &Matmul
-            }
-            Op::SplitHeads { heads } => {
-                // [s, heads·d] → [heads, s, d]: swap the two outer axes of [s, heads, d].
-                let x = self.take(node, 0)?;
-                let (s, d) = (node.shape.get(1).copied().unwrap_or(1), out_row);
-                return self.transpose(node, x, [s, *heads, d]);
-            }
-            Op::MergeHeads => {
-                // [heads, s, d] → [s, heads·d]: swap the two outer axes of [heads, s, d].
-                let x = self.take(node, 0)?;
-                let in_shape = graph
-                    .node(&node.inputs[0])
-                    .map(|n| n.shape.clone())
-                    .unwrap_or_default();
-                let [h, s, d] = in_shape[..] else {
-                    return Err(SystemError::node(
-                        &node.name,
-                        "shape",
-                        "merge_heads takes a [heads, s, d] input",
-                    ));
-                };
-                return self.transpose(node, x, [h, s, d]);
-            }
-            Op::Reshape => {
-                // Same elements in the same order: the stream is unchanged, only its
-                // rows are counted anew.
-                let mut x = self.take(node, 0)?;
-                let want = lanes(plan, &node.name, "lanes")?;
-                if x.lanes != want {
-                    x = self
-                        .b
-                        .resize(&legal_name(&node.name), &node.name, "data_in", x, want)?;
-                }
-                if out_row % x.lanes != 0 {
-                    return Err(SystemError::node(
-                        &node.name,
-                        "shape",
-                        format!(
-                            "the new last axis {out_row} is not a multiple of the {} lanes of `{}`",
-                            x.lanes, x.tensor
-                        ),
-                    ));
-                }
-                x.row = out_row;
-                x.elements = node.shape.iter().product();
-                x.tensor = node.name.clone();
-                return Ok(x);
-            }
+        let mapped = match &node.op {
+            Op::Linear { weight, bias } => self.linear(node, q, weight, bias.as_deref())?,
+            Op::Relu => self.unary(node, q, &Relu, None)?,
+            Op::Gelu => self.unary(node, q, &Gelu, Some((GELU_MAX_IN_WIDTH, 40)))?,
+            Op::Softmax { scale } => self.softmax(node, q, *scale)?,
+            Op::Layernorm { eps, gamma, beta } => self.layernorm(node, q, *eps, gamma, beta)?,
+            Op::Add => self.binary(node, q, &Add)?,
+            Op::Mul => self.binary(node, q, &Mul)?,
+            Op::Matmul { transpose_b } => self.matmul(node, q, *transpose_b)?,
+            Op::SplitHeads { heads } => return self.split_heads(node, *heads),
+            Op::MergeHeads => return self.merge_heads(node),
+            Op::Reshape => return self.reshape(node),
             op => {
                 return Err(SystemError::Unsupported {
                     node: node.name.clone(),
@@ -453,6 +305,29 @@ impl Mapper<'_> {
                 });
             }
         };
+        self.instantiate(node, q, mapped)
+    }
+
+    /// The lane count `key` of `node` as a parameter value.
+    fn lanes_of(&self, node: &Node, key: &str) -> Result<i64, SystemError> {
+        lanes(self.plan, &node.name, key).map(|l| l as i64)
+    }
+
+    /// Configures `m`'s component with the node's rounding and overflow added, adds
+    /// it to the netlist and returns its output port.
+    fn instantiate(
+        &mut self,
+        node: &Node,
+        q: &TensorQuant,
+        m: Mapped<'_>,
+    ) -> Result<Port, SystemError> {
+        let Mapped {
+            component,
+            mut params,
+            roms,
+            rom_params,
+            ports,
+        } = m;
         params.push(("ROUNDING".into(), i64::from(q.rounding.code())));
         params.push(("OVERFLOW".into(), i64::from(q.overflow.code())));
         let refs: Vec<(&str, i64)> = params.iter().map(|(k, v)| (k.as_str(), *v)).collect();
@@ -470,6 +345,250 @@ impl Mapper<'_> {
         self.b.port(idx, "data_out", &node.name, &node.shape)
     }
 
+    /// `linear`: weight (and bias) quantized into the instance's ROMs.
+    fn linear(
+        &mut self,
+        node: &Node,
+        q: &TensorQuant,
+        weight: &str,
+        bias: Option<&str>,
+    ) -> Result<Mapped<'static>, SystemError> {
+        let mut m = Mapped::new(&Linear);
+        let x = self.take(node, 0)?;
+        let (w, scale_params, shifts) = linear_weight(&node.name, weight, self.plan, self.weights)?;
+        m.params.extend(fmt_params("IN", x.format));
+        m.params.extend(fmt_params("WEIGHT", w.format));
+        m.params.extend(scale_params);
+        m.params
+            .push(("HAS_BIAS".into(), i64::from(bias.is_some())));
+        m.rom("weight", weight, w);
+        if let Some(shifts) = shifts {
+            m.rom("weight_shift", weight, shifts);
+        }
+        if let Some(bias) = bias {
+            let t = quantized(&node.name, bias, self.plan, self.weights)?;
+            m.params.extend(fmt_params("BIAS", t.format));
+            m.rom("bias", bias, t);
+        }
+        let in_size = self
+            .graph
+            .param(weight)
+            .and_then(|p| p.shape.get(1))
+            .copied()
+            .unwrap_or(1);
+        m.params.push(("IN_SIZE".into(), in_size as i64));
+        m.params.push(("OUT_SIZE".into(), last(&node.shape) as i64));
+        m.params
+            .push(("IN_PARALLELISM".into(), self.lanes_of(node, "in")?));
+        m.params
+            .push(("OUT_PARALLELISM".into(), self.lanes_of(node, "out")?));
+        m.params.push(("WEIGHTS_FROM_ROM".into(), 1));
+        m.params.extend(fmt_params("OUT", q.format));
+        m.ports.push(("data_in", x));
+        Ok(m)
+    }
+
+    /// `relu` / `gelu`: one input, narrowed to `(max width, max frac)` if given.
+    fn unary(
+        &mut self,
+        node: &Node,
+        q: &TensorQuant,
+        component: &'static dyn Component,
+        narrow_to: Option<(u32, i32)>,
+    ) -> Result<Mapped<'static>, SystemError> {
+        let mut m = Mapped::new(component);
+        let x = self.take(node, 0)?;
+        let x_fmt = match narrow_to {
+            Some((w, f)) => narrowed(&node.name, x.format, w, f)?,
+            None => x.format,
+        };
+        m.params.extend(fmt_params("IN", x_fmt));
+        m.params.extend(fmt_params("OUT", q.format));
+        m.params
+            .push(("PARALLELISM".into(), self.lanes_of(node, "lanes")?));
+        m.ports.push(("data_in", x));
+        Ok(m)
+    }
+
+    /// `softmax` over the last axis; its unsigned output format is derived from the
+    /// plan's (module doc).
+    fn softmax(
+        &mut self,
+        node: &Node,
+        q: &TensorQuant,
+        scale: f64,
+    ) -> Result<Mapped<'static>, SystemError> {
+        let mut m = Mapped::new(&Softmax);
+        let x = self.take(node, 0)?;
+        // Softmax takes at most 24 bits with at most 24 fractional bits: drop
+        // low fractional bits first (the integer range is kept).
+        let want_in = narrowed(
+            &node.name,
+            x.format,
+            SOFTMAX_MAX_IN_WIDTH,
+            SOFTMAX_MAX_IN_FRAC,
+        )?;
+        // Probabilities reach 1.0, so at least one integer bit whatever the calibration.
+        let out_w = q.format.width().saturating_sub(1);
+        let out = Format::unsigned(out_w, q.format.frac().min(out_w as i32 - 1))
+            .map_err(|e| SystemError::node(&node.name, "width", e.to_string()))?;
+        let (raw, frac) = scale_code(&node.name, scale)?;
+        m.params.extend(fmt_params("IN", want_in));
+        m.params.extend(fmt_params("OUT", out));
+        m.params.push(("SIZE".into(), last(&node.shape) as i64));
+        m.params
+            .push(("PARALLELISM".into(), self.lanes_of(node, "lanes")?));
+        m.params.push(("SCALE".into(), raw));
+        m.params.push(("SCALE_FRAC_WIDTH".into(), frac));
+        m.ports.push(("data_in", x));
+        Ok(m)
+    }
+
+    /// `layernorm` over the last axis, γ and β quantized into its ROMs.
+    fn layernorm(
+        &mut self,
+        node: &Node,
+        q: &TensorQuant,
+        eps: f64,
+        gamma: &str,
+        beta: &str,
+    ) -> Result<Mapped<'static>, SystemError> {
+        let mut m = Mapped::new(&LayerNorm);
+        let x = self.take(node, 0)?;
+        let want_in = narrowed(&node.name, x.format, LAYERNORM_MAX_IN_WIDTH, 32)?;
+        let g = quantized(&node.name, gamma, self.plan, self.weights)?;
+        let bt = quantized(&node.name, beta, self.plan, self.weights)?;
+        m.params.extend(fmt_params("IN", want_in));
+        m.params.extend(fmt_params("GAMMA", g.format));
+        m.params.extend(fmt_params("BETA", bt.format));
+        m.params.extend(fmt_params("OUT", q.format));
+        m.params.push(("SIZE".into(), last(&node.shape) as i64));
+        m.params
+            .push(("PARALLELISM".into(), self.lanes_of(node, "lanes")?));
+        let (mant, frac) = eps_code(&node.name, eps)?;
+        m.params.push(("EPS_MANT".into(), mant));
+        m.params.push(("EPS_FRAC_WIDTH".into(), frac));
+        m.params.push(("AFFINE_FROM_ROM".into(), 1));
+        m.rom("gamma", gamma, g);
+        m.rom("beta", beta, bt);
+        m.ports.push(("data_in", x));
+        Ok(m)
+    }
+
+    /// The two inputs of a two-operand node, balanced with FIFOs.
+    fn two_inputs(&mut self, node: &Node) -> Result<[Port; 2], SystemError> {
+        let mut xs = vec![self.take(node, 0)?, self.take(node, 1)?];
+        self.b.balance(&node.name, &mut xs)?;
+        let [a, b]: [Port; 2] = xs.try_into().expect("two inputs");
+        Ok([a, b])
+    }
+
+    /// `add` / `mul`: two balanced inputs `a` and `b`.
+    fn binary(
+        &mut self,
+        node: &Node,
+        q: &TensorQuant,
+        component: &'static dyn Component,
+    ) -> Result<Mapped<'static>, SystemError> {
+        let mut m = Mapped::new(component);
+        let [a, b] = self.two_inputs(node)?;
+        m.params.extend(fmt_params("A", a.format));
+        m.params.extend(fmt_params("B", b.format));
+        m.params.extend(fmt_params("OUT", q.format));
+        m.params
+            .push(("PARALLELISM".into(), self.lanes_of(node, "lanes")?));
+        m.ports.extend([("a", a), ("b", b)]);
+        Ok(m)
+    }
+
+    /// `matmul` per head: outer axes of the output are heads, then `[M, N]`.
+    fn matmul(
+        &mut self,
+        node: &Node,
+        q: &TensorQuant,
+        transpose_b: bool,
+    ) -> Result<Mapped<'static>, SystemError> {
+        let mut m = Mapped::new(&Matmul);
+        let [a, b] = self.two_inputs(node)?;
+        let a_shape = self
+            .graph
+            .node(&node.inputs[0])
+            .map(|n| n.shape.clone())
+            .unwrap_or_default();
+        let dims = node.shape.len();
+        let heads: usize = node.shape[..dims.saturating_sub(2)].iter().product();
+        let m_size = if dims >= 2 { node.shape[dims - 2] } else { 1 };
+        m.params.extend(fmt_params("A", a.format));
+        m.params.extend(fmt_params("B", b.format));
+        m.params.extend(fmt_params("OUT", q.format));
+        m.params.push(("M_SIZE".into(), m_size as i64));
+        m.params.push(("K_SIZE".into(), last(&a_shape) as i64));
+        m.params.push(("N_SIZE".into(), last(&node.shape) as i64));
+        m.params
+            .push(("K_PARALLELISM".into(), self.lanes_of(node, "k")?));
+        m.params
+            .push(("N_PARALLELISM".into(), self.lanes_of(node, "n")?));
+        m.params
+            .push(("TRANSPOSE_B".into(), i64::from(transpose_b)));
+        m.params.push(("HEADS".into(), heads.max(1) as i64));
+        m.ports.extend([("a", a), ("b", b)]);
+        Ok(m)
+    }
+
+    /// `split_heads`: `[s, heads·d] → [heads, s, d]`, a swap of the two outer axes of
+    /// `[s, heads, d]`.
+    fn split_heads(&mut self, node: &Node, heads: usize) -> Result<Port, SystemError> {
+        let x = self.take(node, 0)?;
+        let (s, d) = (node.shape.get(1).copied().unwrap_or(1), last(&node.shape));
+        self.transpose(node, x, [s, heads, d])
+    }
+
+    /// `merge_heads`: `[heads, s, d] → [s, heads·d]`, a swap of the two outer axes of
+    /// `[heads, s, d]`.
+    fn merge_heads(&mut self, node: &Node) -> Result<Port, SystemError> {
+        let x = self.take(node, 0)?;
+        let in_shape = self
+            .graph
+            .node(&node.inputs[0])
+            .map(|n| n.shape.clone())
+            .unwrap_or_default();
+        let [h, s, d] = in_shape[..] else {
+            return Err(SystemError::node(
+                &node.name,
+                "shape",
+                "merge_heads takes a [heads, s, d] input",
+            ));
+        };
+        self.transpose(node, x, [h, s, d])
+    }
+
+    /// `reshape`: same elements in the same order, so the stream is unchanged and
+    /// only its rows are counted anew (after a lane change if the plan asks one).
+    fn reshape(&mut self, node: &Node) -> Result<Port, SystemError> {
+        let out_row = last(&node.shape);
+        let mut x = self.take(node, 0)?;
+        let want = lanes(self.plan, &node.name, "lanes")?;
+        if x.lanes != want {
+            x = self
+                .b
+                .resize(&legal_name(&node.name), &node.name, "data_in", x, want)?;
+        }
+        if out_row % x.lanes != 0 {
+            return Err(SystemError::node(
+                &node.name,
+                "shape",
+                format!(
+                    "the new last axis {out_row} is not a multiple of the {} lanes of `{}`",
+                    x.lanes, x.tensor
+                ),
+            ));
+        }
+        x.row = out_row;
+        x.elements = node.shape.iter().product();
+        x.tensor = node.name.clone();
+        Ok(x)
+    }
+
     /// A `transpose` swapping the outer axes of `[a, b, c]` for `node`.
     fn transpose(
         &mut self,
@@ -478,8 +597,7 @@ impl Mapper<'_> {
         [a, b, c]: [usize; 3],
     ) -> Result<Port, SystemError> {
         let lanes = lanes(self.plan, &node.name, "lanes")?;
-        let component = generator::components::find("transpose")?;
-        let inst = component
+        let inst = Transpose
             .configure(&[
                 ("WIDTH", i64::from(x.format.width())),
                 ("PARALLELISM", lanes as i64),
@@ -570,7 +688,10 @@ fn scale_code(node: &str, scale: f64) -> Result<(i64, i64), SystemError> {
     Err(SystemError::node(
         node,
         "scale",
-        format!("{} is outside [2^-24, 2^20], the range of a softmax scale code", crate::error::real(scale)),
+        format!(
+            "{} is outside [2^-24, 2^20], the range of a softmax scale code",
+            crate::error::real(scale)
+        ),
     ))
 }
 

@@ -14,9 +14,10 @@
 //! sequence; one row is the last axis of the fork's tensor) that must have left that
 //! fork before the stream's first beat can appear. A fork's outputs start at 0; an
 //! elementwise node keeps the largest need of its inputs; a node that needs its whole
-//! input row before its first output (`linear`, `softmax`, `layernorm`) adds one row;
-//! a node that needs a whole tensor (`transpose`, and `matmul`, which holds all of B)
-//! needs the whole sequence. Needs are capped at the sequence length `S`. At a node
+//! input row before its first output (its [`Behaviour`](generator::component::Behaviour) declares
+//! [`FirstOutput::Row`] on an input: `linear`, `softmax`, `layernorm`) adds one row;
+//! a node that needs a whole tensor ([`FirstOutput::Tensor`]: `transpose`, and
+//! `matmul`, which holds all of B) needs the whole sequence. Needs are capped at the sequence length `S`. At a node
 //! with several inputs that share a fork, an input whose need `n` is below the largest
 //! sibling need `m` gets a FIFO of `(m − n + 1)` rows of its own stream. While the
 //! slower branch has not produced its first beat, the fork can push at most `m` rows
@@ -24,22 +25,22 @@
 //! join always makes progress and the design cannot deadlock. (It sizes for
 //! correctness, not for overlapping back-to-back sequences through a long branch.)
 //!
-//! Data-moving nodes (`fork`, `fifo`, `transpose`, `resize`) carry raw bits; the
-//! netlist's edges keep the meaning (the format) of what flows through them.
+//! Data-moving nodes (those declaring [`Behaviour::moves_bits`](generator::component::Behaviour::moves_bits): `fork`, `fifo`,
+//! `skid_buffer`, `transpose`, `resize`, `join`) carry raw bits; the netlist's edges
+//! keep the meaning (the format) of what flows through them. Nothing here matches on
+//! a component's name: every rule reads the instance's declared [`Behaviour`](generator::component::Behaviour).
 
 use std::collections::BTreeMap;
 
 use golden::{Format, Overflow, Rounding};
 
-use generator::component::{Instance, StreamDef};
+use generator::component::{FirstOutput, Instance, StreamDef};
 use generator::components::cast::Cast;
+use generator::components::resize::Resize;
 use generator::sv::Dir;
 use generator::{Component, TensorMap};
 
 use crate::error::SystemError;
-
-/// Components that move raw bits without interpreting them.
-pub const MOVERS: &[&str] = &["fork", "fifo", "transpose", "resize", "skid_buffer"];
 
 /// One component instance of the system.
 pub struct NetNode {
@@ -65,9 +66,10 @@ impl NetNode {
             rom_params: Vec::new(),
         }
     }
-    /// Whether the node moves raw bits (its streams' formats are `unsigned(W, 0)`).
+    /// Whether the node moves raw bits (its streams' formats are `unsigned(W, 0)`),
+    /// as its instance declares.
     pub fn is_mover(&self) -> bool {
-        MOVERS.contains(&self.inst.component().name())
+        self.inst.behaviour().moves_bits
     }
     /// The node's data streams in `dir` (ROM-fed streams are not connected).
     pub fn streams(&self, dir: Dir) -> Vec<StreamDef> {
@@ -293,7 +295,7 @@ impl NetBuilder {
             }
             adapted.push((stream.to_string(), port));
         }
-        let component = node.inst.component().name();
+        let waits = node.inst.behaviour().strongest();
         let mut need: BTreeMap<usize, usize> = BTreeMap::new();
         for (_, p) in &adapted {
             for (&f, &n) in &p.need {
@@ -303,10 +305,10 @@ impl NetBuilder {
         }
         let cap = self.seq_rows;
         for n in need.values_mut() {
-            *n = match component {
-                "linear" | "softmax" | "layernorm" => (*n + 1).min(cap),
-                "transpose" | "matmul" => cap,
-                _ => *n,
+            *n = match waits {
+                FirstOutput::Row { .. } => (*n + 1).min(cap),
+                FirstOutput::Tensor { .. } => cap,
+                FirstOutput::Beat => *n,
             };
         }
         let mut node = node;
@@ -498,14 +500,11 @@ impl NetBuilder {
             consumer: source.to_string(),
             consumer_lanes: lanes,
         };
-        let Ok(c) = generator::components::find("resize") else {
-            return Err(lanes_error(&port));
-        };
         let lcm = port.lanes / gcd(port.lanes, lanes) * lanes;
         if !port.row.is_multiple_of(lcm) {
             return Err(lanes_error(&port));
         }
-        let inst = c
+        let inst = Resize
             .configure(&[
                 ("WIDTH", i64::from(port.format.width())),
                 ("IN_PARALLELISM", port.lanes as i64),

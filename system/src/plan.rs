@@ -88,9 +88,7 @@ pub fn balanced_partition(
     if devices == 0 || devices > n {
         return Err(SystemError::Model {
             model: graph.name.clone(),
-            rule: format!(
-                "--devices {devices}: must be between 1 and the number of nodes ({n})"
-            ),
+            rule: format!("--devices {devices}: must be between 1 and the number of nodes ({n})"),
         });
     }
     let cost: Vec<u64> = graph
@@ -155,7 +153,6 @@ pub fn min_max_cuts(cost: &[u64], k: usize) -> Vec<usize> {
     cuts.reverse();
     cuts
 }
-
 
 /// How many devices `plan` may use.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -343,7 +340,9 @@ fn lane_dims(graph: &Graph, node: &Node) -> Vec<(&'static str, usize)> {
 const MAX_LANES: usize = 256;
 
 fn divisors(n: usize) -> Vec<usize> {
-    (1..=n.min(MAX_LANES)).filter(|d| n.is_multiple_of(*d)).collect()
+    (1..=n.min(MAX_LANES))
+        .filter(|d| n.is_multiple_of(*d))
+        .collect()
 }
 
 struct NodeModel {
@@ -359,7 +358,11 @@ fn width(quant: &QuantPlan, tensor: &str) -> u32 {
 }
 
 fn clog2(x: u64) -> u32 {
-    if x <= 1 { 0 } else { 64 - (x - 1).leading_zeros() }
+    if x <= 1 {
+        0
+    } else {
+        64 - (x - 1).leading_zeros()
+    }
 }
 
 /// Resources of `node` at `lanes` (plan-level: the same primitives as the components'
@@ -407,7 +410,17 @@ fn node_resources(
         }
         Op::Matmul { .. } => {
             let b = node.inputs.get(1).map_or(16, |t| width(quant, t));
-            resources::matmul(in_last, last, l0, l1, a, b, a + b + clog2(in_last), out, uram)
+            resources::matmul(
+                in_last,
+                last,
+                l0,
+                l1,
+                a,
+                b,
+                a + b + clog2(in_last),
+                out,
+                uram,
+            )
         }
         Op::Input | Op::Output | Op::Reshape => ResourceEstimate::default(),
         Op::SplitHeads { .. } | Op::MergeHeads => {
@@ -781,16 +794,26 @@ fn best_fit(
 ///
 /// # Errors
 /// A configuration that cannot fit, naming the resource and the shortfall.
-pub fn plan(graph: &Graph, quant: &QuantPlan, opts: &PlanOptions) -> Result<SystemPlan, SystemError> {
+pub fn plan(
+    graph: &Graph,
+    quant: &QuantPlan,
+    opts: &PlanOptions,
+) -> Result<SystemPlan, SystemError> {
     let err = |rule: String| SystemError::Board {
         board: opts.board.name.clone(),
         rule,
     };
     if !(opts.clock_mhz > 0.0 && opts.clock_mhz.is_finite()) {
-        return Err(err(format!("--clock {}: must be a positive number of MHz", opts.clock_mhz)));
+        return Err(err(format!(
+            "--clock {}: must be a positive number of MHz",
+            opts.clock_mhz
+        )));
     }
     if !(opts.link_gbps > 0.0 && opts.link_gbps.is_finite()) {
-        return Err(err(format!("--link-gbps {}: must be positive", opts.link_gbps)));
+        return Err(err(format!(
+            "--link-gbps {}: must be positive",
+            opts.link_gbps
+        )));
     }
     let models: Vec<NodeModel> = graph.nodes.iter().map(|nd| node_model(graph, nd)).collect();
     let costs: Vec<Costed> = graph
@@ -832,7 +855,9 @@ pub fn plan(graph: &Graph, quant: &QuantPlan, opts: &PlanOptions) -> Result<Syst
                         }
                         // Throughput per device; more devices only if strictly better.
                         let per_dev = |f: &Fit| hz / f.interval as f64 / (f.cuts.len() - 1) as f64;
-                        let better = best.as_ref().is_none_or(|b| per_dev(&f) > per_dev(b) * 1.0001);
+                        let better = best
+                            .as_ref()
+                            .is_none_or(|b| per_dev(&f) > per_dev(b) * 1.0001);
                         if better {
                             best = Some(f);
                         }
@@ -843,7 +868,8 @@ pub fn plan(graph: &Graph, quant: &QuantPlan, opts: &PlanOptions) -> Result<Syst
                     }
                 }
             }
-            let best = best.ok_or_else(|| err(format!("no device count up to {max} fits: {last_err}")))?;
+            let best =
+                best.ok_or_else(|| err(format!("no device count up to {max} fits: {last_err}")))?;
             if let Some(t) = opts.target_items_per_s {
                 let rate = hz / best.interval as f64;
                 if rate < t {
@@ -906,7 +932,10 @@ fn report(
             let [_, _, _, bram, uram] = pool([a[0], a[1], a[2], a[3], a[4], balt], arr(&cap));
             resources.bram36 = bram;
             resources.uram = uram;
-            let slow = part.iter().max_by_key(|n| n.cycles).expect("non-empty part");
+            let slow = part
+                .iter()
+                .max_by_key(|n| n.cycles)
+                .expect("non-empty part");
             let used = arr(&resources);
             let caps = arr(&cap);
             // URAM overflow moved to BRAM (see `pool`), so a full URAM alone does not
@@ -964,11 +993,11 @@ fn report(
     let work_macs: u64 = nodes.iter().filter(|n| n.macs).map(|n| n.work).sum();
     let dsps = cap.dsp * devices.len() as u64;
     let roofline_cycles = work_macs as f64 / dsps.max(1) as f64;
-    let tokens = graph
-        .inputs()
-        .next()
-        .map_or(1, |n| n.shape[..n.shape.len().saturating_sub(1)].iter().product::<usize>())
-        as u64;
+    let tokens = graph.inputs().next().map_or(1, |n| {
+        n.shape[..n.shape.len().saturating_sub(1)]
+            .iter()
+            .product::<usize>()
+    }) as u64;
     let items_per_s = hz / interval as f64;
     let slow = nodes.iter().max_by_key(|n| n.cycles).expect("a node");
     let dev = devices

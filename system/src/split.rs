@@ -19,9 +19,9 @@
 
 use std::collections::BTreeMap;
 
-use generator::component::{MemDef, StreamDef, TensorDef, Timing};
+use generator::component::{Behaviour, MemDef, StreamDef, TensorDef, Timing};
 use generator::params::{ParamSpec, Params};
-use generator::sv::{Dir, SvInstance, SvModule, SvPort, SvValue, range};
+use generator::sv::{Dir, SvInstance, SvModule, SvPort, SvValue, SvWire};
 use generator::tensor::Beat;
 use generator::{Component, GenError, Instance, TensorMap};
 
@@ -478,9 +478,9 @@ impl MultiInstance {
         }
         let (pin, pout) = ("part_in", "part_out");
         for (s, width) in [(pin, si.data_width()), (pout, so.data_width())] {
-            m.wires.push((s.to_string(), range(width)));
-            m.wires.push((format!("{s}_valid"), String::new()));
-            m.wires.push((format!("{s}_ready"), String::new()));
+            m.wires.push(SvWire::bits(s.to_string(), width));
+            m.wires.push(SvWire::bits(format!("{s}_valid"), 1));
+            m.wires.push(SvWire::bits(format!("{s}_ready"), 1));
         }
         let clk = || {
             vec![
@@ -617,6 +617,10 @@ impl Instance for MultiInstance {
         }
         v
     }
+    /// The first device's declaration: the links only move words.
+    fn behaviour(&self) -> Behaviour {
+        self.devices[0].behaviour()
+    }
     fn timing(&self) -> Timing {
         // First beat: each device's latency plus each link's (words on the way, the
         // model's delay, the receiver's FIFO and unpacking).
@@ -731,10 +735,10 @@ impl Instance for MultiInstance {
                 ("credit_rx", false),
             ] {
                 let name = format!("link{k}_{s}");
-                m.wires.push((name.clone(), range(w)));
-                m.wires.push((format!("{name}_valid"), String::new()));
+                m.wires.push(SvWire::bits(name.clone(), w));
+                m.wires.push(SvWire::bits(format!("{name}_valid"), 1));
                 if ready {
-                    m.wires.push((format!("{name}_ready"), String::new()));
+                    m.wires.push(SvWire::bits(format!("{name}_ready"), 1));
                 }
             }
         }

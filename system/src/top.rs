@@ -23,9 +23,11 @@
 
 use std::collections::BTreeMap;
 
-use generator::component::{CoreBinding, MemDef, StreamDef, TensorDef, Timing};
+use generator::component::{
+    Behaviour, FirstOutput, MemDef, StreamDef, TensorDef, Timing, connect_streams, stream_ports,
+};
 use generator::params::{ParamSpec, Params};
-use generator::sv::{Dir, SvInstance, SvModule, SvPort, SvValue, range};
+use generator::sv::{Dir, SvInstance, SvModule, SvPort, SvValue, SvWire};
 use generator::tensor::{Beat, Dim};
 use generator::{Component, GenError, Instance, Tensor, TensorMap};
 
@@ -90,14 +92,6 @@ pub struct NodeTiming {
     /// Cycles between the starts of consecutive output rows: its own rate, or a
     /// slower producer's (a node holding a whole tensor emits at its own).
     pub row_period: f64,
-}
-
-/// Components whose first output needs the whole input row.
-fn buffers_row(component: &str) -> bool {
-    matches!(
-        component,
-        "linear" | "softmax" | "layernorm" | "matmul" | "transpose"
-    )
 }
 
 /// `t` (a stream's tensor) as raw bits of `bits` (a data mover's lane format).
@@ -174,9 +168,7 @@ impl SystemInstance {
             params: Params::defaults(PARAMS),
         };
         let text = sys.top("mh_system", "").print();
-        let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-        });
+        let hash = golden::hash::fnv1a(text.as_bytes());
         let fingerprint = (hash & ((1 << 48) - 1)) as i64;
         if let Ok(p) = Params::with("system", PARAMS, &[("FINGERPRINT", fingerprint)]) {
             sys.params = p;
@@ -325,18 +317,13 @@ impl SystemInstance {
         for (i, n) in self.net.nodes.iter().enumerate() {
             let inst = &*n.inst;
             let sig = inst.timing();
-            let component = inst.component().name();
+            let behaviour = inst.behaviour();
             let (mut t, mut p, mut rp) = (0.0f64, 1.0f64, 0.0f64);
             let out = self.net.edges.iter().find(|e| e.from == Endpoint::Node(i));
             let out_lanes = out.map_or(1, |e| e.lanes.max(1));
-            // A matmul's signature latency runs from B's first beat; its A rows start
-            // once B is held, one head's B beats later.
-            let b_beats = self
-                .net
-                .edges
-                .iter()
-                .find(|e| e.to == Endpoint::Node(i) && e.to_stream == "b")
-                .map_or(0, |e| e.elements / e.lanes.max(1) / self.heads(inst).max(1));
+            // Beats of one item (one head) of a whole tensor an input stream waits for.
+            let whole_beats =
+                |e: &crate::netlist::Edge| e.elements / e.lanes.max(1) / self.heads(inst).max(1);
             for e in self.net.edges.iter().filter(|e| e.to == Endpoint::Node(i)) {
                 let (tp, pp, rpp) = match e.from {
                     Endpoint::Node(j) => (
@@ -348,9 +335,10 @@ impl SystemInstance {
                 };
                 let row_beats = (e.row / e.lanes.max(1)).max(1);
                 // Beats the signature latency counts as arriving back to back.
-                let whole = match component {
-                    "transpose" => Some(e.elements / e.lanes.max(1)),
-                    "matmul" if e.to_stream == "b" => Some(b_beats),
+                let declared = behaviour.input(&e.to_stream);
+                let waits = declared.map_or(FirstOutput::Beat, |d| d.first_output);
+                let whole = match waits {
+                    FirstOutput::Tensor { .. } => Some(whole_beats(e)),
                     _ => None,
                 };
                 let ready = match whole {
@@ -362,13 +350,21 @@ impl SystemInstance {
                             + (row_beats - 1) as f64 * pp;
                         tp + (last - (beats.max(1) - 1) as f64).max(0.0)
                     }
-                    None if buffers_row(component) => tp + (row_beats - 1) as f64 * (pp - 1.0),
+                    None if behaviour.buffers() => tp + (row_beats - 1) as f64 * (pp - 1.0),
                     None => tp,
                 };
-                let ready = if component == "matmul" && e.to_stream == "a" {
-                    ready - b_beats as f64
-                } else {
-                    ready
+                // A stream read only after another's whole tensor is held (matmul's A
+                // after B): the signature latency runs from that stream's first beat
+                // and includes its beats.
+                let after = declared.and_then(|d| d.after.as_deref()).and_then(|a| {
+                    self.net
+                        .edges
+                        .iter()
+                        .find(|x| x.to == Endpoint::Node(i) && x.to_stream == a)
+                });
+                let ready = match after {
+                    Some(x) => ready - whole_beats(x) as f64,
+                    None => ready,
                 };
                 t = t.max(ready);
                 // Beat intervals scale with the lanes (a converter regroups elements).
@@ -380,14 +376,10 @@ impl SystemInstance {
             let own = item_interval as f64 / ii_beats as f64;
             // Inside the first row a row node has its whole input and emits at its own
             // rate; an elementwise node cannot outrun its producer.
-            p = if buffers_row(component) {
-                own
-            } else {
-                own.max(p)
-            };
+            p = if behaviour.buffers() { own } else { own.max(p) };
             let out_rows = out.map_or(1, |e| (e.elements / e.row.max(1)).max(1));
             let own_row = item_interval as f64 / out_rows as f64;
-            let row_period = if matches!(component, "transpose" | "matmul") {
+            let row_period = if behaviour.holds_tensor() {
                 own_row
             } else {
                 own_row.max(rp)
@@ -509,6 +501,24 @@ impl Instance for SystemInstance {
         }
         v
     }
+    /// The system's input waits for the strongest need of any node: the whole input
+    /// tensor if some node holds a tensor, its first row if some node buffers a row.
+    fn behaviour(&self) -> Behaviour {
+        let e = self.net.input_edge();
+        let lanes = e.lanes.max(1);
+        let nodes = self.net.nodes.iter().map(|n| n.inst.behaviour());
+        let first_output = nodes.fold(FirstOutput::Beat, |acc, b| match (acc, b.strongest()) {
+            (FirstOutput::Tensor { .. }, _) => acc,
+            (_, FirstOutput::Tensor { .. }) => FirstOutput::Tensor {
+                beats: e.elements / lanes,
+            },
+            (FirstOutput::Beat, FirstOutput::Row { .. }) => FirstOutput::Row {
+                beats: e.row / lanes,
+            },
+            _ => acc,
+        });
+        Behaviour::new(false, &[("data_in", first_output)])
+    }
     fn tensors(&self) -> Vec<TensorDef> {
         let (i, o) = self.io();
         let shape = |s: &[usize]| {
@@ -612,27 +622,12 @@ impl Instance for SystemInstance {
             });
         }
         for s in self.streams() {
-            let ready = if s.direction == Dir::Input {
-                Dir::Output
-            } else {
-                Dir::Input
-            };
-            for (suffix, dir, width) in [
-                ("", s.direction, s.data_width()),
-                ("_valid", s.direction, 1),
-                ("_ready", ready, 1),
-            ] {
-                m.ports.push(SvPort {
-                    name: format!("{}{suffix}", s.name),
-                    dir,
-                    width,
-                });
-            }
+            m.ports.extend(stream_ports(&s));
         }
         for (i, n) in self.net.nodes.iter().enumerate() {
             let mut conns: Vec<(String, String)> =
                 vec![("clk".into(), "clk".into()), ("rst".into(), "rst".into())];
-            let mut bundles: BTreeMap<&'static str, (usize, u32)> = BTreeMap::new();
+            let mut wired: Vec<(StreamDef, String)> = Vec::new();
             for s in n.inst.streams() {
                 let wire = if s.direction == Dir::Input {
                     let e = self
@@ -646,57 +641,20 @@ impl Instance for SystemInstance {
                         None => continue,
                     }
                 } else {
-                    let w = self.wire(Endpoint::Node(i), &s.name);
-                    m.wires.push((w.clone(), range(s.data_width())));
-                    m.wires.push((format!("{w}_valid"), String::new()));
-                    m.wires.push((format!("{w}_ready"), String::new()));
-                    w
+                    self.wire(Endpoint::Node(i), &s.name)
                 };
-                match s.binding {
-                    CoreBinding::Direct => {
-                        for suffix in ["", "_valid", "_ready"] {
-                            conns.push((format!("{}{suffix}", s.name), format!("{wire}{suffix}")));
-                        }
-                    }
-                    CoreBinding::Bundle { base, index, count } => {
-                        bundles.insert(base, (count, s.data_width()));
-                        let b = format!("{}_{base}", n.name);
-                        let into_core = s.direction == Dir::Input;
-                        for (core, flat, to_core) in [
-                            (format!("{b}[{index}]"), wire.clone(), into_core),
-                            (
-                                format!("{b}_valid[{index}]"),
-                                format!("{wire}_valid"),
-                                into_core,
-                            ),
-                            (
-                                format!("{b}_ready[{index}]"),
-                                format!("{wire}_ready"),
-                                !into_core,
-                            ),
-                        ] {
-                            m.assigns
-                                .push(if to_core { (core, flat) } else { (flat, core) });
-                        }
-                    }
-                }
+                wired.push((s, wire));
             }
-            for (base, (count, width)) in &bundles {
-                let b = format!("{}_{base}", n.name);
-                m.wires
-                    .push((b.clone(), format!("[{}:0][{}:0] ", count - 1, width - 1)));
-                m.wires
-                    .push((format!("{b}_valid"), format!("[{}:0] ", count - 1)));
-                m.wires
-                    .push((format!("{b}_ready"), format!("[{}:0] ", count - 1)));
-                for suffix in ["", "_valid", "_ready"] {
-                    conns.push((format!("{base}{suffix}"), format!("{b}{suffix}")));
-                }
-            }
+            conns.extend(connect_streams(
+                &mut m,
+                &format!("{}_", n.name),
+                wired,
+                true,
+            ));
             conns.extend(n.inst.tie_offs());
             for (port, width) in n.inst.unused_outputs() {
                 let w = format!("{}_unused_{port}", n.name);
-                m.wires.push((w.clone(), range(width)));
+                m.wires.push(SvWire::bits(w.clone(), width));
                 conns.push((port, w));
             }
             m.instances.push(SvInstance {

@@ -42,7 +42,11 @@ fn check_partition(g: &model::graph::Graph, p: &SystemPlan) {
     for d in &p.devices {
         let (r, b) = (&d.resources, &d.budget);
         assert!(
-            r.dsp <= b.dsp && r.lut <= b.lut && r.ff <= b.ff && r.bram36 <= b.bram36 && r.uram <= b.uram,
+            r.dsp <= b.dsp
+                && r.lut <= b.lut
+                && r.ff <= b.ff
+                && r.bram36 <= b.bram36
+                && r.uram <= b.uram,
             "device over budget: {r:?} vs {b:?}"
         );
     }
@@ -76,9 +80,17 @@ fn tiny_plan_interval_matches_the_system_timing_estimate() {
     }
     // Applying is additive: nodes keep their keys.
     let p = plan(&g, &quant, &options("u250", DeviceCount::Fixed(1))).unwrap();
-    let before: Vec<Vec<&str>> = quant.parallelism.values().map(|m| m.keys().copied().collect()).collect();
+    let before: Vec<Vec<&str>> = quant
+        .parallelism
+        .values()
+        .map(|m| m.keys().copied().collect())
+        .collect();
     p.apply(&mut quant);
-    let after: Vec<Vec<&str>> = quant.parallelism.values().map(|m| m.keys().copied().collect()).collect();
+    let after: Vec<Vec<&str>> = quant
+        .parallelism
+        .values()
+        .map(|m| m.keys().copied().collect())
+        .collect();
     assert_eq!(before, after);
 }
 
@@ -92,7 +104,12 @@ fn bert_base_auto_on_u250_reaches_ninety_percent_of_the_roofline() {
     let macs: u64 = g
         .nodes
         .iter()
-        .filter(|n| matches!(n.op, model::graph::Op::Linear { .. } | model::graph::Op::Matmul { .. }))
+        .filter(|n| {
+            matches!(
+                n.op,
+                model::graph::Op::Linear { .. } | model::graph::Op::Matmul { .. }
+            )
+        })
         .map(|n| {
             let k = g.node(&n.inputs[0]).unwrap().shape.last().copied().unwrap() as u64;
             n.shape.iter().product::<usize>() as u64 * k
@@ -105,7 +122,10 @@ fn bert_base_auto_on_u250_reaches_ninety_percent_of_the_roofline() {
     let slowest = p
         .nodes
         .iter()
-        .map(|n| n.work.div_ceil(n.lanes.values().map(|&l| l as u64).product()))
+        .map(|n| {
+            n.work
+                .div_ceil(n.lanes.values().map(|&l| l as u64).product())
+        })
         .max()
         .unwrap();
     assert_eq!(slowest, p.interval_cycles);
@@ -115,7 +135,10 @@ fn bert_base_auto_on_u250_reaches_ninety_percent_of_the_roofline() {
         p.devices.len(),
         slowest
     );
-    assert!(p.devices.len() >= 2, "bert-base's 8-bit weights exceed one U250");
+    assert!(
+        p.devices.len() >= 2,
+        "bert-base's 8-bit weights exceed one U250"
+    );
 }
 
 #[test]

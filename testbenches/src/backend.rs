@@ -51,7 +51,7 @@ impl Runner for Dut<'_> {
         seed: u64,
         waves: Option<&Path>,
     ) -> Result<RunOutcome, String> {
-        Dut::run(self, inputs, expected, stall, seed, waves)
+        Dut::run(self, inputs, expected, stall, seed, waves).map_err(|e| e.to_string())
     }
 }
 
@@ -67,7 +67,9 @@ impl Backend for Verilator {
         inst: &'i dyn Instance,
         trace: bool,
     ) -> Result<Box<dyn Runner + 'i>, String> {
-        Ok(Box::new(Dut::build(self, inst, trace)?))
+        Ok(Box::new(
+            Dut::build(self, inst, trace).map_err(|e| e.to_string())?,
+        ))
     }
 }
 

@@ -56,38 +56,74 @@ impl fmt::Display for Stall {
     }
 }
 
-/// Decides per cycle whether a side stalls: either random with a probability, or a
-/// fixed period such as 1,1,1,0 (which finds off-by-one bugs that random stalls miss).
+/// Why a co-simulation could not run (a mismatch is not an error: it is reported in
+/// the [`RunOutcome`]).
+#[derive(Debug, thiserror::Error)]
+pub enum CosimError {
+    /// Building, loading or binding the Verilator model failed.
+    #[error(transparent)]
+    Sim(#[from] sim::SimError),
+    /// The component could not give its stream beats or ROM contents.
+    #[error(transparent)]
+    Component(#[from] generator::GenError),
+    /// A file or directory of the run could not be written.
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    /// Waves were asked of a model built without tracing.
+    #[error("the model was built without tracing (use --waves)")]
+    NoTrace,
+}
+
+/// How one side of a stream stalls.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum StallMode {
+    /// Never stalls.
+    Never,
+    /// Stalls each cycle with this probability (seeded).
+    Random(f64),
+    /// Stalls every fourth cycle: the period 1,1,1,0, which finds off-by-one
+    /// handshake bugs that random stalls miss.
+    EveryFourth,
+}
+
+/// Decides per cycle whether a side stalls, by its [`StallMode`].
 struct Pattern {
     rng: Rng,
-    mode: u8,
-    prob: f64,
+    mode: StallMode,
     tick: u64,
 }
 
 impl Pattern {
+    /// An active side draws one of heavy random (50%), light random (20%) or
+    /// periodic stalls; an inactive one never stalls.
     fn new(active: bool, rng: &mut Rng) -> Pattern {
         let mut rng = rng.fork(0x5741_4c4c);
-        let mode = if active { 1 + rng.below(3) as u8 } else { 0 };
-        let prob = [0.0, 0.5, 0.2, 0.0][mode as usize];
-        Pattern {
-            rng,
-            mode,
-            prob,
-            tick: 0,
-        }
+        let mode = if active {
+            match rng.below(3) {
+                0 => StallMode::Random(0.5),
+                1 => StallMode::Random(0.2),
+                _ => StallMode::EveryFourth,
+            }
+        } else {
+            StallMode::Never
+        };
+        Pattern { rng, mode, tick: 0 }
     }
 
     /// True when this side is blocked this cycle.
     #[inline]
     fn stalled(&mut self) -> bool {
-        if self.mode == 0 {
+        if self.mode == StallMode::Never {
             return false;
         }
         self.tick += 1;
         match self.mode {
-            3 => self.tick.is_multiple_of(4),
-            _ => self.rng.chance(self.prob),
+            StallMode::EveryFourth => self.tick.is_multiple_of(4),
+            StallMode::Random(p) => self.rng.chance(p),
+            StallMode::Never => false,
         }
     }
 }
@@ -177,16 +213,19 @@ pub struct Dut<'i> {
 }
 
 /// An exclusive advisory lock on `dir/.lock`, held while the returned file is open.
-fn lock_dir(dir: &Path) -> Result<fs::File, String> {
+fn lock_dir(dir: &Path) -> Result<fs::File, CosimError> {
     let p = dir.join(".lock");
+    let io = |source| CosimError::Io {
+        path: p.display().to_string(),
+        source,
+    };
     let f = fs::OpenOptions::new()
         .create(true)
         .truncate(false)
         .write(true)
         .open(&p)
-        .map_err(|e| format!("{}: {e}", p.display()))?;
-    f.lock()
-        .map_err(|e| format!("locking {}: {e}", p.display()))?;
+        .map_err(io)?;
+    f.lock().map_err(io)?;
     Ok(f)
 }
 
@@ -211,7 +250,11 @@ impl<'i> Dut<'i> {
     /// Builds the model of `inst` (cached). ROM files live in a directory keyed by the
     /// component and its parameters, rewritten before each instantiation under an
     /// exclusive file lock (so concurrent processes never read each other's ROMs).
-    pub fn build(v: &Verilator, inst: &'i dyn Instance, trace: bool) -> Result<Dut<'i>, String> {
+    pub fn build(
+        v: &Verilator,
+        inst: &'i dyn Instance,
+        trace: bool,
+    ) -> Result<Dut<'i>, CosimError> {
         let tag = format!(
             "{}-{:016x}",
             inst.component().name(),
@@ -219,7 +262,10 @@ impl<'i> Dut<'i> {
         );
         let mem_dir = sim::tools::cache_dir().join("mem").join(tag);
         if !inst.memories().is_empty() {
-            fs::create_dir_all(&mem_dir).map_err(|e| format!("{}: {e}", mem_dir.display()))?;
+            fs::create_dir_all(&mem_dir).map_err(|source| CosimError::Io {
+                path: mem_dir.display().to_string(),
+                source,
+            })?;
         }
         let prefix = format!("{}/", mem_dir.display());
         let (files, order) = generator::emit::sources(inst, "mh_dut", &prefix);
@@ -231,7 +277,7 @@ impl<'i> Dut<'i> {
             ports: &ports,
             trace,
         };
-        let lib = v.build(&req).map_err(|e| e.to_string())?;
+        let lib = v.build(&req)?;
         Ok(Dut {
             inst,
             lib,
@@ -254,12 +300,12 @@ impl<'i> Dut<'i> {
         stall: Stall,
         seed: u64,
         waves: Option<&Path>,
-    ) -> Result<RunOutcome, String> {
+    ) -> Result<RunOutcome, CosimError> {
         let inst = self.inst;
         let mut all = inputs.clone();
         all.extend(expected.iter().map(|(k, v)| (k.clone(), v.clone())));
         let lib = &*self.lib;
-        let idx = |name: &str| lib.port_index(name).map_err(|e| e.to_string());
+        let idx = |name: &str| lib.port_index(name);
 
         // Stream state.
         struct In {
@@ -296,7 +342,7 @@ impl<'i> Dut<'i> {
         let mut ins = Vec::new();
         let mut outs = Vec::new();
         for s in &self.streams {
-            let beats = inst.stream_beats(s, &all).map_err(|e| e.to_string())?;
+            let beats = inst.stream_beats(s, &all)?;
             let (data, valid, ready) = (
                 idx(&s.name)?,
                 idx(&format!("{}_valid", s.name))?,
@@ -341,8 +387,7 @@ impl<'i> Dut<'i> {
         // Instantiate with the ROM files of these tensors in place.
         let model_guard;
         let mut model = {
-            let mems =
-                generator::emit::memory_files(inst, Some(&all)).map_err(|e| e.to_string())?;
+            let mems = generator::emit::memory_files(inst, Some(&all))?;
             model_guard = if mems.is_empty() {
                 None
             } else {
@@ -359,7 +404,10 @@ impl<'i> Dut<'i> {
             };
             for (name, text) in &mems {
                 let p = self.mem_dir.join(name);
-                fs::write(&p, text).map_err(|e| format!("{}: {e}", p.display()))?;
+                fs::write(&p, text).map_err(|source| CosimError::Io {
+                    path: p.display().to_string(),
+                    source,
+                })?;
             }
             let mut m = lib.instantiate();
             m.eval();
@@ -369,7 +417,7 @@ impl<'i> Dut<'i> {
         if let Some(w) = waves
             && !model.trace_open(w)
         {
-            return Err("the model was built without tracing (use --waves)".into());
+            return Err(CosimError::NoTrace);
         }
 
         // Reset: three cycles with every valid and ready low.
@@ -573,9 +621,7 @@ impl<'i> Dut<'i> {
 
 /// FNV-1a, for short stable tags.
 fn fnv(s: &str) -> u64 {
-    s.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    })
+    golden::hash::fnv1a(s.as_bytes())
 }
 
 /// The decisions of every stream's stall pattern for one run, in stream order, as the

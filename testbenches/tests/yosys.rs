@@ -16,7 +16,10 @@ fn check(name: &str, overrides: &[(&str, i64)]) {
             return;
         }
     };
-    let inst = components::find(name).unwrap().configure(overrides).unwrap();
+    let inst = components::find(name)
+        .unwrap()
+        .configure(overrides)
+        .unwrap();
     let top = format!("{name}_top");
     let files = generator::emit::render(&*inst, &top, None).unwrap();
     let order: Vec<String> = files["filelist.f"]
@@ -27,12 +30,27 @@ fn check(name: &str, overrides: &[(&str, i64)]) {
     let (real, _) = y.synth(&files, &order, &top).unwrap();
     let model = inst.resource_estimate();
     let within = |m: u64, r: u64| (m as f64 - r as f64).abs() <= 0.25 * r.max(1) as f64;
-    assert_eq!(model.dsp, real.dsp, "{name} DSP: model {model:?}, yosys {real:?}");
-    assert!(within(model.lut, real.lut), "{name} LUT: model {model:?}, yosys {real:?}");
-    assert!(within(model.ff, real.ff), "{name} FF: model {model:?}, yosys {real:?}");
+    assert_eq!(
+        model.dsp, real.dsp,
+        "{name} DSP: model {model:?}, yosys {real:?}"
+    );
+    assert!(
+        within(model.lut, real.lut),
+        "{name} LUT: model {model:?}, yosys {real:?}"
+    );
+    assert!(
+        within(model.ff, real.ff),
+        "{name} FF: model {model:?}, yosys {real:?}"
+    );
     let memories = inst.memories().len() as u64 + 1;
-    assert!(model.bram36.abs_diff(real.bram36) <= memories, "{name} BRAM36: {model:?} vs {real:?}");
-    assert!(model.uram.abs_diff(real.uram) <= memories, "{name} URAM: {model:?} vs {real:?}");
+    assert!(
+        model.bram36.abs_diff(real.bram36) <= memories,
+        "{name} BRAM36: {model:?} vs {real:?}"
+    );
+    assert!(
+        model.uram.abs_diff(real.uram) <= memories,
+        "{name} URAM: {model:?} vs {real:?}"
+    );
 }
 
 #[test]

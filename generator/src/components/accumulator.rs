@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use golden::Format;
 
 use super::common::format_of;
-use crate::component::{Component, Instance, StreamDef, TensorDef, Timing};
+use crate::component::{Behaviour, Component, FirstOutput, Instance, StreamDef, TensorDef, Timing};
 use crate::error::GenError;
 use crate::params::{ParamSpec, Params};
 use crate::rng::Rng;
@@ -123,6 +123,12 @@ impl Instance for AccInstance {
                 format: self.output,
             },
         ]
+    }
+    fn behaviour(&self) -> Behaviour {
+        Behaviour::new(
+            false,
+            &[("data_in", FirstOutput::Tensor { beats: self.depth })],
+        )
     }
     fn timing(&self) -> Timing {
         // First input beat to the group's output beat: DEPTH - 1 more beats, then the register.

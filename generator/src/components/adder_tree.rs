@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use golden::Format;
 
 use super::common::{clog2, format_of};
-use crate::component::{Component, Instance, StreamDef, TensorDef, Timing};
+use crate::component::{Behaviour, Component, FirstOutput, Instance, StreamDef, TensorDef, Timing};
 use crate::error::GenError;
 use crate::params::{ParamSpec, Params};
 use crate::rng::Rng;
@@ -120,6 +120,9 @@ impl Instance for TreeInstance {
                 format: self.output,
             },
         ]
+    }
+    fn behaviour(&self) -> Behaviour {
+        Behaviour::new(false, &[("data_in", FirstOutput::Beat)])
     }
     fn timing(&self) -> Timing {
         Timing {

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use golden::{Format, Overflow, Rounding};
 
 use super::common::{format_of, lanewise_streams, lanewise_tensors, pick_format, sv_int_params};
-use crate::component::{Component, Instance, StreamDef, TensorDef, Timing};
+use crate::component::{Behaviour, Component, FirstOutput, Instance, StreamDef, TensorDef, Timing};
 use crate::error::GenError;
 use crate::params::{ParamSpec, Params};
 use crate::rng::Rng;
@@ -195,6 +195,9 @@ impl Instance for CastInstance {
                 ("data_out", Dir::Output, self.output),
             ],
         )
+    }
+    fn behaviour(&self) -> Behaviour {
+        Behaviour::new(false, &[("data_in", FirstOutput::Beat)])
     }
     fn timing(&self) -> Timing {
         Timing {

@@ -11,7 +11,9 @@ use super::common::{
     f64_slack_lsb, format_of, raw_log_uniform, representable, rounded, rounding_error_lsb,
     sv_int_params,
 };
-use crate::component::{AccuracyBound, Component, Instance, StreamDef, TensorDef, Timing};
+use crate::component::{
+    AccuracyBound, Behaviour, Component, FirstOutput, Instance, StreamDef, TensorDef, Timing,
+};
 use crate::error::GenError;
 use crate::params::{ParamSpec, Params};
 use crate::rng::Rng;
@@ -210,6 +212,9 @@ impl Instance for BinaryInstance {
             format,
         })
         .collect()
+    }
+    fn behaviour(&self) -> Behaviour {
+        Behaviour::new(false, &[("a", FirstOutput::Beat), ("b", FirstOutput::Beat)])
     }
     fn timing(&self) -> Timing {
         Timing {

@@ -9,7 +9,7 @@ use golden::Format;
 use super::common::{
     N_WAYS, PARALLELISM, WIDTH, bits_format, n_way_corners, n_way_random, n_way_sv_params,
 };
-use crate::component::{Component, Instance, StreamDef, TensorDef, Timing};
+use crate::component::{Behaviour, Component, FirstOutput, Instance, StreamDef, TensorDef, Timing};
 use crate::error::GenError;
 use crate::params::{ParamSpec, Params};
 use crate::rng::Rng;
@@ -103,6 +103,9 @@ impl Instance for ForkInstance {
             });
         }
         v
+    }
+    fn behaviour(&self) -> Behaviour {
+        Behaviour::new(true, &[("data_in", FirstOutput::Beat)])
     }
     fn timing(&self) -> Timing {
         Timing {

@@ -10,7 +10,9 @@ use golden::Overflow;
 use golden::gelu::{GeluError, GeluPlan, GeluTable};
 
 use super::common::{format_of, lanewise_streams, lanewise_tensors, rounding_error_lsb, rule};
-use crate::component::{AccuracyBound, Component, Instance, StreamDef, TensorDef, Timing};
+use crate::component::{
+    AccuracyBound, Behaviour, Component, FirstOutput, Instance, StreamDef, TensorDef, Timing,
+};
 use crate::error::GenError;
 use crate::params::{ParamSpec, Params};
 use crate::rng::Rng;
@@ -209,6 +211,9 @@ impl Instance for GeluInstance {
                 ("data_out", Dir::Output, self.plan.output),
             ],
         )
+    }
+    fn behaviour(&self) -> Behaviour {
+        Behaviour::new(false, &[("data_in", FirstOutput::Beat)])
     }
     fn timing(&self) -> Timing {
         Timing {

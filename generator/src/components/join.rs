@@ -9,7 +9,7 @@ use golden::Format;
 use super::common::{
     N_WAYS, PARALLELISM, WIDTH, bits_format, n_way_corners, n_way_random, n_way_sv_params,
 };
-use crate::component::{Component, Instance, StreamDef, TensorDef, Timing};
+use crate::component::{Behaviour, Component, FirstOutput, Instance, StreamDef, TensorDef, Timing};
 use crate::error::GenError;
 use crate::params::{ParamSpec, Params};
 use crate::rng::Rng;
@@ -102,6 +102,14 @@ impl Instance for JoinInstance {
             format: self.format,
         });
         v
+    }
+    fn behaviour(&self) -> Behaviour {
+        let inputs: Vec<(String, FirstOutput)> = (0..self.n)
+            .map(|i| (format!("data_in_{i}"), FirstOutput::Beat))
+            .collect();
+        let refs: Vec<(&str, FirstOutput)> = inputs.iter().map(|(s, f)| (s.as_str(), *f)).collect();
+        // Lanes of N streams side by side: only bits move.
+        Behaviour::new(true, &refs)
     }
     fn timing(&self) -> Timing {
         Timing {

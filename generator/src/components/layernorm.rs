@@ -9,7 +9,10 @@ use golden::layernorm::{LayerNormConfig, LayerNormWidths};
 use golden::{Format, Overflow, Rounding};
 
 use super::common::{divides, format_of, rule};
-use crate::component::{AccuracyBound, Component, Instance, MemDef, StreamDef, TensorDef, Timing};
+use crate::component::{
+    AccuracyBound, Behaviour, Component, FirstOutput, Instance, MemDef, StreamDef, TensorDef,
+    Timing,
+};
 use crate::error::GenError;
 use crate::params::{ParamSpec, Params};
 use crate::rng::Rng;
@@ -427,6 +430,22 @@ impl Instance for LayerNormInstance {
                 c.output,
             ),
         ]
+    }
+    fn behaviour(&self) -> Behaviour {
+        // Mean and variance need the whole row; γ and β are read per output beat.
+        let row = FirstOutput::Row { beats: self.kb() };
+        if self.rom {
+            Behaviour::new(false, &[("data_in", row)])
+        } else {
+            Behaviour::new(
+                false,
+                &[
+                    ("data_in", row),
+                    ("gamma", FirstOutput::Beat),
+                    ("beta", FirstOutput::Beat),
+                ],
+            )
+        }
     }
     fn timing(&self) -> Timing {
         Timing {

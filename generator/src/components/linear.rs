@@ -14,7 +14,9 @@ use golden::Format;
 use golden::linear::{LinearFormats, WeightScales};
 
 use super::common::{clog2, divides, format_of, rule};
-use crate::component::{Component, Instance, MemDef, StreamDef, TensorDef, Timing};
+use crate::component::{
+    Behaviour, Component, FirstOutput, Instance, MemDef, StreamDef, TensorDef, Timing,
+};
 use crate::error::GenError;
 use crate::params::{ParamSpec, Params};
 use crate::rng::Rng;
@@ -588,6 +590,18 @@ impl Instance for LinearInstance {
             format: f.output,
         });
         v
+    }
+    fn behaviour(&self) -> Behaviour {
+        // An output block needs the whole input row and its weights' KB beats.
+        let row = FirstOutput::Row { beats: self.kb() };
+        let mut v = vec![("data_in", row)];
+        if !self.rom {
+            v.push(("weight", row));
+            if self.formats.bias.is_some() {
+                v.push(("bias", FirstOutput::Beat));
+            }
+        }
+        Behaviour::new(false, &v)
     }
     fn timing(&self) -> Timing {
         Timing {

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use golden::Format;
 
 use super::common::{PARALLELISM, WIDTH, bits_format, lanewise_streams, rule};
-use crate::component::{Component, Instance, StreamDef, TensorDef, Timing};
+use crate::component::{Behaviour, Component, FirstOutput, Instance, StreamDef, TensorDef, Timing};
 use crate::error::GenError;
 use crate::params::{ParamSpec, Params};
 use crate::rng::Rng;
@@ -209,6 +209,11 @@ impl Instance for LinkInstance {
                 format: self.format,
             })
             .collect()
+    }
+    fn behaviour(&self) -> Behaviour {
+        // Moves bits: a word leaves once the beats it packs are in (or a beat's
+        // words once the beat is), never a row.
+        Behaviour::new(true, &[("data_in", FirstOutput::Beat)])
     }
     fn timing(&self) -> Timing {
         let (word, item) = (self.get("WORD_WIDTH"), self.get("ITEM_BEATS"));

@@ -9,7 +9,9 @@ use golden::matmul::{MatmulFormats, MatmulShape};
 use golden::{Format, Overflow, Rounding};
 
 use super::common::{clog2, divides, format_of, rule};
-use crate::component::{AccuracyBound, Component, Instance, StreamDef, TensorDef, Timing};
+use crate::component::{
+    AccuracyBound, Behaviour, Component, FirstOutput, Instance, StreamDef, TensorDef, Timing,
+};
 use crate::error::GenError;
 use crate::params::{ParamSpec, Params};
 use crate::rng::Rng;
@@ -344,6 +346,23 @@ impl Instance for MatmulInstance {
                 format: f.output,
             },
         ]
+    }
+    fn behaviour(&self) -> Behaviour {
+        // B is held whole (per head) before A's rows are read; each output row needs
+        // its whole A row.
+        Behaviour::new(
+            false,
+            &[
+                ("a", FirstOutput::Row { beats: self.kb() }),
+                (
+                    "b",
+                    FirstOutput::Tensor {
+                        beats: self.b_beats(),
+                    },
+                ),
+            ],
+        )
+        .with_after("a", "b")
     }
     fn timing(&self) -> Timing {
         let per_head_beats = self.m * self.jb();

@@ -9,7 +9,9 @@ use super::common::{
     format_of, lanewise_streams, lanewise_tensors, raw_log_uniform, representable, rounded,
     rounding_error_lsb, sv_int_params,
 };
-use crate::component::{AccuracyBound, Component, Instance, StreamDef, TensorDef, Timing};
+use crate::component::{
+    AccuracyBound, Behaviour, Component, FirstOutput, Instance, StreamDef, TensorDef, Timing,
+};
 use crate::error::GenError;
 use crate::params::{ParamSpec, Params};
 use crate::rng::Rng;
@@ -142,6 +144,9 @@ impl Instance for ReluInstance {
                 ("data_out", Dir::Output, self.output),
             ],
         )
+    }
+    fn behaviour(&self) -> Behaviour {
+        Behaviour::new(false, &[("data_in", FirstOutput::Beat)])
     }
     fn timing(&self) -> Timing {
         Timing {

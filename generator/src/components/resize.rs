@@ -10,7 +10,7 @@ use golden::Format;
 use golden::resize::{gcd, row_multiple};
 
 use super::common::{WIDTH, bits_format};
-use crate::component::{Component, Instance, StreamDef, TensorDef, Timing};
+use crate::component::{Behaviour, Component, FirstOutput, Instance, StreamDef, TensorDef, Timing};
 use crate::error::GenError;
 use crate::params::{ParamSpec, Params};
 use crate::rng::Rng;
@@ -137,6 +137,10 @@ impl Instance for ResizeInstance {
                 format: self.format,
             })
             .collect()
+    }
+    fn behaviour(&self) -> Behaviour {
+        // Regroups lanes: an output beat follows the input beats it gathers, no row.
+        Behaviour::new(true, &[("data_in", FirstOutput::Beat)])
     }
     fn timing(&self) -> Timing {
         Timing {

@@ -8,7 +8,7 @@ use golden::Format;
 use super::common::{
     PARALLELISM, WIDTH, bits_corners, bits_format, bits_random, lanewise_streams, lanewise_tensors,
 };
-use crate::component::{Component, Instance, StreamDef, TensorDef, Timing};
+use crate::component::{Behaviour, Component, FirstOutput, Instance, StreamDef, TensorDef, Timing};
 use crate::error::GenError;
 use crate::params::{ParamSpec, Params};
 use crate::rng::Rng;
@@ -120,6 +120,9 @@ impl Instance for Passthrough {
                 ("data_out", Dir::Output, self.format),
             ],
         )
+    }
+    fn behaviour(&self) -> Behaviour {
+        Behaviour::new(true, &[("data_in", FirstOutput::Beat)])
     }
     fn timing(&self) -> Timing {
         Timing {

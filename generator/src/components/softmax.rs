@@ -12,7 +12,8 @@ use golden::{Format, Overflow, Rounding};
 
 use super::common::{divides, format_of, rule};
 use crate::component::{
-    AccuracyBound, AccuracyFigure, Component, Instance, StreamDef, TensorDef, Timing,
+    AccuracyBound, AccuracyFigure, Behaviour, Component, FirstOutput, Instance, StreamDef,
+    TensorDef, Timing,
 };
 use crate::error::GenError;
 use crate::params::{ParamSpec, Params};
@@ -341,6 +342,18 @@ impl Instance for SoftmaxInstance {
                 format: self.output(),
             },
         ]
+    }
+    fn behaviour(&self) -> Behaviour {
+        // The row max and the sum of exponentials need the whole row.
+        Behaviour::new(
+            false,
+            &[(
+                "data_in",
+                FirstOutput::Row {
+                    beats: self.beats() as usize,
+                },
+            )],
+        )
     }
     fn timing(&self) -> Timing {
         Timing {

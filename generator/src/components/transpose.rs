@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use golden::Format;
 
 use super::common::{PARALLELISM, WIDTH, bits_format, divides, rule, sv_int_params};
-use crate::component::{Component, Instance, StreamDef, TensorDef, Timing};
+use crate::component::{Behaviour, Component, FirstOutput, Instance, StreamDef, TensorDef, Timing};
 use crate::error::GenError;
 use crate::params::{ParamSpec, Params};
 use crate::rng::Rng;
@@ -203,6 +203,18 @@ impl Instance for TransposeInstance {
                 format: self.format,
             },
         ]
+    }
+    fn behaviour(&self) -> Behaviour {
+        // A tensor is written whole into one bank before it is read out transposed.
+        Behaviour::new(
+            true,
+            &[(
+                "data_in",
+                FirstOutput::Tensor {
+                    beats: self.tensor_beats() as usize,
+                },
+            )],
+        )
     }
     fn timing(&self) -> Timing {
         // The last beat of a tensor is written on edge T-1, its bank read on edge T,

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use golden::Format;
 
 use super::common::{PARALLELISM, WIDTH, bits_corners, bits_format, bits_random};
-use crate::component::{Component, Instance, MemDef, StreamDef, TensorDef, Timing};
+use crate::component::{Behaviour, Component, Instance, MemDef, StreamDef, TensorDef, Timing};
 use crate::error::GenError;
 use crate::params::{ParamSpec, Params};
 use crate::rng::Rng;
@@ -135,6 +135,10 @@ impl Instance for RomInstance {
                 format: self.format,
             },
         ]
+    }
+    fn behaviour(&self) -> Behaviour {
+        // No input streams: words come from memory.
+        Behaviour::new(false, &[])
     }
     fn timing(&self) -> Timing {
         Timing {
