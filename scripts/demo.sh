@@ -25,7 +25,7 @@ step "gen: bert-tiny (2 layers, hidden 64, 4 heads, 8 tokens), 16-bit activation
 
 step "the generated design: lint (Verilator -Wall) and compile (Icarus)"
 (cd "$out/bert-tiny" && verilator --lint-only -Wall --quiet-stats -f filelist.f && echo "verilator --lint-only -Wall: clean")
-(cd "$out/bert-tiny" && iverilog -g2012 -o /dev/null -s mh_bert_tiny $(grep '\.sv$' filelist.f) && echo "iverilog -g2012: compiles")
+(cd "$out/bert-tiny" && iverilog -g2012 -o "$out/bert-tiny.vvp" -s mh_bert_tiny $(grep '\.sv$' filelist.f) && echo "iverilog -g2012: compiles")
 
 step "sim system: 4 sequences back to back through the generated directory, golden and Verilator"
 "$M" sim system "$out/bert-tiny" --random 4 --engine golden --output "$out/bert-golden.json"
@@ -37,6 +37,13 @@ if [ -f "$ck/model.safetensors" ]; then
     step "real checkpoint: all-MiniLM-L6-v2 (6 layers, hidden 384, 12 heads of 32), 16 tokens, 16-bit, calibrated on 8 sentences, measured on 4 others"
     "$M" gen --model "$ck" --seq-len 16 --calibration-text examples/sentences-calibration.txt \
         --eval-text examples/sentences-eval.txt --min-cosine 0.9999 -o "$out/minilm"
+
+    step "real checkpoint with 8-bit weights: per tensor, per output channel, MX blocks of 32 (MXINT8)"
+    for g in per_tensor per_channel mx; do
+        "$M" gen --model "$ck" --seq-len 16 --config "examples/minilm-w8-$g.toml" \
+            --calibration-text examples/sentences-calibration.txt \
+            --eval-text examples/sentences-eval.txt -o "$out/minilm-w8-$g" | grep -E '^(accuracy|weights)'
+    done
 
     step "real checkpoint, first layer at 8 tokens, 4 lanes: quantized design -> accuracy vs float -> Verilator bit-exact"
     "$M" gen --model "$ck" --layers 1 --seq-len 8 --config examples/minilm-q.toml \
@@ -65,7 +72,7 @@ cmp "$out/golden.json" "$out/verilator.json" && echo "golden.json and verilator.
 step "emit linear with its ROMs, then lint (Verilator -Wall) and compile (Icarus)"
 "$M" emit linear "${P[@]}" --inputs "$out/inputs.json" -o "$out/linear"
 (cd "$out/linear" && verilator --lint-only -Wall --quiet-stats -f filelist.f && echo "verilator --lint-only -Wall: clean")
-(cd "$out/linear" && iverilog -g2012 -Wall -o /dev/null -s linear_top $(grep '\.sv$' filelist.f) && echo "iverilog -g2012: compiles")
+(cd "$out/linear" && iverilog -g2012 -Wall -o "$out/linear.vvp" -s linear_top $(grep '\.sv$' filelist.f) && echo "iverilog -g2012: compiles")
 head -c 600 "$out/linear/linear_top.signature.json"; echo " ..."
 
 step "regression: linear and cast, corners + 1 random configuration, 4 stall patterns"

