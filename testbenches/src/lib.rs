@@ -9,6 +9,7 @@
 
 pub mod accuracy;
 pub mod cosim;
+pub mod fast;
 pub mod lint;
 pub mod regress;
 
