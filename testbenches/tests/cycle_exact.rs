@@ -14,7 +14,7 @@ fn check(name: &str) {
     let mut beats = 0;
     for (label, o) in regress::configs(c, 1, 2) {
         let inst = c.configure(&o).unwrap();
-        match testbenches::fast::check_instance(&v, &*inst, 24, &[1, 2]) {
+        match testbenches::fast::check_instance(&v, &*inst, 24, &[1, 2, 3]) {
             Ok(n) => beats += n,
             Err(e) => failures.push(format!("{label}: {e}")),
         }
@@ -75,4 +75,16 @@ fn dot_product_cycle_exact() {
 #[test]
 fn accumulator_cycle_exact() {
     check("accumulator");
+}
+#[test]
+fn gelu_cycle_exact() {
+    check("gelu");
+}
+#[test]
+fn transpose_cycle_exact() {
+    check("transpose");
+}
+#[test]
+fn linear_cycle_exact() {
+    check("linear");
 }

@@ -23,10 +23,13 @@
 mod accumulator;
 mod fifo;
 mod fork;
+mod linear;
 mod mul;
 mod pipeline;
 mod resize;
 mod skid_buffer;
+pub mod system;
+mod transpose;
 mod weight_rom;
 
 use std::collections::VecDeque;
@@ -245,6 +248,8 @@ pub enum CycleError {
     NoModel { component: String },
     #[error("{0}")]
     Deadlock(Deadlock),
+    #[error("node {node}: a stream is not connected")]
+    Unconnected { node: String },
 }
 
 /// A netlist of cycle models.
@@ -393,12 +398,41 @@ pub fn model_for(inst: &dyn Instance) -> Result<Box<dyn CycleModel>, CycleError>
             p.get_usize("IN_PARALLELISM"),
             p.get_usize("OUT_PARALLELISM"),
         )),
+        "transpose" => Box::new(transpose::Transpose::new(
+            p.get_usize("A_SIZE") * p.get_usize("B_SIZE") * p.get_usize("C_SIZE")
+                / p.get_usize("PARALLELISM").max(1),
+        )),
+        "gelu" if sv_int(inst, "FULL_TABLE") != Some(0) => Box::new(pipeline::Pipeline::new(1)),
+        "gelu" => Box::new(mul::Mul::default()),
+        "linear" => {
+            let inputs: Vec<String> = inst
+                .streams()
+                .into_iter()
+                .filter(|s| s.direction == Dir::Input)
+                .map(|s| s.name)
+                .collect();
+            Box::new(linear::Linear::new(
+                p.get_usize("IN_SIZE"),
+                p.get_usize("OUT_SIZE"),
+                p.get_usize("IN_PARALLELISM"),
+                p.get_usize("OUT_PARALLELISM"),
+                &inputs,
+            ))
+        }
         "weight_rom" => Box::new(weight_rom::WeightRom::default()),
         _ => {
             return Err(CycleError::NoModel {
                 component: name.to_string(),
             });
         }
+    })
+}
+
+/// An integer parameter the instance passes to its module.
+fn sv_int(inst: &dyn Instance, name: &str) -> Option<i64> {
+    inst.sv_params("").into_iter().find_map(|(k, v)| match v {
+        generator::sv::SvValue::Int(i) if k == name => Some(i),
+        _ => None,
     })
 }
 

@@ -1,4 +1,4 @@
-//! Cycle model of `mh_mul`: a two-stage pipeline (product register, output register)
+//! Cycle model of `mh_mul` and the segmented `mh_gelu`: a two-stage pipeline (product register, output register)
 //! under one stall, `advance = !out_valid || out_ready`. Beat `k` moves from the product
 //! register to the output at `m_k = max(a_k + 1, e_{k-1})` and is offered at `m_k + 1`.
 //! The inputs are ready only when the pipeline advances: after beat `k-1` was taken,
@@ -25,9 +25,15 @@ impl CycleModel for Mul {
                     _ => None,
                 }
             };
-            if let Some(r) = r {
-                io.post_ready(0, r);
-                io.post_ready(1, r);
+            let n = io.ins.len();
+            let valid = (0..n).try_fold(0u64, |m, i| io.in_valid(i, k).map(|v| m.max(v)));
+            if let (Some(r), Some(valid)) = (r, valid) {
+                // Every input moves in the same cycle, the first in the window after
+                // the last of them became valid.
+                let take = r.handshake(valid);
+                for i in 0..n {
+                    io.post_ready(i, Ready::from(take));
+                }
                 return true;
             }
         }

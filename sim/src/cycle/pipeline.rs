@@ -47,9 +47,10 @@ impl CycleModel for Pipeline {
         if k < io.in_beats(0) {
             let free = if k == 0 { Some(0) } else { self.cross(io, 1, k - 1) };
             let valid = (0..n).try_fold(0u64, |m, i| io.in_valid(i, k).map(|v| m.max(v)));
-            if let (Some(free), Some(_)) = (free, valid) {
+            if let (Some(free), Some(valid)) = (free, valid) {
+                // Every input moves in the same cycle: the last to become valid decides.
                 for i in 0..n {
-                    io.post_ready(i, Ready::from(free));
+                    io.post_ready(i, Ready::from(free.max(valid)));
                 }
                 progress = true;
             }
