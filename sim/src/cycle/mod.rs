@@ -23,6 +23,7 @@
 mod accumulator;
 mod fifo;
 mod fork;
+pub mod link;
 mod linear;
 mod mul;
 mod pipeline;
