@@ -4,6 +4,7 @@
 
 mod bench;
 mod generate;
+mod sim_fast;
 mod system_run;
 mod tensors;
 
@@ -162,6 +163,8 @@ enum BenchCmd {
 pub enum Engine {
     Golden,
     Verilator,
+    /// The beat-level cycle simulator (`sim system` only; timing, outputs from golden).
+    Fast,
 }
 
 /// An error caused by the user's input (exit code 2).
@@ -437,6 +440,7 @@ fn sim_component(
     let mut differs = None;
     let result = match engine {
         Engine::Golden => golden,
+        Engine::Fast => return Err(user("--engine fast: runs systems (`sim system`)")),
         Engine::Verilator => {
             let v = sim::Verilator::discover()?;
             let dut = Dut::build(&v, inst, waves.is_some()).map_err(|e| anyhow!(e))?;

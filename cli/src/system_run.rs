@@ -251,6 +251,15 @@ pub struct SimSystemArgs {
     /// Print the accuracy of every model node's output vs float.
     #[arg(long)]
     pub per_layer: bool,
+    /// Boundary stall pattern of the fast engine (the Verilator harness's, seeded by --seed).
+    #[arg(long, value_enum, default_value_t = crate::sim_fast::StallArg::None)]
+    pub stalls: crate::sim_fast::StallArg,
+    /// Clock for the µs and per-second figures of the fast engine, MHz.
+    #[arg(long, value_name = "MHZ", default_value_t = 250.0)]
+    pub clock: f64,
+    /// JSON report of the fast engine's timing (engine, items, latency_cycles, ...).
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
 }
 
 /// `mase-hw sim system`.
@@ -301,6 +310,18 @@ pub fn sim_system(a: SimSystemArgs) -> Result<()> {
                 t0.elapsed().as_secs_f64()
             );
             y
+        }
+        (crate::Engine::Fast, _) => {
+            if !(a.clock > 0.0) {
+                return Err(crate::user("--clock: MHZ must be positive"));
+            }
+            crate::sim_fast::run(&sys, items, a.stalls.into(), a.seed, a.clock, a.report.as_deref())?;
+            let mut out = sys
+                .golden(&TensorMap::from([("data_in".to_string(), x.clone())]))
+                .map_err(crate::user)?;
+            println!("fast: outputs from the golden model (timing mode)");
+            out.remove("data_out")
+                .ok_or_else(|| anyhow!("no golden data_out"))?
         }
         (crate::Engine::Verilator, _) => {
             let y = verilator(&sys, &x, a.waves.as_deref())?.output;

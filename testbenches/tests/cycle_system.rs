@@ -6,6 +6,7 @@
 //! Verilator's. With its reconvergent FIFOs cut to two entries both engines must
 //! agree again: the same cycles if it completes, a reported deadlock if it hangs.
 
+use generator::component::Component;
 use generator::{Instance, TensorMap};
 use model::quant::QuantConfig;
 use model::weights::{SyntheticInit, Weights};
@@ -22,7 +23,8 @@ fn gated() -> (model::graph::Graph, SystemInstance) {
     let w = Weights::synthetic_with(&g, 4, &SyntheticInit::he());
     let plan =
         system::map::resolve(&g, &QuantConfig::from_toml(CONFIG).unwrap(), &w, 0, 8).unwrap();
-    (g, SystemInstance::new(system::map_model(&g, &plan, &w).unwrap()))
+    let sys = SystemInstance::new(system::map_model(&g, &plan, &w).unwrap());
+    (g, sys)
 }
 
 /// Runs both engines; `Ok(beats compared)` or the first difference.

@@ -172,12 +172,14 @@ impl Io<'_> {
     pub fn post_ready(&mut self, i: usize, r: Ready) {
         let s = self.ins[i];
         self.streams[s].ready.push(r);
+        self.changed.push(s);
         resolve(self.streams, s, self.stim, self.changed);
     }
     /// Posts the valid cycle of output `o`'s next beat.
     pub fn post_valid(&mut self, o: usize, c: u64) {
         let s = self.outs[o];
         self.streams[s].valid.push(c);
+        self.changed.push(s);
         resolve(self.streams, s, self.stim, self.changed);
     }
 }
