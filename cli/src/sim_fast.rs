@@ -73,13 +73,12 @@ pub fn run(
     let mut net = system_net(&sys.net, items).map_err(crate::user)?;
     let t0 = std::time::Instant::now();
     let mut stim = PatternStimulus::new(&sys.streams(), stall, seed);
-    net.run(&mut stim).map_err(|e| anyhow!("fast engine: {e}"))?;
+    net.run(&mut stim)
+        .map_err(|e| anyhow!("fast engine: {e}"))?;
     let secs = t0.elapsed().as_secs_f64();
     let s = net.summary(items);
     let us = |c: f64| c / clock_mhz;
-    println!(
-        "fast: {items} items, stalls {stall} seed {seed}, simulated in {secs:.3} s"
-    );
+    println!("fast: {items} items, stalls {stall} seed {seed}, simulated in {secs:.3} s");
     println!(
         "fast: latency {} cycles ({:.2} us at {clock_mhz} MHz); first input -> last output {} cycles",
         s.latency_cycles,
@@ -104,11 +103,7 @@ pub fn run(
             100.0 * n.backpressured
         );
     }
-    if let Some(b) = s
-        .nodes
-        .iter()
-        .max_by(|a, b| a.busy.total_cmp(&b.busy))
-    {
+    if let Some(b) = s.nodes.iter().max_by(|a, b| a.busy.total_cmp(&b.busy)) {
         println!("fast: bottleneck {} ({:.0}% busy)", b.name, 100.0 * b.busy);
     }
     // FIFO peaks: beats accepted minus beats emitted, at its worst cycle.

@@ -315,7 +315,14 @@ pub fn sim_system(a: SimSystemArgs) -> Result<()> {
             if !(a.clock > 0.0) {
                 return Err(crate::user("--clock: MHZ must be positive"));
             }
-            crate::sim_fast::run(&sys, items, a.stalls.into(), a.seed, a.clock, a.report.as_deref())?;
+            crate::sim_fast::run(
+                &sys,
+                items,
+                a.stalls.into(),
+                a.seed,
+                a.clock,
+                a.report.as_deref(),
+            )?;
             let mut out = sys
                 .golden(&TensorMap::from([("data_in".to_string(), x.clone())]))
                 .map_err(crate::user)?;

@@ -70,7 +70,10 @@ pub fn fast_handshakes(
     let streams = inst.streams();
     let mut counts = std::collections::BTreeMap::new();
     for s in &streams {
-        let n = inst.stream_beats(s, tensors).map_err(|e| e.to_string())?.len();
+        let n = inst
+            .stream_beats(s, tensors)
+            .map_err(|e| e.to_string())?
+            .len();
         counts.insert(s.name.clone(), n);
     }
     let mut net = Net::single(inst, &|n| counts[n]).map_err(|e| e.to_string())?;

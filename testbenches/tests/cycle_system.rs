@@ -28,7 +28,12 @@ fn gated() -> (model::graph::Graph, SystemInstance) {
 }
 
 /// Runs both engines; `Ok(beats compared)` or the first difference.
-fn compare(v: &sim::Verilator, g: &model::graph::Graph, sys: &SystemInstance, items: usize) -> Result<u64, String> {
+fn compare(
+    v: &sim::Verilator,
+    g: &model::graph::Graph,
+    sys: &SystemInstance,
+    items: usize,
+) -> Result<u64, String> {
     let (_, x) = system::inputs::synthetic(g, sys, 40, items).unwrap();
     let mut inputs: TensorMap = sys.rom_tensors();
     inputs.insert("data_in".into(), x);
@@ -58,9 +63,15 @@ fn compare(v: &sim::Verilator, g: &model::graph::Graph, sys: &SystemInstance, it
         }
         run.map_err(|e| format!("{stall} seed {seed}: {e}"))?;
         for s in net.streams.iter().filter(|s| {
-            s.name == "data_in" || s.name.starts_with("data_in ->") || s.name.ends_with("-> data_out")
+            s.name == "data_in"
+                || s.name.starts_with("data_in ->")
+                || s.name.ends_with("-> data_out")
         }) {
-            let port = if s.name.ends_with("-> data_out") { "data_out" } else { "data_in" };
+            let port = if s.name.ends_with("-> data_out") {
+                "data_out"
+            } else {
+                "data_in"
+            };
             let want = &out.handshakes[port];
             let got = s.handshakes();
             if let Some(b) = (0..want.len().max(got.len())).find(|&b| want.get(b) != got.get(b)) {

@@ -11,7 +11,9 @@ pub struct Accumulator {
 
 impl Accumulator {
     pub fn new(depth: usize) -> Accumulator {
-        Accumulator { depth: depth.max(1) }
+        Accumulator {
+            depth: depth.max(1),
+        }
     }
 }
 

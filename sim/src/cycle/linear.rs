@@ -34,13 +34,7 @@ pub struct Linear {
 
 impl Linear {
     /// `inputs`: the instance's input stream names in order.
-    pub fn new(
-        in_size: usize,
-        out_size: usize,
-        pi: usize,
-        po: usize,
-        inputs: &[String],
-    ) -> Linear {
+    pub fn new(in_size: usize, out_size: usize, pi: usize, po: usize, inputs: &[String]) -> Linear {
         let kb = (in_size / pi.max(1)).max(1);
         let jb = (out_size / po.max(1)).max(1);
         let levels = if pi > 1 {
@@ -147,7 +141,9 @@ impl CycleModel for Linear {
             match self.weight {
                 Some(w) => {
                     if io.ready_posted(w) == n {
-                        let Some(c) = self.can_issue(io, n) else { break };
+                        let Some(c) = self.can_issue(io, n) else {
+                            break;
+                        };
                         io.post_ready(w, Ready::from(c));
                         progress = true;
                     }
@@ -155,7 +151,9 @@ impl CycleModel for Linear {
                     self.issues.push(h);
                 }
                 None => {
-                    let Some(c) = self.can_issue(io, n) else { break };
+                    let Some(c) = self.can_issue(io, n) else {
+                        break;
+                    };
                     self.issues.push(c);
                 }
             }
@@ -167,7 +165,9 @@ impl CycleModel for Linear {
             if m >= io.out_beats(0) {
                 break;
             }
-            let Some(&last) = self.issues.get(m * self.kb + self.kb - 1) else { break };
+            let Some(&last) = self.issues.get(m * self.kb + self.kb - 1) else {
+                break;
+            };
             let prev = if m == 0 { Some(0) } else { io.out_hs(0, m - 1) };
             let Some(prev) = prev else { break };
             let p = (last + self.t + 3).max(prev);

@@ -54,11 +54,16 @@ impl CycleModel for Link {
     fn advance(&mut self, io: &mut Io<'_>) -> bool {
         let k = io.ready_posted(0);
         if k < io.in_beats(0) {
-            let wire = if k == 0 { Some(0) } else { io.in_hs(0, k - 1).map(|a| a + self.ser) };
+            let wire = if k == 0 {
+                Some(0)
+            } else {
+                io.in_hs(0, k - 1).map(|a| a + self.ser)
+            };
             let credit = if k < self.p.credits {
                 Some(0)
             } else {
-                io.out_hs(0, k - self.p.credits).map(|e| e + self.p.latency.max(1))
+                io.out_hs(0, k - self.p.credits)
+                    .map(|e| e + self.p.latency.max(1))
             };
             if let (Some(w), Some(c)) = (wire, credit) {
                 io.post_ready(0, Ready::from(w.max(c)));
@@ -69,7 +74,11 @@ impl CycleModel for Link {
         if j < io.out_beats(0)
             && let Some(a) = io.in_hs(0, j)
         {
-            let prev = if j == 0 { Some(0) } else { io.out_hs(0, j - 1).map(|e| e + 1) };
+            let prev = if j == 0 {
+                Some(0)
+            } else {
+                io.out_hs(0, j - 1).map(|e| e + 1)
+            };
             if let Some(prev) = prev {
                 io.post_valid(0, (a + self.ser + self.p.latency).max(prev));
                 return true;
@@ -117,7 +126,8 @@ mod tests {
             // Receiver: the oldest arrived beat is offered; taken if ready.
             let j = out.len();
             let ready = !half || c % 2 == 0;
-            if j < arriving.len() && arriving[j] <= c && out.last().is_none_or(|&e| e < c) && ready {
+            if j < arriving.len() && arriving[j] <= c && out.last().is_none_or(|&e| e < c) && ready
+            {
                 out.push(c);
                 returning.push(c + p.latency.max(1));
             }
@@ -128,8 +138,18 @@ mod tests {
 
     fn fast(p: LinkParams, beats: usize, half: bool) -> (Vec<u64>, Vec<u64>) {
         let mut net = Net::default();
-        let a = net.add_stream("in", beats, End::Boundary(0), End::Node { node: 0, port: 0 });
-        let b = net.add_stream("out", beats, End::Node { node: 0, port: 0 }, End::Boundary(0));
+        let a = net.add_stream(
+            "in",
+            beats,
+            End::Boundary(0),
+            End::Node { node: 0, port: 0 },
+        );
+        let b = net.add_stream(
+            "out",
+            beats,
+            End::Node { node: 0, port: 0 },
+            End::Boundary(0),
+        );
         net.nodes.push(Node {
             name: "link".into(),
             ins: vec![a],
@@ -141,7 +161,10 @@ mod tests {
         } else {
             net.run(&mut crate::cycle::NoStalls).unwrap();
         }
-        (net.streams[a].handshakes().to_vec(), net.streams[b].handshakes().to_vec())
+        (
+            net.streams[a].handshakes().to_vec(),
+            net.streams[b].handshakes().to_vec(),
+        )
     }
 
     #[test]
@@ -156,7 +179,11 @@ mod tests {
                             beat_bits: beat,
                             credits,
                         };
-                        assert_eq!(fast(p, 40, half), reference(p, 40, half), "{p:?} half {half}");
+                        assert_eq!(
+                            fast(p, 40, half),
+                            reference(p, 40, half),
+                            "{p:?} half {half}"
+                        );
                     }
                 }
             }

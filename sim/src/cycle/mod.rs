@@ -23,8 +23,8 @@
 mod accumulator;
 mod fifo;
 mod fork;
-pub mod link;
 mod linear;
+pub mod link;
 mod mul;
 mod pipeline;
 mod resize;
@@ -291,7 +291,12 @@ impl Net {
             } else {
                 let port = outs.len();
                 let b = outs.len();
-                outs.push(net.add_stream(&s.name, n, End::Node { node: 0, port }, End::Boundary(b)));
+                outs.push(net.add_stream(
+                    &s.name,
+                    n,
+                    End::Node { node: 0, port },
+                    End::Boundary(b),
+                ));
             }
         }
         net.nodes.push(Node {
@@ -314,9 +319,9 @@ impl Net {
         let mut queued = vec![true; n];
         let mut work: VecDeque<usize> = (0..n).collect();
         let wake = |changed: &mut Vec<usize>,
-                        streams: &[Stream],
-                        work: &mut VecDeque<usize>,
-                        queued: &mut [bool]| {
+                    streams: &[Stream],
+                    work: &mut VecDeque<usize>,
+                    queued: &mut [bool]| {
             for s in changed.drain(..) {
                 for e in [streams[s].producer, streams[s].consumer] {
                     if let End::Node { node, .. } = e
@@ -441,5 +446,113 @@ fn sv_int(inst: &dyn Instance, name: &str) -> Option<i64> {
 
 /// Register levels of `mh_adder_tree` over `n` lanes: `ceil(log2 n)`, at least one.
 fn tree_levels(n: usize) -> usize {
-    if n > 1 { (usize::BITS - (n - 1).leading_zeros()) as usize } else { 1 }
+    if n > 1 {
+        (usize::BITS - (n - 1).leading_zeros()) as usize
+    } else {
+        1
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use generator::components;
+
+    /// fork → join directly and fork → transpose → join: the transpose emits nothing
+    /// before it holds a whole tensor, the join takes nothing before both inputs are
+    /// valid, and the fork cannot pass beat 1 before both outputs took beat 0, so the
+    /// design hangs; with a FIFO holding the tensor on the direct path it completes.
+    fn fork_transpose_join(fifo: Option<i64>) -> Result<(), CycleError> {
+        let inst = |c: &str, o: &[(&str, i64)]| components::find(c).unwrap().configure(o).unwrap();
+        let t = inst(
+            "transpose",
+            &[
+                ("WIDTH", 8),
+                ("PARALLELISM", 1),
+                ("A_SIZE", 2),
+                ("B_SIZE", 2),
+                ("C_SIZE", 2),
+            ],
+        );
+        let f = inst("fork", &[("WIDTH", 8), ("PARALLELISM", 1), ("N", 2)]);
+        let j = inst("join", &[("WIDTH", 8), ("PARALLELISM", 1), ("N", 2)]);
+        let beats = 16;
+        let mut net = Net::default();
+        let node = |node, port| End::Node { node, port };
+        let s_in = net.add_stream("data_in", beats, End::Boundary(0), node(0, 0));
+        let f0 = net.add_stream("fork.data_out_0", beats, node(0, 0), node(1, 0));
+        let f1 = net.add_stream("fork.data_out_1", beats, node(0, 1), node(2, 0));
+        let t_out = net.add_stream("transpose.data_out", beats, node(1, 0), node(2, 1));
+        let out = net.add_stream("data_out", beats, node(2, 0), End::Boundary(0));
+        net.nodes.push(Node {
+            name: "fork".into(),
+            ins: vec![s_in],
+            outs: vec![f0, f1],
+            model: model_for(&*f)?,
+        });
+        net.nodes.push(Node {
+            name: "transpose".into(),
+            ins: vec![f0],
+            outs: vec![t_out],
+            model: model_for(&*t)?,
+        });
+        let direct = match fifo {
+            None => f1,
+            Some(depth) => {
+                let q = inst(
+                    "fifo",
+                    &[("WIDTH", 8), ("PARALLELISM", 1), ("DEPTH", depth)],
+                );
+                let q_out = net.add_stream("fifo.data_out", beats, node(3, 0), node(2, 0));
+                net.streams[f1].consumer = node(3, 0);
+                net.nodes.push(Node {
+                    name: "join".into(),
+                    ins: vec![q_out, t_out],
+                    outs: vec![out],
+                    model: model_for(&*j)?,
+                });
+                net.nodes.push(Node {
+                    name: "fifo".into(),
+                    ins: vec![f1],
+                    outs: vec![q_out],
+                    model: model_for(&*q)?,
+                });
+                return net.run(&mut NoStalls);
+            }
+        };
+        net.nodes.push(Node {
+            name: "join".into(),
+            ins: vec![direct, t_out],
+            outs: vec![out],
+            model: model_for(&*j)?,
+        });
+        net.run(&mut NoStalls)
+    }
+
+    #[test]
+    fn a_reconvergent_path_without_buffering_is_reported_as_a_deadlock() {
+        match fork_transpose_join(None) {
+            Err(CycleError::Deadlock(d)) => {
+                let text = d.to_string();
+                assert!(
+                    text.contains("fork.data_out_1 (fork -> join) waits for ready at beat 0"),
+                    "{text}"
+                );
+                assert!(
+                    text.contains(
+                        "transpose.data_out (transpose -> join) waits for valid at beat 0"
+                    ),
+                    "{text}"
+                );
+                assert!(d.cycle > 0, "{text}");
+            }
+            other => panic!("expected a deadlock, got {other:?}"),
+        }
+        // A FIFO holding the tensor (8 beats = DEPTH 7 + the output register) suffices.
+        fork_transpose_join(Some(7)).unwrap();
+        assert!(matches!(
+            fork_transpose_join(Some(2)),
+            Err(CycleError::Deadlock(_))
+        ));
+    }
 }

@@ -45,7 +45,11 @@ impl CycleModel for Pipeline {
         // Inputs: ready for beat k from x_1(k-1) on, once every input offers it.
         let k = io.ready_posted(0);
         if k < io.in_beats(0) {
-            let free = if k == 0 { Some(0) } else { self.cross(io, 1, k - 1) };
+            let free = if k == 0 {
+                Some(0)
+            } else {
+                self.cross(io, 1, k - 1)
+            };
             let valid = (0..n).try_fold(0u64, |m, i| io.in_valid(i, k).map(|v| m.max(v)));
             if let (Some(free), Some(valid)) = (free, valid) {
                 // Every input moves in the same cycle: the last to become valid decides.
@@ -59,8 +63,14 @@ impl CycleModel for Pipeline {
         for b in 1..self.stages {
             loop {
                 let k = self.x[b - 1].len();
-                let Some(held) = self.cross(io, b - 1, k) else { break };
-                let free = if k == 0 { Some(0) } else { self.cross(io, b + 1, k - 1) };
+                let Some(held) = self.cross(io, b - 1, k) else {
+                    break;
+                };
+                let free = if k == 0 {
+                    Some(0)
+                } else {
+                    self.cross(io, b + 1, k - 1)
+                };
                 let Some(free) = free else { break };
                 self.x[b - 1].push((held + 1).max(free));
                 progress = true;

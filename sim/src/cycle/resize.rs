@@ -35,7 +35,11 @@ impl CycleModel for Resize {
         if k < io.in_beats(0) {
             // Output beats that must have left: ceil((A·k − PUSH_MAX) / B).
             let need = (self.a * k).saturating_sub(self.push_max).div_ceil(self.b);
-            let from = if need == 0 { Some(0) } else { io.out_hs(0, need - 1).map(|e| e + 1) };
+            let from = if need == 0 {
+                Some(0)
+            } else {
+                io.out_hs(0, need - 1).map(|e| e + 1)
+            };
             if let Some(from) = from {
                 io.post_ready(0, Ready::from(from));
                 return true;
@@ -45,7 +49,11 @@ impl CycleModel for Resize {
         if j < io.out_beats(0) {
             let need = (self.b * (j + 1)).div_ceil(self.a);
             let arrived = io.in_hs(0, need - 1).map(|a| a + 1);
-            let prev = if j == 0 { Some(0) } else { io.out_hs(0, j - 1).map(|e| e + 1) };
+            let prev = if j == 0 {
+                Some(0)
+            } else {
+                io.out_hs(0, j - 1).map(|e| e + 1)
+            };
             if let (Some(arrived), Some(prev)) = (arrived, prev) {
                 io.post_valid(0, arrived.max(prev));
                 return true;

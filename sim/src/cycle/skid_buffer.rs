@@ -13,7 +13,11 @@ impl CycleModel for SkidBuffer {
     fn advance(&mut self, io: &mut Io<'_>) -> bool {
         let k = io.ready_posted(0);
         if k < io.in_beats(0) {
-            let from = if k < 2 { Some(0) } else { io.out_hs(0, k - 2).map(|e| e + 1) };
+            let from = if k < 2 {
+                Some(0)
+            } else {
+                io.out_hs(0, k - 2).map(|e| e + 1)
+            };
             if let Some(from) = from {
                 io.post_ready(0, Ready::from(from));
                 return true;

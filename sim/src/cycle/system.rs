@@ -70,8 +70,14 @@ pub fn system_net(net: &Netlist, items: usize) -> Result<Net, CycleError> {
         };
         out.nodes.push(Node {
             name: n.name.clone(),
-            ins: ins[i].iter().map(|s| s.ok_or_else(unconnected)).collect::<Result<_, _>>()?,
-            outs: outs[i].iter().map(|s| s.ok_or_else(unconnected)).collect::<Result<_, _>>()?,
+            ins: ins[i]
+                .iter()
+                .map(|s| s.ok_or_else(unconnected))
+                .collect::<Result<_, _>>()?,
+            outs: outs[i]
+                .iter()
+                .map(|s| s.ok_or_else(unconnected))
+                .collect::<Result<_, _>>()?,
             model: model_for(&*n.inst)?,
         });
     }
@@ -127,8 +133,16 @@ impl Net {
             .nodes
             .iter()
             .map(|n| {
-                let first = n.ins.iter().filter_map(|&s| self.streams[s].hs.first()).min();
-                let last = n.outs.iter().filter_map(|&s| self.streams[s].hs.last()).max();
+                let first = n
+                    .ins
+                    .iter()
+                    .filter_map(|&s| self.streams[s].hs.first())
+                    .min();
+                let last = n
+                    .outs
+                    .iter()
+                    .filter_map(|&s| self.streams[s].hs.last())
+                    .max();
                 let (mut busy, mut starved, mut bp) = (0.0, 0.0, 0.0);
                 if let (Some(&s), Some(&f), Some(&o)) = (first, last, n.outs.first()) {
                     let st = &self.streams[o];

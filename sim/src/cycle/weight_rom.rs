@@ -11,7 +11,11 @@ impl CycleModel for WeightRom {
     fn advance(&mut self, io: &mut Io<'_>) -> bool {
         let j = io.valid_posted(0);
         if j < io.out_beats(0) {
-            let v = if j == 0 { Some(1) } else { io.out_hs(0, j - 1).map(|e| e + 1) };
+            let v = if j == 0 {
+                Some(1)
+            } else {
+                io.out_hs(0, j - 1).map(|e| e + 1)
+            };
             if let Some(v) = v {
                 io.post_valid(0, v);
                 return true;
