@@ -312,7 +312,7 @@ pub fn sim_system(a: SimSystemArgs) -> Result<()> {
             y
         }
         (crate::Engine::Fast, _) => {
-            if !(a.clock > 0.0) {
+            if !a.clock.is_finite() || a.clock <= 0.0 {
                 return Err(crate::user("--clock: MHZ must be positive"));
             }
             crate::sim_fast::run(

@@ -100,7 +100,7 @@ mod tests {
             from
         }
         fn accept(&mut self, _: usize, from: u64) -> u64 {
-            from + (from % 2)
+            from + u64::from(!from.is_multiple_of(2))
         }
     }
 
@@ -125,7 +125,7 @@ mod tests {
             }
             // Receiver: the oldest arrived beat is offered; taken if ready.
             let j = out.len();
-            let ready = !half || c % 2 == 0;
+            let ready = !half || c.is_multiple_of(2);
             if j < arriving.len() && arriving[j] <= c && out.last().is_none_or(|&e| e < c) && ready
             {
                 out.push(c);

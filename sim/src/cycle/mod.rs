@@ -392,9 +392,9 @@ pub fn model_for(inst: &dyn Instance) -> Result<Box<dyn CycleModel>, CycleError>
     let p = inst.params();
     let name = inst.component().name();
     Ok(match name {
-        "skid_buffer" => Box::new(skid_buffer::SkidBuffer::default()),
+        "skid_buffer" => Box::new(skid_buffer::SkidBuffer),
         "fifo" => Box::new(fifo::Fifo::new(p.get_usize("DEPTH"))),
-        "fork" => Box::new(fork::Fork::default()),
+        "fork" => Box::new(fork::Fork),
         "join" | "add" | "relu" | "cast" => Box::new(pipeline::Pipeline::new(1)),
         "adder_tree" => Box::new(pipeline::Pipeline::new(tree_levels(p.get_usize("IN_SIZE")))),
         "dot_product" => Box::new(pipeline::Pipeline::new(
@@ -427,7 +427,7 @@ pub fn model_for(inst: &dyn Instance) -> Result<Box<dyn CycleModel>, CycleError>
                 &inputs,
             ))
         }
-        "weight_rom" => Box::new(weight_rom::WeightRom::default()),
+        "weight_rom" => Box::new(weight_rom::WeightRom),
         _ => {
             return Err(CycleError::NoModel {
                 component: name.to_string(),
