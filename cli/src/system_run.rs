@@ -257,7 +257,8 @@ pub struct SimSystemArgs {
     /// Clock for the µs and per-second figures of the fast engine, MHz.
     #[arg(long, value_name = "MHZ", default_value_t = 250.0)]
     pub clock: f64,
-    /// JSON report of the fast engine's timing (engine, items, latency_cycles, ...).
+    /// JSON timing report (engine, items, latency_cycles, first_in_to_last_out_cycles,
+    /// cycles_per_item, nodes, fifos); Verilator fills the fields it can measure.
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
 }
@@ -331,7 +332,22 @@ pub fn sim_system(a: SimSystemArgs) -> Result<()> {
                 .ok_or_else(|| anyhow!("no golden data_out"))?
         }
         (crate::Engine::Verilator, _) => {
-            let y = verilator(&sys, &x, a.waves.as_deref())?.output;
+            if !matches!(a.stalls, crate::sim_fast::StallArg::None) {
+                return Err(crate::user(
+                    "--stalls: `sim system` applies stalls with --engine fast only so far",
+                ));
+            }
+            let m = verilator(&sys, &x, a.waves.as_deref())?;
+            if let Some(p) = &a.report {
+                crate::sim_fast::write_verilator_report(
+                    p,
+                    items,
+                    m.latency,
+                    m.total_cycles,
+                    m.cycles_per_item,
+                )?;
+            }
+            let y = m.output;
             if let Some((graph, weights)) = &float {
                 accuracy(graph, weights, &sys, &floats, &x, a.per_layer)?;
             }
