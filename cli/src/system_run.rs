@@ -162,6 +162,17 @@ pub struct Measured {
 /// # Errors
 /// No Verilator, a build failure, or a mismatch ([`CheckFailed`]).
 pub fn verilator(sys: &SystemInstance, x: &Tensor, waves: Option<&Path>) -> Result<Measured> {
+    verilator_stalled(sys, x, waves, Stall::None, 1)
+}
+
+/// [`verilator`] under a boundary stall pattern (the fast engine's `--stalls`/`--seed`).
+pub fn verilator_stalled(
+    sys: &SystemInstance,
+    x: &Tensor,
+    waves: Option<&Path>,
+    stall: Stall,
+    seed: u64,
+) -> Result<Measured> {
     let v = sim::Verilator::discover().map_err(|e| anyhow!("{e}"))?;
     let mut inputs = sys.rom_tensors();
     inputs.insert("data_in".into(), x.clone());
@@ -171,7 +182,7 @@ pub fn verilator(sys: &SystemInstance, x: &Tensor, waves: Option<&Path>) -> Resu
     let build_secs = t0.elapsed().as_secs_f64();
     let t1 = std::time::Instant::now();
     let out = dut
-        .run(&inputs, &expected, Stall::None, 1, waves)
+        .run(&inputs, &expected, stall, seed, waves)
         .map_err(|e| anyhow!(e))?;
     let wall_secs = t1.elapsed().as_secs_f64();
     if !out.passed() {
@@ -251,7 +262,7 @@ pub struct SimSystemArgs {
     /// Print the accuracy of every model node's output vs float.
     #[arg(long)]
     pub per_layer: bool,
-    /// Boundary stall pattern of the fast engine (the Verilator harness's, seeded by --seed).
+    /// Boundary stall pattern (the Verilator harness's, seeded by --seed; both engines).
     #[arg(long, value_enum, default_value_t = crate::sim_fast::StallArg::None)]
     pub stalls: crate::sim_fast::StallArg,
     /// Clock for the µs and per-second figures of the fast engine, MHz.
@@ -332,12 +343,7 @@ pub fn sim_system(a: SimSystemArgs) -> Result<()> {
                 .ok_or_else(|| anyhow!("no golden data_out"))?
         }
         (crate::Engine::Verilator, _) => {
-            if !matches!(a.stalls, crate::sim_fast::StallArg::None) {
-                return Err(crate::user(
-                    "--stalls: `sim system` applies stalls with --engine fast only so far",
-                ));
-            }
-            let m = verilator(&sys, &x, a.waves.as_deref())?;
+            let m = verilator_stalled(&sys, &x, a.waves.as_deref(), a.stalls.into(), a.seed)?;
             if let Some(p) = &a.report {
                 crate::sim_fast::write_verilator_report(
                     p,
