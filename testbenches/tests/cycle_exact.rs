@@ -88,3 +88,7 @@ fn transpose_cycle_exact() {
 fn linear_cycle_exact() {
     check("linear");
 }
+#[test]
+fn softmax_cycle_exact() {
+    check("softmax");
+}

@@ -29,6 +29,8 @@ mod mul;
 mod pipeline;
 mod resize;
 mod skid_buffer;
+mod softmax;
+mod stepped;
 pub mod system;
 mod transpose;
 mod weight_rom;
@@ -428,6 +430,14 @@ pub fn model_for(inst: &dyn Instance) -> Result<Box<dyn CycleModel>, CycleError>
             ))
         }
         "weight_rom" => Box::new(weight_rom::WeightRom),
+        "softmax" => Box::new(stepped::Stepper::new(
+            softmax::Softmax::new(
+                p.get_usize("SIZE") / p.get_usize("PARALLELISM").max(1),
+                sv_int(inst, "RECIP_FRAC_WIDTH").unwrap_or(0).max(0) as usize,
+            ),
+            1,
+            1,
+        )),
         _ => {
             return Err(CycleError::NoModel {
                 component: name.to_string(),

@@ -1,0 +1,162 @@
+//! Cycle-stepped models for components whose control is too tangled for a closed-form
+//! beat recurrence (several FIFOs and stall-as-a-whole pipelines inside one module).
+//! A [`Stepped`] model mirrors the RTL's control registers (valid bits, counters, FIFO
+//! counts, never the data) and advances one clock at a time; [`Stepper`] drives it
+//! from the engine: it posts an input's ready window the first cycle its ready is high
+//! (the RTL's input readies only fall on a handshake, so the window holds until then),
+//! posts an output's valid the cycle it rises, and stops at a cycle whose handshakes
+//! it cannot know yet. Cost grows with the cycles a node is busy; idle stretches are
+//! skipped.
+
+use super::{CycleModel, Io, Ready};
+
+/// A component's control registers, one clock at a time.
+pub trait Stepped: Send {
+    /// `data_in_ready` of input `i` this cycle (must only fall on a handshake).
+    fn in_ready(&self, i: usize) -> bool;
+    /// `data_out_valid` of output `o` this cycle.
+    fn out_valid(&self, o: usize) -> bool;
+    /// Nothing in flight: the state does not change until an input handshake.
+    fn idle(&self) -> bool;
+    /// One rising edge: `fire[i]` whether input `i` handshakes, `ready[o]` the
+    /// output's ready (only read while its valid is high).
+    fn step(&mut self, fire: &[bool], ready: &[bool]);
+}
+
+/// Runs a [`Stepped`] model as a [`CycleModel`].
+pub struct Stepper<S> {
+    s: S,
+    cycle: u64,
+    taken: Vec<usize>,
+    sent: Vec<usize>,
+    fire: Vec<bool>,
+    ready: Vec<bool>,
+}
+
+impl<S: Stepped> Stepper<S> {
+    pub fn new(s: S, ins: usize, outs: usize) -> Stepper<S> {
+        Stepper {
+            s,
+            cycle: 0,
+            taken: vec![0; ins],
+            sent: vec![0; outs],
+            fire: vec![false; ins],
+            ready: vec![false; outs],
+        }
+    }
+}
+
+impl<S: Stepped> CycleModel for Stepper<S> {
+    fn advance(&mut self, io: &mut Io<'_>) -> bool {
+        let mut progress = false;
+        loop {
+            let c = self.cycle;
+            let ins_done = (0..self.taken.len()).all(|i| self.taken[i] >= io.in_beats(i));
+            let outs_done = (0..self.sent.len()).all(|o| self.sent[o] >= io.out_beats(o));
+            if outs_done && ins_done {
+                return progress;
+            }
+            if self.s.idle() {
+                if ins_done {
+                    return progress;
+                }
+                // Skip to the next input handshake if every pending one is known.
+                let mut next = u64::MAX;
+                let mut known = true;
+                for i in 0..self.taken.len() {
+                    let k = self.taken[i];
+                    if k >= io.in_beats(i) {
+                        continue;
+                    }
+                    if io.ready_posted(i) == k {
+                        known = false;
+                        continue;
+                    }
+                    match io.in_hs(i, k) {
+                        Some(h) => next = next.min(h),
+                        None => known = false,
+                    }
+                }
+                if known && next != u64::MAX && next > c {
+                    self.cycle = next;
+                    continue;
+                }
+            }
+            for i in 0..self.taken.len() {
+                let k = self.taken[i];
+                self.fire[i] = false;
+                if k >= io.in_beats(i) || !self.s.in_ready(i) {
+                    continue;
+                }
+                if io.ready_posted(i) == k {
+                    io.post_ready(i, Ready::from(c));
+                    progress = true;
+                }
+                match io.in_hs(i, k) {
+                    Some(h) => self.fire[i] = h == c,
+                    None => return progress,
+                }
+            }
+            for o in 0..self.sent.len() {
+                let j = self.sent[o];
+                self.ready[o] = false;
+                if j >= io.out_beats(o) || !self.s.out_valid(o) {
+                    continue;
+                }
+                if io.valid_posted(o) == j {
+                    io.post_valid(o, c);
+                    progress = true;
+                }
+                match io.out_hs(o, j) {
+                    Some(h) => self.ready[o] = h == c,
+                    None => return progress,
+                }
+            }
+            self.s.step(&self.fire, &self.ready);
+            for i in 0..self.taken.len() {
+                self.taken[i] += usize::from(self.fire[i]);
+            }
+            for o in 0..self.sent.len() {
+                self.sent[o] += usize::from(self.ready[o]);
+            }
+            self.cycle = c + 1;
+            progress = true;
+        }
+    }
+}
+
+/// The control of an `mh_fifo` with `depth` memory entries.
+#[derive(Clone, Debug)]
+pub struct FifoCtl {
+    depth: usize,
+    count: usize,
+    pub in_ready: bool,
+    pub out_valid: bool,
+}
+
+impl FifoCtl {
+    pub fn new(depth: usize) -> FifoCtl {
+        FifoCtl {
+            depth,
+            count: 0,
+            in_ready: true,
+            out_valid: false,
+        }
+    }
+    /// Whether the FIFO holds no beat.
+    pub fn empty(&self) -> bool {
+        self.count == 0 && !self.out_valid
+    }
+    /// One edge with the given `data_in_valid` and `data_out_ready`.
+    pub fn step(&mut self, in_valid: bool, out_ready: bool) {
+        let push = in_valid && self.in_ready;
+        let pop = self.count != 0 && (!self.out_valid || out_ready);
+        self.count = self.count + usize::from(push) - usize::from(pop);
+        self.in_ready = self.count != self.depth;
+        if pop {
+            self.out_valid = true;
+        } else if out_ready {
+            self.out_valid = false;
+        }
+    }
+}
