@@ -92,3 +92,7 @@ fn linear_cycle_exact() {
 fn softmax_cycle_exact() {
     check("softmax");
 }
+#[test]
+fn matmul_cycle_exact() {
+    check("matmul");
+}

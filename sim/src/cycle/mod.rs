@@ -25,6 +25,7 @@ mod fifo;
 mod fork;
 mod linear;
 pub mod link;
+mod matmul;
 mod mul;
 mod pipeline;
 mod resize;
@@ -430,6 +431,18 @@ pub fn model_for(inst: &dyn Instance) -> Result<Box<dyn CycleModel>, CycleError>
             ))
         }
         "weight_rom" => Box::new(weight_rom::WeightRom),
+        "matmul" => Box::new(stepped::Stepper::new(
+            matmul::Matmul::new(
+                p.get_usize("M_SIZE"),
+                p.get_usize("K_SIZE"),
+                p.get_usize("N_SIZE"),
+                p.get_usize("K_PARALLELISM"),
+                p.get_usize("N_PARALLELISM"),
+                p.get_bool("TRANSPOSE_B"),
+            ),
+            2,
+            1,
+        )),
         "softmax" => Box::new(stepped::Stepper::new(
             softmax::Softmax::new(
                 p.get_usize("SIZE") / p.get_usize("PARALLELISM").max(1),
