@@ -96,3 +96,7 @@ fn softmax_cycle_exact() {
 fn matmul_cycle_exact() {
     check("matmul");
 }
+#[test]
+fn layernorm_cycle_exact() {
+    check("layernorm");
+}

@@ -23,6 +23,7 @@
 mod accumulator;
 mod fifo;
 mod fork;
+mod layernorm;
 mod linear;
 pub mod link;
 mod matmul;
@@ -443,6 +444,18 @@ pub fn model_for(inst: &dyn Instance) -> Result<Box<dyn CycleModel>, CycleError>
             2,
             1,
         )),
+        "layernorm" => {
+            let streams = !p.get_bool("AFFINE_FROM_ROM");
+            Box::new(stepped::Stepper::new(
+                layernorm::Layernorm::new(
+                    p.get_usize("SIZE") / p.get_usize("PARALLELISM").max(1),
+                    p.get_usize("NR_ITERS"),
+                    streams,
+                ),
+                if streams { 3 } else { 1 },
+                1,
+            ))
+        }
         "softmax" => Box::new(stepped::Stepper::new(
             softmax::Softmax::new(
                 p.get_usize("SIZE") / p.get_usize("PARALLELISM").max(1),
