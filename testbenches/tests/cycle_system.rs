@@ -34,7 +34,20 @@ fn compare(
     sys: &SystemInstance,
     items: usize,
 ) -> Result<u64, String> {
-    let (_, x) = system::inputs::synthetic(g, sys, 40, items).unwrap();
+    compare_named(v, "gated", g, sys, items, 40)
+}
+
+/// [`compare`] for system `label` with inputs from seed `input_seed`; one Verilator
+/// build serves the four stall patterns.
+fn compare_named(
+    v: &sim::Verilator,
+    label: &str,
+    g: &model::graph::Graph,
+    sys: &SystemInstance,
+    items: usize,
+    input_seed: u64,
+) -> Result<u64, String> {
+    let (_, x) = system::inputs::synthetic(g, sys, input_seed, items).unwrap();
     let mut inputs: TensorMap = sys.rom_tensors();
     inputs.insert("data_in".into(), x);
     let expected = sys.golden(&inputs).unwrap();
@@ -50,7 +63,7 @@ fn compare(
             // Verilator hung: the fast engine must say deadlock.
             match run {
                 Err(CycleError::Deadlock(d)) => {
-                    eprintln!("{stall}: both engines stop; fast: {d}");
+                    eprintln!("{label} {stall}: both engines stop; fast: {d}");
                     continue;
                 }
                 other => {
@@ -76,7 +89,7 @@ fn compare(
             let got = s.handshakes();
             if let Some(b) = (0..want.len().max(got.len())).find(|&b| want.get(b) != got.get(b)) {
                 return Err(format!(
-                    "gated seed {seed} stalls {stall}: stream {port} beat {b}: Verilator cycle {:?}, fast cycle {:?}",
+                    "{label} seed {seed} stalls {stall}: stream {port} beat {b}: Verilator cycle {:?}, fast cycle {:?}",
                     want.get(b),
                     got.get(b)
                 ));
@@ -85,7 +98,7 @@ fn compare(
         }
         let sum = net.summary(items);
         eprintln!(
-            "{stall}: latency {} cycles, first in -> last out {}, cycles/item {:?} (equal in both engines)",
+            "{label} {stall}: latency {} cycles, first in -> last out {}, cycles/item {:?} (equal in both engines)",
             sum.latency_cycles, sum.first_in_to_last_out_cycles, sum.cycles_per_item
         );
     }
@@ -126,4 +139,102 @@ fn gated_graph_with_short_fifos_agrees_or_deadlocks_in_both() {
     assert!(shrunk > 0);
     let sys = SystemInstance::new(sys.net);
     compare(&v, &g, &sys, 3).unwrap_or_else(|e| panic!("{e}"));
+}
+
+fn example(name: &str) -> String {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../examples")
+        .join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// jsc-mlp under the shipped config (He weights, as `system_mlp`).
+fn jsc_mlp() -> (model::graph::Graph, SystemInstance) {
+    let g = model::json::from_json(&example("jsc-mlp.json")).unwrap();
+    let w = Weights::synthetic_with(&g, 7, &SyntheticInit::he());
+    let cfg = QuantConfig::from_toml(&example("jsc-mlp-q.toml")).unwrap();
+    let plan = system::map::resolve(&g, &cfg, &w, 0, 64).unwrap();
+    let sys = SystemInstance::new(system::map_model(&g, &plan, &w).unwrap());
+    (g, sys)
+}
+
+/// bert-tiny under the shipped config (synthetic weights, as `system_bert`).
+fn bert_tiny() -> (model::graph::Graph, SystemInstance) {
+    let g = model::json::from_json(&example("bert-tiny.json")).unwrap();
+    let w = Weights::synthetic(&g, 3);
+    let cfg = QuantConfig::from_toml(&example("bert-tiny-q.toml")).unwrap();
+    let plan = system::map::resolve(&g, &cfg, &w, 0, 16).unwrap();
+    let sys = SystemInstance::new(system::map_model(&g, &plan, &w).unwrap());
+    (g, sys)
+}
+
+#[test]
+fn jsc_mlp_fast_engine_equals_verilator() {
+    let Some(v) = testbenches::verilator_or_skip("cycle_system jsc-mlp") else {
+        return;
+    };
+    let (g, sys) = jsc_mlp();
+    let n = compare_named(&v, "jsc-mlp", &g, &sys, 6, 1000).unwrap_or_else(|e| panic!("{e}"));
+    assert!(n > 0);
+}
+
+#[test]
+fn bert_tiny_fast_engine_equals_verilator() {
+    let Some(v) = testbenches::verilator_or_skip("cycle_system bert-tiny") else {
+        return;
+    };
+    let (g, sys) = bert_tiny();
+    let n = compare_named(&v, "bert-tiny", &g, &sys, 2, 500).unwrap_or_else(|e| panic!("{e}"));
+    assert!(n > 0);
+}
+
+/// The under-sized attention-residual FIFOs of `system_bert` (7 rows instead of 9), on
+/// which Verilator times out with no output: the fast engine reports the deadlock,
+/// naming the stuck streams; with the sized FIFOs it completes.
+#[test]
+fn bert_tiny_fast_engine_reports_the_residual_fifo_deadlock() {
+    let (_, mut sys) = bert_tiny();
+    let mut net = system_net(&sys.net, 1).unwrap();
+    net.run(&mut PatternStimulus::new(&sys.streams(), Stall::None, 1))
+        .unwrap_or_else(|e| panic!("sized FIFOs: {e}"));
+    let mut shrunk = 0;
+    for (name, depth, _) in sys.net.fifos.clone() {
+        if !name.contains("attention_output_residual") {
+            continue;
+        }
+        assert_eq!(depth, 9 * 16);
+        let node = sys
+            .net
+            .nodes
+            .iter_mut()
+            .find(|n| format!("u_{}", n.name) == name)
+            .unwrap();
+        let p = node.inst.params();
+        let (w, l) = (p.get("WIDTH"), p.get("PARALLELISM"));
+        node.inst = generator::components::fifo::Fifo
+            .configure(&[("WIDTH", w), ("PARALLELISM", l), ("DEPTH", 7 * 16)])
+            .unwrap();
+        shrunk += 1;
+    }
+    assert_eq!(shrunk, 2);
+    let sys = SystemInstance::new(sys.net);
+    let mut net = system_net(&sys.net, 1).unwrap();
+    match net.run(&mut PatternStimulus::new(&sys.streams(), Stall::None, 1)) {
+        Err(CycleError::Deadlock(d)) => {
+            assert!(!d.waiting.is_empty());
+            assert!(
+                d.waiting
+                    .iter()
+                    .any(|w| w.contains("attention_output_residual")),
+                "{d}"
+            );
+            eprintln!(
+                "deadlock at cycle {}: {} streams stuck, first: {}",
+                d.cycle,
+                d.waiting.len(),
+                d.waiting[0]
+            );
+        }
+        other => panic!("expected a deadlock, got {other:?}"),
+    }
 }
