@@ -21,6 +21,19 @@ pub trait Stepped: Send {
     /// One rising edge: `fire[i]` whether input `i` handshakes, `ready[o]` the
     /// output's ready (only read while its valid is high).
     fn step(&mut self, fire: &[bool], ready: &[bool]);
+    /// Whether input `i` is stepped (its handshake decided cycle by cycle). An input
+    /// that is not is the model's own business in [`Stepped::prepare`]: it posts the
+    /// ready windows from its state and reads handshake cycles only when they matter,
+    /// so the model does not wait for a beat whose arrival cannot change this cycle.
+    fn stepped(&self, _i: usize) -> bool {
+        true
+    }
+    /// Called at the start of every cycle: posts what it can on unstepped inputs and
+    /// caches what `step` needs from them; `None` when this cycle needs a handshake
+    /// cycle not known yet. Returns whether anything was posted.
+    fn prepare(&mut self, _io: &mut Io<'_>, _cycle: u64) -> Option<bool> {
+        Some(false)
+    }
 }
 
 /// Runs a [`Stepped`] model as a [`CycleModel`].
@@ -51,13 +64,24 @@ impl<S: Stepped> CycleModel for Stepper<S> {
         let mut progress = false;
         loop {
             let c = self.cycle;
-            let ins_done = (0..self.taken.len()).all(|i| self.taken[i] >= io.in_beats(i));
+            match self.s.prepare(io, c) {
+                Some(p) => progress |= p,
+                None => return progress,
+            }
+            let stepped_done = (0..self.taken.len())
+                .all(|i| !self.s.stepped(i) || self.taken[i] >= io.in_beats(i));
+            let ins_done = stepped_done
+                && (0..self.taken.len()).all(|i| {
+                    self.s.stepped(i)
+                        || io.in_beats(i) == 0
+                        || io.in_hs(i, io.in_beats(i) - 1).is_some()
+                });
             let outs_done = (0..self.sent.len()).all(|o| self.sent[o] >= io.out_beats(o));
             if outs_done && ins_done {
                 return progress;
             }
             if self.s.idle() {
-                if ins_done {
+                if stepped_done {
                     return progress;
                 }
                 // Skip to the next input handshake if every pending one is known.
@@ -65,7 +89,7 @@ impl<S: Stepped> CycleModel for Stepper<S> {
                 let mut known = true;
                 for i in 0..self.taken.len() {
                     let k = self.taken[i];
-                    if k >= io.in_beats(i) {
+                    if k >= io.in_beats(i) || !self.s.stepped(i) {
                         continue;
                     }
                     if io.ready_posted(i) == k {
@@ -85,7 +109,7 @@ impl<S: Stepped> CycleModel for Stepper<S> {
             for i in 0..self.taken.len() {
                 let k = self.taken[i];
                 self.fire[i] = false;
-                if k >= io.in_beats(i) || !self.s.in_ready(i) {
+                if k >= io.in_beats(i) || !self.s.stepped(i) || !self.s.in_ready(i) {
                     continue;
                 }
                 if io.ready_posted(i) == k {
