@@ -1,44 +1,28 @@
-//! Cycle model of `mh_matmul`, stepped ([`super::stepped`]): the ping-pong `a` row
-//! buffer (block `k` of a row may issue the cycle after its beat's handshake; row `r`'s
-//! beats are ready once row `r - 2`'s last block issued), the two B halves (a head
-//! issues once its B is complete), the (row, output block, input block) issue counters,
-//! the `T = 2 + clog2(K_PARALLELISM)`-register product/tree pipeline, the accumulate
-//! and cast registers, the output-FIFO credit counter and the output `mh_fifo`.
-//! Neither input is stepped: head `h`'s half is full from the cycle after the handshake of
-//! its last beat and free from the cycle after head `h`'s last block issued, so its
-//! beats are ready once head `h - 2` is done, and issue needs the last beat's cycle
-//! only when a row waits for B (a head's B may be waiting on outputs of this one).
+//! Cycle model of `mh_matmul`. Work is one block (`K_PARALLELISM` products per output
+//! lane) per cycle in the order (head, row, output block j, input block k); block `n`
+//! issues at `I_n`, the first cycle after `I_{n-1}` at which
+//! - its `a` beat is stored (the cycle after that beat's handshake: the ping-pong row
+//!   buffer lets a row issue while it is still arriving),
+//! - its head's B is complete (the cycle after the handshake of the head's last `b` beat),
+//! - for the last block of output beat `m`: a credit is free, i.e. output beat `m - D`
+//!   has left (`D` = the output FIFO's memory entries).
+//!
+//! Row `r`'s `a` beats are ready once row `r - 2`'s last block issued (its bank is free),
+//! head `h`'s `b` beats once head `h - 2`'s last block issued. The
+//! `T = 2 + clog2(K_PARALLELISM)`-register pipeline never stalls: output beat `m` enters
+//! the output FIFO `T + 2` cycles after its last block issued, then the FIFO model applies.
 
-use std::collections::VecDeque;
-
-use super::stepped::{FifoCtl, Stepped};
-use super::{Io, Ready};
+use super::{CycleModel, Io, Ready};
 
 pub struct Matmul {
     kb: usize,
-    jb: usize,
-    m_size: usize,
+    per_row: usize,
+    per_head: usize,
     b_beats: usize,
-    /// Cycle each row's last block issued.
-    row_done: Vec<u64>,
-    /// The block to issue is in the row buffer this cycle (from `prepare`).
-    row_avail: bool,
-    /// Every row of the run was issued.
-    rows_over: bool,
-    /// Cycle each head's last block issued.
-    head_done: Vec<u64>,
-    /// B of the head being read is complete this cycle (from `prepare`).
-    b_avail: bool,
-    k: usize,
-    j: usize,
-    m: usize,
-    /// (valid, last block of its output beat) per pipeline register, stage 1 first.
-    pipe: VecDeque<(bool, bool)>,
-    acc_done: bool,
-    out_valid_q: bool,
-    credit: usize,
-    fifo: FifoCtl,
-    cycle_now: u64,
+    t: u64,
+    depth: usize,
+    issues: Vec<u64>,
+    out_pops: Vec<u64>,
 }
 
 impl Matmul {
@@ -54,58 +38,43 @@ impl Matmul {
         let kb = (k_size / pk).max(1);
         let jb = (n_size / pn).max(1);
         let levels = if pk > 1 {
-            (usize::BITS - (pk - 1).leading_zeros()) as usize
+            (usize::BITS - (pk - 1).leading_zeros()) as u64
         } else {
             0
         };
         let t = 2 + levels;
-        let credit_loop = t + 2 + 2 + 1;
-        let depth = credit_loop.div_ceil(kb).max(2);
+        let credit_loop = t as usize + 2 + 2 + 1;
         let banks = if transpose_b { pn } else { pk };
         Matmul {
             kb,
-            jb,
-            m_size: m_size.max(1),
+            per_row: kb * jb,
+            per_head: kb * jb * m_size.max(1),
             b_beats: kb * jb * banks,
-            row_done: Vec::new(),
-            row_avail: false,
-            rows_over: false,
-            head_done: Vec::new(),
-            b_avail: false,
-            k: 0,
-            j: 0,
-            m: 0,
-            pipe: VecDeque::from(vec![(false, false); t]),
-            acc_done: false,
-            out_valid_q: false,
-            credit: depth,
-            fifo: FifoCtl::new(depth),
-            cycle_now: 0,
+            t,
+            depth: credit_loop.div_ceil(kb).max(2),
+            issues: Vec::new(),
+            out_pops: Vec::new(),
         }
+    }
+
+    fn can_issue(&self, io: &Io<'_>, n: usize) -> Option<u64> {
+        let (r, b) = (n / self.per_row, n % self.per_row);
+        let k = b % self.kb;
+        let m = n / self.kb;
+        let h = n / self.per_head;
+        let mut c = if n == 0 { 0 } else { self.issues[n - 1] + 1 };
+        c = c.max(io.in_hs(0, r * self.kb + k)? + 1);
+        c = c.max(io.in_hs(1, (h + 1) * self.b_beats - 1)? + 1);
+        if k == self.kb - 1 && m >= self.depth {
+            c = c.max(io.out_hs(0, m - self.depth)? + 1);
+        }
+        Some(c)
     }
 }
 
-impl Stepped for Matmul {
-    fn in_ready(&self, i: usize) -> bool {
-        let _ = i;
-        false
-    }
-    fn out_valid(&self, _: usize) -> bool {
-        self.fifo.out_valid
-    }
-    fn idle(&self) -> bool {
-        !self.pipe.iter().any(|p| p.0)
-            && !self.acc_done
-            && !self.out_valid_q
-            && self.fifo.empty()
-            && self.rows_over
-    }
-    fn stepped(&self, _: usize) -> bool {
-        false
-    }
-    fn prepare(&mut self, io: &mut Io<'_>, cycle: u64) -> Option<bool> {
-        self.cycle_now = cycle;
-        let mut posted = false;
+impl CycleModel for Matmul {
+    fn advance(&mut self, io: &mut Io<'_>) -> bool {
+        let mut progress = false;
         loop {
             let k = io.ready_posted(0);
             if k >= io.in_beats(0) {
@@ -115,13 +84,13 @@ impl Stepped for Matmul {
             let from = if r < 2 {
                 0
             } else {
-                match self.row_done.get(r - 2) {
+                match self.issues.get((r - 1) * self.per_row - 1) {
                     Some(c) => c + 1,
                     None => break,
                 }
             };
             io.post_ready(0, Ready::from(from));
-            posted = true;
+            progress = true;
         }
         loop {
             let k = io.ready_posted(1);
@@ -132,72 +101,37 @@ impl Stepped for Matmul {
             let from = if h < 2 {
                 0
             } else {
-                match self.head_done.get(h - 2) {
+                match self.issues.get((h - 1) * self.per_head - 1) {
                     Some(c) => c + 1,
                     None => break,
                 }
             };
             io.post_ready(1, Ready::from(from));
-            posted = true;
+            progress = true;
         }
-        // Some(None): not known yet.
-        let known = |io: &Io<'_>, i: usize, beat: usize| -> Option<Option<bool>> {
-            if beat >= io.in_beats(i) {
-                Some(Some(false))
-            } else {
-                Some(io.in_hs(i, beat).map(|c| c < cycle))
+        let total = io.in_beats(0) / self.kb * self.per_row;
+        while self.issues.len() < total {
+            let Some(c) = self.can_issue(io, self.issues.len()) else {
+                break;
+            };
+            self.issues.push(c);
+            progress = true;
+        }
+        loop {
+            let m = self.out_pops.len();
+            if m >= io.out_beats(0) {
+                break;
             }
-        };
-        let row_beat = self.row_done.len() * self.kb + self.k;
-        self.rows_over = row_beat >= io.in_beats(0);
-        let row = known(io, 0, row_beat)?;
-        let b = known(io, 1, (self.head_done.len() + 1) * self.b_beats - 1)?;
-        let k_last = self.k == self.kb - 1;
-        let credit = !k_last || self.credit != 0;
-        if credit && row != Some(false) && b != Some(false) && (row.is_none() || b.is_none()) {
-            return None;
+            let Some(&last) = self.issues.get(m * self.kb + self.kb - 1) else {
+                break;
+            };
+            let prev = if m == 0 { Some(0) } else { io.out_hs(0, m - 1) };
+            let Some(prev) = prev else { break };
+            let p = (last + self.t + 3).max(prev);
+            self.out_pops.push(p);
+            io.post_valid(0, p + 1);
+            progress = true;
         }
-        self.row_avail = row == Some(true);
-        self.b_avail = b == Some(true);
-        Some(posted)
-    }
-    fn step(&mut self, fire: &[bool], ready: &[bool]) {
-        let _ = fire;
-        let out_hs = self.fifo.out_valid && ready[0];
-        let k_last = self.k == self.kb - 1;
-        let row_last = k_last && self.j == self.jb - 1;
-        let head_last = row_last && self.m == self.m_size - 1;
-        let issue = self.issue();
-        if issue && row_last {
-            self.row_done.push(self.cycle_now);
-        }
-        if issue && head_last {
-            self.head_done.push(self.cycle_now);
-        }
-        // Issue counters.
-        if issue {
-            self.k = if k_last { 0 } else { self.k + 1 };
-            if k_last {
-                self.j = if row_last { 0 } else { self.j + 1 };
-            }
-            if row_last {
-                self.m = if head_last { 0 } else { self.m + 1 };
-            }
-        }
-        // Pipeline, accumulators, cast register, credits, FIFO.
-        let (vt, lt) = self.pipe.pop_back().unwrap_or((false, false));
-        self.pipe.push_front((issue, k_last));
-        let push = self.out_valid_q;
-        self.out_valid_q = self.acc_done;
-        self.acc_done = vt && lt;
-        self.credit = self.credit + usize::from(out_hs) - usize::from(issue && k_last);
-        self.fifo.step(push, ready[0]);
-    }
-}
-
-impl Matmul {
-    fn issue(&self) -> bool {
-        let k_last = self.k == self.kb - 1;
-        self.row_avail && self.b_avail && (!k_last || self.credit != 0)
+        progress
     }
 }

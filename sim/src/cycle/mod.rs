@@ -432,17 +432,13 @@ pub fn model_for(inst: &dyn Instance) -> Result<Box<dyn CycleModel>, CycleError>
             ))
         }
         "weight_rom" => Box::new(weight_rom::WeightRom),
-        "matmul" => Box::new(stepped::Stepper::new(
-            matmul::Matmul::new(
-                p.get_usize("M_SIZE"),
-                p.get_usize("K_SIZE"),
-                p.get_usize("N_SIZE"),
-                p.get_usize("K_PARALLELISM"),
-                p.get_usize("N_PARALLELISM"),
-                p.get_bool("TRANSPOSE_B"),
-            ),
-            2,
-            1,
+        "matmul" => Box::new(matmul::Matmul::new(
+            p.get_usize("M_SIZE"),
+            p.get_usize("K_SIZE"),
+            p.get_usize("N_SIZE"),
+            p.get_usize("K_PARALLELISM"),
+            p.get_usize("N_PARALLELISM"),
+            p.get_bool("TRANSPOSE_B"),
         )),
         "layernorm" => {
             let streams = !p.get_bool("AFFINE_FROM_ROM");
