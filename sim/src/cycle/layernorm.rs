@@ -9,6 +9,7 @@ use std::collections::VecDeque;
 
 use super::stepped::{FifoCtl, Stepped};
 
+#[derive(Clone)]
 pub struct Layernorm {
     kb: usize,
     depth: usize,
@@ -80,6 +81,13 @@ impl Stepped for Layernorm {
                 .affine
                 .as_ref()
                 .is_none_or(|(g, b)| g.empty() && b.empty())
+    }
+    fn safe_outputs(&self, taken: &[usize], _: usize) -> usize {
+        let rows = taken[0] / self.kb * self.kb;
+        match self.affine {
+            Some(_) => rows.min(taken[1]).min(taken[2]),
+            None => rows,
+        }
     }
     fn step(&mut self, fire: &[bool], ready: &[bool]) {
         let wr = fire[0];

@@ -8,7 +8,9 @@ use std::collections::VecDeque;
 
 use super::stepped::{FifoCtl, Stepped};
 
+#[derive(Clone)]
 pub struct Softmax {
+    nb: usize,
     last: usize,
     cnt1: usize,
     x: FifoCtl,
@@ -32,6 +34,7 @@ impl Softmax {
         let dx = nb + 4;
         let de = nb + rf + 6;
         Softmax {
+            nb,
             last: nb - 1,
             cnt1: 0,
             x: FifoCtl::new(dx),
@@ -71,6 +74,9 @@ impl Stepped for Softmax {
             && !self.recip.iter().any(|&v| v)
             && !self.va
             && !self.vb
+    }
+    fn safe_outputs(&self, taken: &[usize], _: usize) -> usize {
+        taken[0] / self.nb * self.nb
     }
     fn step(&mut self, fire: &[bool], ready: &[bool]) {
         let fire1 = fire[0];

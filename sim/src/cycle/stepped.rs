@@ -11,7 +11,7 @@
 use super::{CycleModel, Io, Ready};
 
 /// A component's control registers, one clock at a time.
-pub trait Stepped: Send {
+pub trait Stepped: Send + Clone {
     /// `data_in_ready` of input `i` this cycle (must only fall on a handshake).
     fn in_ready(&self, i: usize) -> bool;
     /// `data_out_valid` of output `o` this cycle.
@@ -34,6 +34,13 @@ pub trait Stepped: Send {
     fn prepare(&mut self, _io: &mut Io<'_>, _cycle: u64) -> Option<bool> {
         Some(false)
     }
+    /// How many beats of output `o` have timing that no input beat after the first
+    /// `taken[i]` of each input can change (beats are processed in order and a later
+    /// beat never delays an earlier one). While waiting for an input beat, the stepper
+    /// runs ahead on a copy assuming it has not come and posts those outputs. 0: never.
+    fn safe_outputs(&self, _taken: &[usize], _o: usize) -> usize {
+        0
+    }
 }
 
 /// Runs a [`Stepped`] model as a [`CycleModel`].
@@ -44,6 +51,8 @@ pub struct Stepper<S> {
     sent: Vec<usize>,
     fire: Vec<bool>,
     ready: Vec<bool>,
+    /// Cycle and known output handshakes of the last run-ahead (not repeated unchanged).
+    spec_key: Option<(u64, usize)>,
 }
 
 impl<S: Stepped> Stepper<S> {
@@ -55,6 +64,7 @@ impl<S: Stepped> Stepper<S> {
             sent: vec![0; outs],
             fire: vec![false; ins],
             ready: vec![false; outs],
+            spec_key: None,
         }
     }
 }
@@ -118,7 +128,7 @@ impl<S: Stepped> CycleModel for Stepper<S> {
                 }
                 match io.in_hs(i, k) {
                     Some(h) => self.fire[i] = h == c,
-                    None => return progress,
+                    None => return self.run_ahead(io) || progress,
                 }
             }
             for o in 0..self.sent.len() {
@@ -145,6 +155,72 @@ impl<S: Stepped> CycleModel for Stepper<S> {
             }
             self.cycle = c + 1;
             progress = true;
+        }
+    }
+}
+
+impl<S: Stepped> Stepper<S> {
+    /// While input beats are not known: steps a copy assuming they have not come, posting
+    /// the output valids that cannot depend on them ([`Stepped::safe_outputs`]).
+    fn run_ahead(&mut self, io: &mut Io<'_>) -> bool {
+        let known: usize = (0..self.sent.len())
+            .map(|o| {
+                (self.sent[o]..io.valid_posted(o))
+                    .filter(|&j| io.out_hs(o, j).is_some())
+                    .count()
+            })
+            .sum();
+        let key = (self.cycle, known);
+        if self.spec_key == Some(key)
+            || (0..self.sent.len()).all(|o| self.s.safe_outputs(&self.taken, o) <= self.sent[o])
+        {
+            return false;
+        }
+        self.spec_key = Some(key);
+        let mut s = self.s.clone();
+        let mut taken = self.taken.clone();
+        let mut sent = self.sent.clone();
+        let (mut fire, mut ready) = (self.fire.clone(), self.ready.clone());
+        let mut c = self.cycle;
+        let mut posted = false;
+        loop {
+            if (0..sent.len()).all(|o| sent[o] >= s.safe_outputs(&taken, o).min(io.out_beats(o))) {
+                return posted;
+            }
+            for i in 0..taken.len() {
+                let k = taken[i];
+                fire[i] = k < io.in_beats(i)
+                    && s.stepped(i)
+                    && s.in_ready(i)
+                    && io.ready_posted(i) > k
+                    && io.in_hs(i, k) == Some(c);
+            }
+            for o in 0..sent.len() {
+                let j = sent[o];
+                ready[o] = false;
+                if j >= io.out_beats(o) || !s.out_valid(o) {
+                    continue;
+                }
+                if io.valid_posted(o) == j {
+                    if j >= s.safe_outputs(&taken, o) {
+                        return posted;
+                    }
+                    io.post_valid(o, c);
+                    posted = true;
+                }
+                match io.out_hs(o, j) {
+                    Some(h) => ready[o] = h == c,
+                    None => return posted,
+                }
+            }
+            s.step(&fire, &ready);
+            for i in 0..taken.len() {
+                taken[i] += usize::from(fire[i]);
+            }
+            for o in 0..sent.len() {
+                sent[o] += usize::from(ready[o]);
+            }
+            c += 1;
         }
     }
 }
