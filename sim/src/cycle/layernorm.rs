@@ -31,7 +31,7 @@ impl Layernorm {
         let kb = kb.max(1);
         let ls = 4 + 3 * nr_iters;
         let gap = ls + 3;
-        let rows = (1 + (gap + 2 + kb - 1) / kb).max(2);
+        let rows = (1 + (gap + 2).div_ceil(kb)).max(2);
         Layernorm {
             kb,
             depth: rows * kb,
