@@ -147,6 +147,25 @@ enum BenchCmd {
         #[arg(long, default_value_t = 3)]
         reps: usize,
     },
+    /// Fast cycle engine (`sim::cycle`, timing mode): wall time for one sequence of
+    /// --model, then fast vs Verilator wall time on --compare-model.
+    Sim {
+        /// Model timed in the fast engine (as for `gen --model`).
+        #[arg(long, default_value = "examples/bert-base.json")]
+        model: PathBuf,
+        /// Its quantization config.
+        #[arg(long, default_value = "examples/bert-base-q.toml")]
+        config: PathBuf,
+        /// Model run in both engines.
+        #[arg(long, default_value = "examples/bert-tiny.json")]
+        compare_model: PathBuf,
+        /// Its quantization config.
+        #[arg(long, default_value = "examples/bert-tiny-q.toml")]
+        compare_config: PathBuf,
+        /// Repetitions (the median is reported).
+        #[arg(long, default_value_t = 3)]
+        reps: usize,
+    },
     /// Rust-driven Verilator vs a hand-written C++ main loop on the same linear model,
     /// and golden-model MAC throughput.
     Cosim {
@@ -273,6 +292,16 @@ fn run(cli: Cli) -> Result<()> {
         Cmd::Bench {
             what: BenchCmd::Cosim { cycles, reps },
         } => bench::cosim(cycles, reps),
+        Cmd::Bench {
+            what:
+                BenchCmd::Sim {
+                    model,
+                    config,
+                    compare_model,
+                    compare_config,
+                    reps,
+                },
+        } => bench::fast_sim(&model, &config, &compare_model, &compare_config, reps),
         Cmd::Bench {
             what:
                 BenchCmd::Gen {
