@@ -9,7 +9,7 @@ use std::collections::VecDeque;
 
 use super::stepped::{FifoCtl, Stepped};
 
-#[derive(Clone)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Layernorm {
     kb: usize,
     depth: usize,

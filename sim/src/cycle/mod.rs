@@ -132,6 +132,11 @@ impl Stimulus for NoStalls {
 pub trait CycleModel: Send {
     /// Posts everything that can be derived now; returns whether anything was posted.
     fn advance(&mut self, io: &mut Io<'_>) -> bool;
+    /// Called only when no node can advance: posts what a model can derive by assuming
+    /// the beats it waits for have not come yet (see `stepped`); whether it posted.
+    fn run_ahead(&mut self, _io: &mut Io<'_>) -> bool {
+        false
+    }
 }
 
 /// A node's view of its streams during [`CycleModel::advance`].
@@ -338,17 +343,37 @@ impl Net {
             }
         };
         changed.clear();
-        while let Some(id) = work.pop_front() {
-            queued[id] = false;
-            let node = &mut self.nodes[id];
-            let mut io = Io {
-                streams: &mut self.streams,
-                ins: &node.ins,
-                outs: &node.outs,
-                stim,
-                changed: &mut changed,
-            };
-            while node.model.advance(&mut io) {}
+        loop {
+            while let Some(id) = work.pop_front() {
+                queued[id] = false;
+                let node = &mut self.nodes[id];
+                let mut io = Io {
+                    streams: &mut self.streams,
+                    ins: &node.ins,
+                    outs: &node.outs,
+                    stim,
+                    changed: &mut changed,
+                };
+                while node.model.advance(&mut io) {}
+                wake(&mut changed, &self.streams, &mut work, &mut queued);
+            }
+            if self.streams.iter().all(|s| s.hs.len() >= s.beats) {
+                break;
+            }
+            let mut ahead = false;
+            for node in &mut self.nodes {
+                let mut io = Io {
+                    streams: &mut self.streams,
+                    ins: &node.ins,
+                    outs: &node.outs,
+                    stim,
+                    changed: &mut changed,
+                };
+                ahead |= node.model.run_ahead(&mut io);
+            }
+            if !ahead {
+                break;
+            }
             wake(&mut changed, &self.streams, &mut work, &mut queued);
         }
         let stuck: Vec<&Stream> = self

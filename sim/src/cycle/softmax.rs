@@ -8,7 +8,7 @@ use std::collections::VecDeque;
 
 use super::stepped::{FifoCtl, Stepped};
 
-#[derive(Clone)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Softmax {
     nb: usize,
     last: usize,

@@ -11,7 +11,7 @@
 use super::{CycleModel, Io, Ready};
 
 /// A component's control registers, one clock at a time.
-pub trait Stepped: Send + Clone {
+pub trait Stepped: Send + Clone + PartialEq {
     /// `data_in_ready` of input `i` this cycle (must only fall on a handshake).
     fn in_ready(&self, i: usize) -> bool;
     /// `data_out_valid` of output `o` this cycle.
@@ -128,7 +128,7 @@ impl<S: Stepped> CycleModel for Stepper<S> {
                 }
                 match io.in_hs(i, k) {
                     Some(h) => self.fire[i] = h == c,
-                    None => return self.run_ahead(io) || progress,
+                    None => return progress,
                 }
             }
             for o in 0..self.sent.len() {
@@ -146,7 +146,33 @@ impl<S: Stepped> CycleModel for Stepper<S> {
                     None => return progress,
                 }
             }
+            let quiet = !self.fire.iter().any(|&f| f) && !self.ready.iter().any(|&r| r);
+            let before = quiet.then(|| self.s.clone());
             self.s.step(&self.fire, &self.ready);
+            if before.as_ref() == Some(&self.s) && (0..self.taken.len()).all(|i| self.s.stepped(i))
+            {
+                // A fixed point: nothing changes until the next known handshake.
+                let mut next = u64::MAX;
+                for i in 0..self.taken.len() {
+                    let k = self.taken[i];
+                    if k < io.in_beats(i) && self.s.stepped(i) && io.ready_posted(i) > k {
+                        next = next.min(io.in_hs(i, k).unwrap_or(u64::MAX));
+                    }
+                }
+                for o in 0..self.sent.len() {
+                    let j = self.sent[o];
+                    if j < io.out_beats(o) && io.valid_posted(o) > j {
+                        next = next.min(io.out_hs(o, j).unwrap_or(u64::MAX));
+                    }
+                }
+                if next == u64::MAX {
+                    self.cycle = c + 1;
+                    return progress;
+                }
+                self.cycle = next.max(c + 1);
+                progress = true;
+                continue;
+            }
             for i in 0..self.taken.len() {
                 self.taken[i] += usize::from(self.fire[i]);
             }
@@ -157,12 +183,15 @@ impl<S: Stepped> CycleModel for Stepper<S> {
             progress = true;
         }
     }
+    fn run_ahead(&mut self, io: &mut Io<'_>) -> bool {
+        self.ahead(io)
+    }
 }
 
 impl<S: Stepped> Stepper<S> {
-    /// While input beats are not known: steps a copy assuming they have not come, posting
+    /// When the whole net is stuck and input beats are not known: steps a copy assuming they have not come, posting
     /// the output valids that cannot depend on them ([`Stepped::safe_outputs`]).
-    fn run_ahead(&mut self, io: &mut Io<'_>) -> bool {
+    fn ahead(&mut self, io: &mut Io<'_>) -> bool {
         let known: usize = (0..self.sent.len())
             .map(|o| {
                 (self.sent[o]..io.valid_posted(o))
@@ -226,7 +255,7 @@ impl<S: Stepped> Stepper<S> {
 }
 
 /// The control of an `mh_fifo` with `depth` memory entries.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FifoCtl {
     depth: usize,
     count: usize,
