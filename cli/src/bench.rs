@@ -359,7 +359,10 @@ pub fn generation(
 }
 
 /// Builds `model` under `config` (synthetic weights, no files written).
-fn build_system(model: &std::path::Path, config: &std::path::Path) -> Result<crate::generate::Built> {
+fn build_system(
+    model: &std::path::Path,
+    config: &std::path::Path,
+) -> Result<crate::generate::Built> {
     use crate::generate::{GenArgs, Init, Stages, build};
     let args = GenArgs {
         model: model.to_path_buf(),
@@ -444,7 +447,11 @@ pub fn fast_sim(
             .run(&inputs, &expected, Stall::None, 1, None)
             .map_err(|e| anyhow::anyhow!(e))?;
         if !out.passed() {
-            bail!("Verilator run of {} failed: {:?}", cmp_model.display(), out.errors);
+            bail!(
+                "Verilator run of {} failed: {:?}",
+                cmp_model.display(),
+                out.errors
+            );
         }
         vsecs.push(out.loop_secs);
         vcycles = out.cycles;
