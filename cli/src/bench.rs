@@ -301,41 +301,10 @@ pub fn generation(
     config: Option<std::path::PathBuf>,
     reps: usize,
 ) -> Result<()> {
-    use crate::generate::{GenArgs, Init, Stages, build};
+    use crate::generate::{Stages, build};
     let reps = reps.max(1);
     let dir = std::env::temp_dir().join(format!("mase-hw-bench-gen-{}", std::process::id()));
-    let args = GenArgs {
-        model: model.to_path_buf(),
-        seq_len: 128,
-        config,
-        weights: None,
-        init: Init::Auto,
-        seed: 0,
-        calibration: None,
-        layers: None,
-        calibration_inputs: None,
-        calibration_text: None,
-        calibration_quantile: 1.0,
-        eval_text: None,
-        min_cosine: None,
-        output: dir.clone(),
-        top: None,
-        items: None,
-        per_layer: false,
-        no_accuracy: true,
-        report: false,
-        verilator: false,
-        budget: Default::default(),
-        board: crate::generate::BoardArgs {
-            board: None,
-            devices: None,
-            clock: None,
-            link_gbps: 100.0,
-            links: 1,
-            target: None,
-            max_devices: 16,
-        },
-    };
+    let args = bench_gen_args(model, config, dir.clone());
     let mut runs: Vec<Stages> = Vec::new();
     let mut totals = Vec::new();
     let mut summary = String::new();
@@ -371,6 +340,142 @@ pub fn generation(
     println!(
         "gen total: median {total:.3} s over {reps} runs (target 2 s: ratio {:.2})",
         total / 2.0
+    );
+    Ok(())
+}
+
+/// The `gen` arguments of the benchmarks: `model` under `config`, synthetic weights,
+/// seq 128, no accuracy run, no board.
+fn bench_gen_args(
+    model: &std::path::Path,
+    config: Option<std::path::PathBuf>,
+    output: std::path::PathBuf,
+) -> crate::generate::GenArgs {
+    use crate::generate::{GenArgs, Init};
+    GenArgs {
+        model: model.to_path_buf(),
+        seq_len: 128,
+        config,
+        weights: None,
+        init: Init::Auto,
+        seed: 0,
+        calibration: None,
+        layers: None,
+        calibration_inputs: None,
+        calibration_text: None,
+        calibration_quantile: 1.0,
+        eval_text: None,
+        min_cosine: None,
+        output,
+        top: None,
+        items: None,
+        per_layer: false,
+        no_accuracy: true,
+        report: false,
+        verilator: false,
+        budget: Default::default(),
+        board: crate::generate::BoardArgs {
+            board: None,
+            devices: None,
+            clock: None,
+            link_gbps: 100.0,
+            links: 1,
+            target: None,
+            max_devices: 16,
+        },
+    }
+}
+
+/// Builds `model` under `config` (synthetic weights, no files written).
+fn build_system(
+    model: &std::path::Path,
+    config: &std::path::Path,
+) -> Result<crate::generate::Built> {
+    use crate::generate::{Stages, build};
+    let args = bench_gen_args(model, Some(config.to_path_buf()), std::env::temp_dir());
+    build(&args, &mut Stages::new())
+}
+
+/// Median wall time of the fast engine over `reps` runs of `items` items, no stalls;
+/// with the run's summary and handshake count.
+fn time_fast(
+    sys: &system::SystemInstance,
+    items: usize,
+    reps: usize,
+) -> Result<(f64, sim::cycle::system::Summary, usize)> {
+    let mut secs = Vec::new();
+    let mut last = None;
+    for _ in 0..reps.max(1) {
+        let mut net = sim::cycle::system::system_net(&sys.net, items)?;
+        let t = Instant::now();
+        net.run(&mut sim::cycle::NoStalls)?;
+        secs.push(t.elapsed().as_secs_f64());
+        let beats = net.streams.iter().map(|s| s.handshakes().len()).sum();
+        last = Some((net.summary(items), beats));
+    }
+    let (sum, beats) = last.expect("at least one rep");
+    Ok((median(&mut secs), sum, beats))
+}
+
+/// `mase-hw bench sim`: the fast engine's wall time on one sequence of `model`, and the
+/// fast engine against Verilator (cycle loop only) on one sequence of `cmp_model`.
+pub fn fast_sim(
+    model: &std::path::Path,
+    config: &std::path::Path,
+    cmp_model: &std::path::Path,
+    cmp_config: &std::path::Path,
+    reps: usize,
+) -> Result<()> {
+    let t = Instant::now();
+    let b = build_system(model, config)?;
+    println!(
+        "{}: {} instances, built in {:.1} s",
+        model.display(),
+        b.sys.net.nodes.len(),
+        t.elapsed().as_secs_f64()
+    );
+    let (secs, sum, beats) = time_fast(&b.sys, 1, reps)?;
+    println!(
+        "fast engine, 1 sequence, timing mode: {secs:.3} s wall (median of {}), latency {} cycles, first in -> last out {} cycles, {beats} handshakes, {:.2} M simulated cycles/s",
+        reps.max(1),
+        sum.latency_cycles,
+        sum.first_in_to_last_out_cycles,
+        sum.first_in_to_last_out_cycles as f64 / secs / 1e6
+    );
+    std::mem::forget(b);
+
+    let c = build_system(cmp_model, cmp_config)?;
+    let (fast_secs, fast_sum, _) = time_fast(&c.sys, 1, reps)?;
+    let v = sim::Verilator::discover()?;
+    let t = Instant::now();
+    let dut = Dut::build(&v, &c.sys, false).map_err(|e| anyhow::anyhow!(e))?;
+    let build_secs = t.elapsed().as_secs_f64();
+    let (_, x) = crate::generate::sample_items(&c.graph, &c.sys, 0, 1)?;
+    let mut inputs = c.sys.rom_tensors();
+    inputs.insert("data_in".into(), x);
+    let expected = c.sys.golden(&inputs)?;
+    let mut vsecs = Vec::new();
+    let mut vcycles = 0;
+    for _ in 0..reps.max(1) {
+        let out = dut
+            .run(&inputs, &expected, Stall::None, 1, None)
+            .map_err(|e| anyhow::anyhow!(e))?;
+        if !out.passed() {
+            bail!(
+                "Verilator run of {} failed: {:?}",
+                cmp_model.display(),
+                out.errors
+            );
+        }
+        vsecs.push(out.loop_secs);
+        vcycles = out.cycles;
+    }
+    let vs = median(&mut vsecs);
+    println!(
+        "{}: fast {fast_secs:.4} s vs Verilator {vs:.4} s (cycle loop; {vcycles} cycles; model build {build_secs:.1} s): fast is {:.1}x faster; latency {} cycles in the fast engine",
+        cmp_model.display(),
+        vs / fast_secs,
+        fast_sum.latency_cycles
     );
     Ok(())
 }

@@ -12,6 +12,7 @@ mod generate;
 mod junit;
 mod progress;
 mod report;
+mod sim_fast;
 mod synth;
 mod system_run;
 mod tensors;
@@ -196,6 +197,25 @@ enum BenchCmd {
         #[arg(long, default_value_t = 3)]
         reps: usize,
     },
+    /// Fast cycle engine (`sim::cycle`, timing mode): wall time for one sequence of
+    /// --model, then fast vs Verilator wall time on --compare-model.
+    Sim {
+        /// Model timed in the fast engine (as for `gen --model`).
+        #[arg(long, default_value = "examples/bert-base.json")]
+        model: PathBuf,
+        /// Its quantization config.
+        #[arg(long, default_value = "examples/bert-base-q.toml")]
+        config: PathBuf,
+        /// Model run in both engines.
+        #[arg(long, default_value = "examples/bert-tiny.json")]
+        compare_model: PathBuf,
+        /// Its quantization config.
+        #[arg(long, default_value = "examples/bert-tiny-q.toml")]
+        compare_config: PathBuf,
+        /// Repetitions (the median is reported).
+        #[arg(long, default_value_t = 3)]
+        reps: usize,
+    },
     /// Rust-driven Verilator vs a hand-written C++ main loop on the same linear model,
     /// and golden-model MAC throughput.
     Cosim {
@@ -212,6 +232,8 @@ enum BenchCmd {
 pub enum Engine {
     Golden,
     Verilator,
+    /// The beat-level cycle simulator (`sim system` only; timing, outputs from golden).
+    Fast,
 }
 
 /// An error caused by the user's input (exit code 2).
@@ -426,6 +448,16 @@ fn run(cli: Cli) -> Result<()> {
         }
         Cmd::Bench {
             what:
+                BenchCmd::Sim {
+                    model,
+                    config,
+                    compare_model,
+                    compare_config,
+                    reps,
+                },
+        } => bench::fast_sim(&model, &config, &compare_model, &compare_config, reps),
+        Cmd::Bench {
+            what:
                 BenchCmd::Gen {
                     model,
                     config,
@@ -638,6 +670,7 @@ fn sim_component(
     let mut differs = None;
     let result = match engine {
         Engine::Golden => golden,
+        Engine::Fast => return Err(user("--engine fast: runs systems (`sim system`)")),
         Engine::Verilator => {
             let v = sim::Verilator::discover()?;
             let dut = Dut::build(&v, inst, waves.is_some()).map_err(|e| anyhow!(e))?;

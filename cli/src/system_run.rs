@@ -297,7 +297,18 @@ pub struct Measured {
 /// # Errors
 /// No Verilator, a build failure, or a mismatch ([`CheckFailed`]).
 pub fn verilator(sys: &SystemInstance, x: &Tensor, waves: Option<&Path>) -> Result<Measured> {
-    verilator_of(sys, sys.rom_tensors(), x, waves)
+    verilator_stalled(sys, x, waves, Stall::None, 1)
+}
+
+/// [`verilator`] under a boundary stall pattern (the fast engine's `--stalls`/`--seed`).
+pub fn verilator_stalled(
+    sys: &SystemInstance,
+    x: &Tensor,
+    waves: Option<&Path>,
+    stall: Stall,
+    seed: u64,
+) -> Result<Measured> {
+    verilator_of_stalled(sys, sys.rom_tensors(), x, waves, stall, seed)
 }
 
 /// [`verilator`] for any system-like instance (a split system: every device joined by
@@ -308,17 +319,26 @@ pub fn verilator_of(
     x: &Tensor,
     waves: Option<&Path>,
 ) -> Result<Measured> {
+    verilator_of_stalled(sys, roms, x, waves, Stall::None, 1)
+}
+
+fn verilator_of_stalled(
+    sys: &dyn Instance,
+    roms: TensorMap,
+    x: &Tensor,
+    waves: Option<&Path>,
+    stall: Stall,
+    seed: u64,
+) -> Result<Measured> {
     let v = sim::Verilator::discover()?;
     let mut inputs = roms;
     inputs.insert("data_in".into(), x.clone());
     let expected = sys.golden(&inputs)?;
     let t0 = std::time::Instant::now();
-    let dut = Dut::build(&v, sys, waves.is_some()).map_err(|e| anyhow!(e))?;
+    let dut = Dut::build(&v, sys, waves.is_some())?;
     let build_secs = t0.elapsed().as_secs_f64();
     let t1 = std::time::Instant::now();
-    let out = dut
-        .run(&inputs, &expected, Stall::None, 1, waves)
-        .map_err(|e| anyhow!(e))?;
+    let out = dut.run(&inputs, &expected, stall, seed, waves)?;
     let wall_secs = t1.elapsed().as_secs_f64();
     if !out.passed() {
         let why = match &out.first_mismatch {
@@ -416,6 +436,16 @@ pub struct SimSystemArgs {
     pub per_layer: bool,
     #[command(flatten)]
     pub budget: crate::budget::BudgetArgs,
+    /// Boundary stall pattern (the Verilator harness's, seeded by --seed; both engines).
+    #[arg(long, value_enum, default_value_t = crate::sim_fast::StallArg::None)]
+    pub stalls: crate::sim_fast::StallArg,
+    /// Clock for the µs and per-second figures of the fast engine, MHz.
+    #[arg(long, value_name = "MHZ", default_value_t = 250.0)]
+    pub clock: f64,
+    /// JSON timing report (engine, items, latency_cycles, first_in_to_last_out_cycles,
+    /// cycles_per_item, nodes, fifos); Verilator fills the fields it can measure.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
 }
 
 /// `mase-hw sim system`.
@@ -547,8 +577,37 @@ pub fn sim_system(a: SimSystemArgs) -> Result<()> {
             }
             y
         }
+        (crate::Engine::Fast, _) => {
+            if !a.clock.is_finite() || a.clock <= 0.0 {
+                return Err(crate::user("--clock: MHZ must be positive"));
+            }
+            crate::sim_fast::run(
+                &sys,
+                items,
+                a.stalls.into(),
+                a.seed,
+                a.clock,
+                a.report.as_deref(),
+            )?;
+            let mut out = sys
+                .golden(&TensorMap::from([("data_in".to_string(), x.clone())]))
+                .map_err(crate::user)?;
+            println!("fast: outputs from the golden model (timing mode)");
+            out.remove("data_out")
+                .ok_or_else(|| anyhow!("no golden data_out"))?
+        }
         (crate::Engine::Verilator, _) => {
-            let y = verilator(&sys, &x, a.waves.as_deref())?.output;
+            let m = verilator_stalled(&sys, &x, a.waves.as_deref(), a.stalls.into(), a.seed)?;
+            if let Some(p) = &a.report {
+                crate::sim_fast::write_verilator_report(
+                    p,
+                    items,
+                    m.latency,
+                    m.total_cycles,
+                    m.cycles_per_item,
+                )?;
+            }
+            let y = m.output;
             if let Some((graph, weights)) = &float {
                 figures = Some(
                     accuracy(

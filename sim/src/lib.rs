@@ -3,9 +3,11 @@
 //! `model` loads such a library and exposes every port as a pointer Rust reads and
 //! writes directly, so a cycle costs two `eval` calls and no marshalling.
 //!
-//! This crate knows ports and bits only: streams, tensors and golden models are the
-//! business of `generator` and `testbenches`.
+//! This crate's Verilator side knows ports and bits only: streams, tensors and golden
+//! models are the business of `generator` and `testbenches`. `cycle` is the fast
+//! beat-level cycle simulator: one cycle model per component, an event-driven engine.
 
+pub mod cycle;
 pub mod icarus;
 pub mod model;
 pub mod tools;

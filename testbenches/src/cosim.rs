@@ -37,10 +37,10 @@ pub enum Stall {
 impl Stall {
     pub const ALL: [Stall; 4] = [Stall::None, Stall::Idle, Stall::Backpressure, Stall::Both];
 
-    fn idle(self) -> bool {
+    pub fn idle(self) -> bool {
         matches!(self, Stall::Idle | Stall::Both)
     }
-    fn backpressure(self) -> bool {
+    pub fn backpressure(self) -> bool {
         matches!(self, Stall::Backpressure | Stall::Both)
     }
 }
@@ -89,8 +89,9 @@ enum StallMode {
     EveryFourth,
 }
 
-/// Decides per cycle whether a side stalls, by its [`StallMode`].
-struct Pattern {
+/// Decides per cycle whether a side stalls, by its [`StallMode`]. Public so the fast
+/// cycle simulator draws the identical stimulus (`crate::fast`).
+pub struct Pattern {
     rng: Rng,
     mode: StallMode,
     tick: u64,
@@ -99,7 +100,7 @@ struct Pattern {
 impl Pattern {
     /// An active side draws one of heavy random (50%), light random (20%) or
     /// periodic stalls; an inactive one never stalls.
-    fn new(active: bool, rng: &mut Rng) -> Pattern {
+    pub fn new(active: bool, rng: &mut Rng) -> Pattern {
         let mut rng = rng.fork(0x5741_4c4c);
         let mode = if active {
             match rng.below(3) {
@@ -115,7 +116,7 @@ impl Pattern {
 
     /// True when this side is blocked this cycle.
     #[inline]
-    fn stalled(&mut self) -> bool {
+    pub fn stalled(&mut self) -> bool {
         if self.mode == StallMode::Never {
             return false;
         }
@@ -196,6 +197,8 @@ pub struct RunOutcome {
     pub loop_secs: f64,
     /// Output beats as observed, per stream.
     pub observed: BTreeMap<String, Vec<Beat>>,
+    /// The cycle of every handshake, per stream (inputs and outputs), in beat order.
+    pub handshakes: BTreeMap<String, Vec<u64>>,
 }
 
 impl RunOutcome {
@@ -332,7 +335,6 @@ impl<'i> Dut<'i> {
             /// Observed beats, packed, concatenated.
             got_words: Vec<u32>,
             got: usize,
-            is_ii: bool,
             pending: Option<Vec<u32>>,
             pattern: Pattern,
             fires: Vec<u64>,
@@ -362,7 +364,6 @@ impl<'i> Dut<'i> {
                 }),
                 Dir::Output => {
                     let expected_words = Packed::new(&beats, s.format());
-                    let is_ii = s.name == ii_stream;
                     outs.push(Out {
                         name: s.name.clone(),
                         data,
@@ -371,11 +372,10 @@ impl<'i> Dut<'i> {
                         lanes: s.lanes,
                         format: s.format(),
                         got_words: Vec::with_capacity(expected_words.words.len()),
-                        fires: Vec::with_capacity(if is_ii { beats.len() } else { 0 }),
+                        fires: Vec::with_capacity(beats.len()),
                         expected_words,
                         expected: beats,
                         got: 0,
-                        is_ii,
                         pending: None,
                         pattern: Pattern::new(stall.backpressure(), &mut rng),
                     })
@@ -473,9 +473,7 @@ impl<'i> Dut<'i> {
                     i.offering = false;
                     i.pos += 1;
                     first_in.get_or_insert(cycle);
-                    if i.name == ii_stream {
-                        i.fires.push(cycle);
-                    }
+                    i.fires.push(cycle);
                 }
             }
             for o in outs.iter_mut() {
@@ -503,9 +501,7 @@ impl<'i> Dut<'i> {
                     continue;
                 }
                 first_out.get_or_insert(cycle);
-                if o.is_ii {
-                    o.fires.push(cycle);
-                }
+                o.fires.push(cycle);
                 let n = o.got;
                 match o.expected_words.get(n) {
                     None => out.errors.push(format!(
@@ -603,6 +599,11 @@ impl<'i> Dut<'i> {
         if let Some(f) = fires.filter(|f| f.len() >= 2) {
             out.interval = Some((f[f.len() - 1] - f[0]) as f64 / (f.len() - 1) as f64);
         }
+        out.handshakes = ins
+            .iter()
+            .map(|i| (i.name.clone(), i.fires.clone()))
+            .chain(outs.iter().map(|o| (o.name.clone(), o.fires.clone())))
+            .collect();
         out.observed = outs
             .into_iter()
             .map(|o| {

@@ -11,6 +11,7 @@ pub mod accuracy;
 pub mod backend;
 pub mod cocotb;
 pub mod cosim;
+pub mod fast;
 pub mod icarus;
 pub mod lint;
 pub mod regress;

@@ -1,0 +1,137 @@
+//! Cycle model of `mh_matmul`. Work is one block (`K_PARALLELISM` products per output
+//! lane) per cycle in the order (head, row, output block j, input block k); block `n`
+//! issues at `I_n`, the first cycle after `I_{n-1}` at which
+//! - its `a` beat is stored (the cycle after that beat's handshake: the ping-pong row
+//!   buffer lets a row issue while it is still arriving),
+//! - its head's B is complete (the cycle after the handshake of the head's last `b` beat),
+//! - for the last block of output beat `m`: a credit is free, i.e. output beat `m - D`
+//!   has left (`D` = the output FIFO's memory entries).
+//!
+//! Row `r`'s `a` beats are ready once row `r - 2`'s last block issued (its bank is free),
+//! head `h`'s `b` beats once head `h - 2`'s last block issued. The
+//! `T = 2 + clog2(K_PARALLELISM)`-register pipeline never stalls: output beat `m` enters
+//! the output FIFO `T + 2` cycles after its last block issued, then the FIFO model applies.
+
+use super::{CycleModel, Io, Ready};
+
+pub struct Matmul {
+    kb: usize,
+    per_row: usize,
+    per_head: usize,
+    b_beats: usize,
+    t: u64,
+    depth: usize,
+    issues: Vec<u64>,
+    out_pops: Vec<u64>,
+}
+
+impl Matmul {
+    pub fn new(
+        m_size: usize,
+        k_size: usize,
+        n_size: usize,
+        pk: usize,
+        pn: usize,
+        transpose_b: bool,
+    ) -> Matmul {
+        let (pk, pn) = (pk.max(1), pn.max(1));
+        let kb = (k_size / pk).max(1);
+        let jb = (n_size / pn).max(1);
+        let levels = if pk > 1 {
+            (usize::BITS - (pk - 1).leading_zeros()) as u64
+        } else {
+            0
+        };
+        let t = 2 + levels;
+        let credit_loop = t as usize + 2 + 2 + 1;
+        let banks = if transpose_b { pn } else { pk };
+        Matmul {
+            kb,
+            per_row: kb * jb,
+            per_head: kb * jb * m_size.max(1),
+            b_beats: kb * jb * banks,
+            t,
+            depth: credit_loop.div_ceil(kb).max(2),
+            issues: Vec::new(),
+            out_pops: Vec::new(),
+        }
+    }
+
+    fn can_issue(&self, io: &Io<'_>, n: usize) -> Option<u64> {
+        let (r, b) = (n / self.per_row, n % self.per_row);
+        let k = b % self.kb;
+        let m = n / self.kb;
+        let h = n / self.per_head;
+        let mut c = if n == 0 { 0 } else { self.issues[n - 1] + 1 };
+        c = c.max(io.in_hs(0, r * self.kb + k)? + 1);
+        c = c.max(io.in_hs(1, (h + 1) * self.b_beats - 1)? + 1);
+        if k == self.kb - 1 && m >= self.depth {
+            c = c.max(io.out_hs(0, m - self.depth)? + 1);
+        }
+        Some(c)
+    }
+}
+
+impl CycleModel for Matmul {
+    fn advance(&mut self, io: &mut Io<'_>) -> bool {
+        let mut progress = false;
+        loop {
+            let k = io.ready_posted(0);
+            if k >= io.in_beats(0) {
+                break;
+            }
+            let r = k / self.kb;
+            let from = if r < 2 {
+                0
+            } else {
+                match self.issues.get((r - 1) * self.per_row - 1) {
+                    Some(c) => c + 1,
+                    None => break,
+                }
+            };
+            io.post_ready(0, Ready::from(from));
+            progress = true;
+        }
+        loop {
+            let k = io.ready_posted(1);
+            if k >= io.in_beats(1) {
+                break;
+            }
+            let h = k / self.b_beats;
+            let from = if h < 2 {
+                0
+            } else {
+                match self.issues.get((h - 1) * self.per_head - 1) {
+                    Some(c) => c + 1,
+                    None => break,
+                }
+            };
+            io.post_ready(1, Ready::from(from));
+            progress = true;
+        }
+        let total = io.in_beats(0) / self.kb * self.per_row;
+        while self.issues.len() < total {
+            let Some(c) = self.can_issue(io, self.issues.len()) else {
+                break;
+            };
+            self.issues.push(c);
+            progress = true;
+        }
+        loop {
+            let m = self.out_pops.len();
+            if m >= io.out_beats(0) {
+                break;
+            }
+            let Some(&last) = self.issues.get(m * self.kb + self.kb - 1) else {
+                break;
+            };
+            let prev = if m == 0 { Some(0) } else { io.out_hs(0, m - 1) };
+            let Some(prev) = prev else { break };
+            let p = (last + self.t + 3).max(prev);
+            self.out_pops.push(p);
+            io.post_valid(0, p + 1);
+            progress = true;
+        }
+        progress
+    }
+}

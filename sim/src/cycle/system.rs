@@ -1,0 +1,177 @@
+//! A stitched system (`system::netlist::Netlist`) as a [`Net`] of cycle models, and the
+//! timing figures read off a finished run: latency, first-input-to-last-output,
+//! cycles per item back to back, every node's first and last beat and its
+//! busy / starved / backpressured split.
+//!
+//! Each netlist edge becomes one stream carrying `items × elements / lanes` beats; the
+//! top's `data_in` is boundary input 0 and `data_out` boundary output 0, matching the
+//! stream order of `SystemInstance::streams`, so the harness's stall patterns apply.
+
+use generator::sv::Dir;
+use system::netlist::{Endpoint, Netlist};
+
+use super::{CycleError, End, Net, Node, model_for};
+
+/// Builds the net of `net` for `items` back-to-back items.
+pub fn system_net(net: &Netlist, items: usize) -> Result<Net, CycleError> {
+    let mut out = Net::default();
+    let mut ins: Vec<Vec<Option<usize>>> = net
+        .nodes
+        .iter()
+        .map(|n| vec![None; n.streams(Dir::Input).len()])
+        .collect();
+    let mut outs: Vec<Vec<Option<usize>>> = net
+        .nodes
+        .iter()
+        .map(|n| vec![None; n.streams(Dir::Output).len()])
+        .collect();
+    let port = |i: usize, dir: Dir, stream: &str| {
+        net.nodes[i]
+            .streams(dir)
+            .iter()
+            .position(|s| s.name == stream)
+            .unwrap_or(0)
+    };
+    for e in &net.edges {
+        let beats = items * e.elements / e.lanes.max(1);
+        let producer = match e.from {
+            Endpoint::Node(i) => End::Node {
+                node: i,
+                port: port(i, Dir::Output, &e.from_stream),
+            },
+            _ => End::Boundary(0),
+        };
+        let consumer = match e.to {
+            Endpoint::Node(i) => End::Node {
+                node: i,
+                port: port(i, Dir::Input, &e.to_stream),
+            },
+            _ => End::Boundary(0),
+        };
+        let name = match e.from {
+            Endpoint::Node(i) => format!("{}.{}", net.nodes[i].name, e.from_stream),
+            _ => "data_in".to_string(),
+        };
+        let name = match e.to {
+            Endpoint::Node(i) => format!("{name} -> {}.{}", net.nodes[i].name, e.to_stream),
+            _ => format!("{name} -> data_out"),
+        };
+        let s = out.add_stream(&name, beats, producer, consumer);
+        if let End::Node { node, port } = producer {
+            outs[node][port] = Some(s);
+        }
+        if let End::Node { node, port } = consumer {
+            ins[node][port] = Some(s);
+        }
+    }
+    for (i, n) in net.nodes.iter().enumerate() {
+        let unconnected = || CycleError::Unconnected {
+            node: n.name.clone(),
+        };
+        out.nodes.push(Node {
+            name: n.name.clone(),
+            ins: ins[i]
+                .iter()
+                .map(|s| s.ok_or_else(unconnected))
+                .collect::<Result<_, _>>()?,
+            outs: outs[i]
+                .iter()
+                .map(|s| s.ok_or_else(unconnected))
+                .collect::<Result<_, _>>()?,
+            model: model_for(&*n.inst)?,
+        });
+    }
+    Ok(out)
+}
+
+/// One node's timing in a finished run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NodeTiming {
+    pub name: String,
+    /// First handshake on any input, last on any output (`None`: no beats).
+    pub first_in: Option<u64>,
+    pub last_out: Option<u64>,
+    /// Fractions of the cycles between its first input and last output beat in which its
+    /// first output stream moved a beat (busy), had no beat to offer (starved), or
+    /// offered one that was not taken (backpressured).
+    pub busy: f64,
+    pub starved: f64,
+    pub backpressured: f64,
+}
+
+/// Timing figures of a finished run of a net.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Summary {
+    pub items: usize,
+    /// First input handshake to first output handshake.
+    pub latency_cycles: u64,
+    /// First input handshake to last output handshake.
+    pub first_in_to_last_out_cycles: u64,
+    /// Cycles between the last output beats of the first and last items, per item
+    /// (`None` for one item).
+    pub cycles_per_item: Option<f64>,
+    pub nodes: Vec<NodeTiming>,
+}
+
+impl Net {
+    /// The timing figures of a finished run with `items` items; the boundary input and
+    /// output are the streams with boundary ends.
+    pub fn summary(&self, items: usize) -> Summary {
+        let input = self
+            .streams
+            .iter()
+            .find(|s| matches!(s.producer, End::Boundary(_)));
+        let output = self
+            .streams
+            .iter()
+            .find(|s| matches!(s.consumer, End::Boundary(_)));
+        let first_in = input.and_then(|s| s.hs.first().copied()).unwrap_or(0);
+        let out_hs = output.map_or(&[][..], |s| &s.hs[..]);
+        let per_item = out_hs.len() / items.max(1);
+        let last_of = |k: usize| out_hs.get((k + 1) * per_item.max(1) - 1).copied();
+        let nodes = self
+            .nodes
+            .iter()
+            .map(|n| {
+                let first = n
+                    .ins
+                    .iter()
+                    .filter_map(|&s| self.streams[s].hs.first())
+                    .min();
+                let last = n
+                    .outs
+                    .iter()
+                    .filter_map(|&s| self.streams[s].hs.last())
+                    .max();
+                let (mut busy, mut starved, mut bp) = (0.0, 0.0, 0.0);
+                if let (Some(&s), Some(&f), Some(&o)) = (first, last, n.outs.first()) {
+                    let st = &self.streams[o];
+                    let span = (f + 1 - s) as f64;
+                    let beats = st.hs.len() as f64;
+                    let waiting: u64 = st.valid.iter().zip(&st.hs).map(|(v, h)| h - v).sum();
+                    busy = beats / span;
+                    bp = waiting as f64 / span;
+                    starved = (1.0 - busy - bp).max(0.0);
+                }
+                NodeTiming {
+                    name: n.name.clone(),
+                    first_in: first.copied(),
+                    last_out: last.copied(),
+                    busy,
+                    starved,
+                    backpressured: bp,
+                }
+            })
+            .collect();
+        Summary {
+            items,
+            latency_cycles: out_hs.first().map_or(0, |c| c - first_in),
+            first_in_to_last_out_cycles: out_hs.last().map_or(0, |c| c - first_in),
+            cycles_per_item: (items >= 2)
+                .then(|| last_of(items - 1).zip(last_of(0)))
+                .flatten()
+                .map(|(b, a)| (b - a) as f64 / (items - 1) as f64),
+            nodes,
+        }
+    }
+}
