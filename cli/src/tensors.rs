@@ -168,6 +168,11 @@ pub fn write(path: &Path, tensors: &TensorMap) -> std::io::Result<()> {
         );
     }
     let text = serde_json::to_string_pretty(&Value::Object(obj)).unwrap_or_default() + "\n";
+    // A device or pipe (`--output /dev/null`, `/dev/stdout`) is written in place:
+    // renaming a temporary file over it would replace the device itself.
+    if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {
+        return std::fs::write(path, text);
+    }
     let tmp = path.with_extension("json.tmp");
     std::fs::write(&tmp, text)?;
     std::fs::rename(&tmp, path)

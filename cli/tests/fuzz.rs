@@ -36,4 +36,13 @@ fn fuzz_tensor_json() {
         );
     });
     let _ = std::fs::remove_dir_all(&dir);
+    // `--output /dev/null` writes into the device: it must still be one.
+    use std::os::unix::fs::FileTypeExt;
+    assert!(
+        std::fs::metadata("/dev/null")
+            .unwrap()
+            .file_type()
+            .is_char_device(),
+        "/dev/null is no longer a character device"
+    );
 }
