@@ -505,6 +505,22 @@ pub fn sim_system(a: SimSystemArgs) -> Result<()> {
     debug_assert_eq!(x.format, fmt);
     let items = x.shape.first().copied().unwrap_or(1);
     let mut figures = None;
+    // Accuracy of a simulated run's output (the golden one, as it was bit-exact).
+    let float_figures = || -> Result<Option<Figures>> {
+        let Some((graph, weights)) = &float else {
+            return Ok(None);
+        };
+        let (_, f) = accuracy(
+            graph,
+            weights,
+            &sys,
+            &floats,
+            &x,
+            a.per_layer,
+            tokens.as_deref(),
+        )?;
+        Ok(Some(f))
+    };
     let y = match (a.engine, &float) {
         (crate::Engine::Golden, Some((graph, weights))) => {
             let t0 = std::time::Instant::now();
@@ -561,20 +577,7 @@ pub fn sim_system(a: SimSystemArgs) -> Result<()> {
                 "verilator: {} devices bit-exact against the whole model's golden output",
                 multi.devices.len()
             );
-            if let Some((graph, weights)) = &float {
-                figures = Some(
-                    accuracy(
-                        graph,
-                        weights,
-                        &sys,
-                        &floats,
-                        &x,
-                        a.per_layer,
-                        tokens.as_deref(),
-                    )?
-                    .1,
-                );
-            }
+            figures = float_figures()?;
             y
         }
         (crate::Engine::Fast, _) => {
@@ -608,20 +611,7 @@ pub fn sim_system(a: SimSystemArgs) -> Result<()> {
                 )?;
             }
             let y = m.output;
-            if let Some((graph, weights)) = &float {
-                figures = Some(
-                    accuracy(
-                        graph,
-                        weights,
-                        &sys,
-                        &floats,
-                        &x,
-                        a.per_layer,
-                        tokens.as_deref(),
-                    )?
-                    .1,
-                );
-            }
+            figures = float_figures()?;
             y
         }
     };

@@ -1126,18 +1126,7 @@ pub fn split_by_count(
     let mut bounds = vec![0];
     bounds.extend(chosen);
     bounds.push(graph.nodes.len());
-    Ok(Partition {
-        devices: bounds
-            .windows(2)
-            .map(|w| DevicePart {
-                board: board.to_string(),
-                nodes: graph.nodes[w[0]..w[1]]
-                    .iter()
-                    .map(|n| n.name.clone())
-                    .collect(),
-            })
-            .collect(),
-    })
+    Ok(from_cuts(graph, board, &bounds))
 }
 
 #[cfg(test)]
