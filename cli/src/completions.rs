@@ -4,6 +4,12 @@
 use clap::CommandFactory;
 use clap_complete::Shell;
 
+#[derive(clap::Args)]
+pub struct CompletionsArgs {
+    /// Shell to write the script for.
+    pub shell: Shell,
+}
+
 /// Prints the completion script for `shell`.
 pub fn print<C: CommandFactory>(shell: Shell) {
     let mut cmd = C::command();

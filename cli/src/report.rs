@@ -15,6 +15,17 @@ fn read(dir: &Path, name: &str) -> Result<Value> {
     }
 }
 
+#[derive(clap::Args)]
+pub struct ReportArgs {
+    /// A directory written by `mase-hw gen`.
+    dir: PathBuf,
+}
+
+/// `mase-hw report DIR`.
+pub fn run(a: ReportArgs) -> Result<()> {
+    write(&a.dir).map(|_| ())
+}
+
 /// Writes `dir/report.html`; returns its path.
 pub fn write(dir: &Path) -> Result<PathBuf> {
     let report = read(dir, "report.json")?;

