@@ -7,7 +7,7 @@
 use model::quant::QuantConfig;
 use model::weights::{SyntheticInit, Weights};
 use system::SystemInstance;
-use system::plan::{DeviceCount, PlanOptions, SystemPlan, plan};
+use system::plan::{CutPolicy, DeviceCount, PlanOptions, SystemPlan, plan};
 
 const TINY: &str = include_str!("../../examples/bert-tiny.json");
 const TINY_Q: &str = include_str!("../../examples/bert-tiny-q.toml");
@@ -23,6 +23,7 @@ fn options(board: &str, devices: DeviceCount) -> PlanOptions {
         link_gbps: 100.0,
         links_per_cut: 1,
         target_items_per_s: None,
+        cuts: CutPolicy::SingleStream,
     }
 }
 
