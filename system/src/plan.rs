@@ -1427,6 +1427,32 @@ mod tests {
     }
 
     #[test]
+    fn streams_get_their_own_port_until_ports_run_out() {
+        let mut rng = generator::rng::Rng::new(11);
+        for _ in 0..200 {
+            let n = 1 + rng.below(6) as usize;
+            let ports = 1 + rng.below(3) as u32;
+            let bits: Vec<u64> = (0..n).map(|_| 1 + rng.below(1000)).collect();
+            let port = assign_ports(&bits, ports);
+            assert_eq!(port.len(), n);
+            assert!(port.iter().all(|&p| p < ports as usize));
+            let used: std::collections::BTreeSet<usize> = port.iter().copied().collect();
+            assert_eq!(
+                used.len(),
+                n.min(ports as usize),
+                "{bits:?} on {ports}: {port:?}"
+            );
+            // Largest-first onto the least loaded: the busiest port carries at most
+            // the average plus the largest stream.
+            let busiest = busiest_port(&bits, ports);
+            let total: u64 = bits.iter().sum();
+            let most = *bits.iter().max().unwrap();
+            assert!(busiest <= total.div_ceil(u64::from(ports)) + most);
+            assert!(busiest >= most);
+        }
+    }
+
+    #[test]
     fn min_max_cuts_matches_exhaustive_search() {
         let mut rng = generator::rng::Rng::new(7);
         for _ in 0..200 {
