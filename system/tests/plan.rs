@@ -100,7 +100,6 @@ fn tiny_plan_interval_matches_the_system_timing_estimate() {
 /// consumer, plus one link receive buffer per stream over the upstream cut.
 #[test]
 fn planned_fifo_memory_matches_the_stitched_netlist() {
-    use generator::Instance;
     let g = model::json::from_json(TINY).unwrap();
     let w = Weights::synthetic_with(&g, 0, &SyntheticInit::bert());
     let cfg = QuantConfig::from_toml(TINY_Q).unwrap();
@@ -149,7 +148,7 @@ fn planned_fifo_memory_matches_the_stitched_netlist() {
 }
 
 #[test]
-fn bert_base_auto_on_u250_reaches_eighty_percent_of_the_roofline() {
+fn bert_base_auto_on_u250_reaches_eighty_percent_single_stream_and_ninety_with_cuts_anywhere() {
     let g = model::json::from_json(BASE).unwrap();
     let quant = widths_only(&g, BASE_Q);
     let p = plan(&g, &quant, &options("u250", DeviceCount::Auto { max: 16 })).unwrap();
