@@ -382,6 +382,7 @@ fn bench_gen_args(
             links: 1,
             target: None,
             max_devices: 16,
+            cuts: Default::default(),
         },
     }
 }

@@ -164,6 +164,18 @@ pub struct BoardArgs {
     /// Largest device count `auto` tries.
     #[arg(long, default_value_t = 16)]
     pub max_devices: usize,
+    /// Where the planner may cut: `single` (one live stream, what `gen` builds) or
+    /// `any` (also inside residual blocks, several streams per cut; `plan` only).
+    #[arg(long, value_enum, default_value_t = Cuts::Single)]
+    pub cuts: Cuts,
+}
+
+/// `--cuts`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Cuts {
+    #[default]
+    Single,
+    Any,
 }
 
 /// `mase-hw plan`: the dry run of `gen --board`.
@@ -222,6 +234,10 @@ pub fn plan_options(b: &BoardArgs) -> Result<Option<system::plan::PlanOptions>> 
         link_gbps: b.link_gbps,
         links_per_cut: b.links,
         target_items_per_s: b.target,
+        cuts: match b.cuts {
+            Cuts::Single => system::plan::CutPolicy::SingleStream,
+            Cuts::Any => system::plan::CutPolicy::Any,
+        },
     }))
 }
 
@@ -314,6 +330,13 @@ pub fn print_plan(p: &system::plan::SystemPlan, nodes: bool) {
             b.uram,
             pct(r.uram, b.uram)
         );
+        let f = &d.buffers;
+        if f.bram36 + f.uram + f.lut > 0 {
+            println!(
+                "    of which buffers (reconvergent FIFOs, link receive): BRAM36 {} URAM {} LUT {}",
+                f.bram36, f.uram, f.lut
+            );
+        }
         println!(
             "    slowest node {} at {} cycles/item; {}-bound (tightest {} {:.0}%)",
             d.slowest_node,
@@ -332,6 +355,21 @@ pub fn print_plan(p: &system::plan::SystemPlan, nodes: bool) {
             c.gbps,
             c.gbps_available
         );
+        for l in &c.links {
+            println!(
+                "    port {}: {} ({} bits/item) {:.2} of {:.1} Gb/s{}",
+                l.port,
+                l.tensors.join(" + "),
+                l.bits_per_item,
+                l.gbps,
+                l.gbps_available,
+                if l.tensors.len() > 1 {
+                    ", multiplexed"
+                } else {
+                    ""
+                }
+            );
+        }
     }
     println!(
         "  throughput {:.1} items/s ({:.0} tokens/s), interval {} cycles; latency ≤ {:.1} µs (every node's item time in sequence)",
@@ -576,6 +614,11 @@ pub fn build(a: &GenArgs, stages: &mut Stages) -> Result<Built> {
         }
     };
     lap(stages, "calibrate");
+    if a.board.cuts == Cuts::Any && a.board.board.is_some() {
+        return Err(user(
+            "--cuts any: gen builds single-stream cuts only (a cut inside a residual block needs a multiplexed link); use `mase-hw plan --cuts any` for the figure",
+        ));
+    }
     let system_plan = match plan_options(&a.board)? {
         Some(opts) => {
             let p = system::plan::plan(&hw_graph, &plan, &opts).map_err(user)?;

@@ -177,13 +177,60 @@ pub struct PlanOptions {
     pub links_per_cut: u32,
     /// Items (sequences, samples) per second to reach, if any.
     pub target_items_per_s: Option<f64>,
+    /// Where the pipeline may be cut.
+    pub cuts: CutPolicy,
+}
+
+/// Which cut positions the planner considers.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CutPolicy {
+    /// Only where one stream is live (after a residual add or its LayerNorm): the
+    /// cuts the netlist splitter ([`crate::split`]) builds.
+    #[default]
+    SingleStream,
+    /// Anywhere, a cut carrying every live tensor (inside a residual block: the main
+    /// path and the residual), the streams spread over the cut's ports.
+    Any,
 }
 
 impl PlanOptions {
     /// Payload bandwidth of one cut (Gb/s): line rate × 64/66 × ports.
     pub fn cut_gbps(&self) -> f64 {
-        self.link_gbps * 64.0 / 66.0 * f64::from(self.links_per_cut)
+        self.port_gbps() * f64::from(self.links_per_cut)
     }
+    /// Payload bandwidth of one link port (Gb/s): line rate × 64/66 (Aurora 64B/66B).
+    pub fn port_gbps(&self) -> f64 {
+        self.link_gbps * 64.0 / 66.0
+    }
+}
+
+/// The streams of one cut assigned to its `ports` physical links: each stream whole
+/// on one port, largest first onto the least-loaded port (ties: the lower port), so a
+/// cut with no more streams than ports gives each stream its own link and the rest
+/// share one through a multiplexer. Returns the port of every stream, in input order.
+pub fn assign_ports(bits: &[u64], ports: u32) -> Vec<usize> {
+    let ports = ports.max(1) as usize;
+    let mut order: Vec<usize> = (0..bits.len()).collect();
+    order.sort_by_key(|&i| (std::cmp::Reverse(bits[i]), i));
+    let mut load = vec![0u64; ports];
+    let mut port = vec![0usize; bits.len()];
+    for i in order {
+        let p = (0..ports).min_by_key(|&p| (load[p], p)).unwrap_or(0);
+        load[p] += bits[i];
+        port[i] = p;
+    }
+    port
+}
+
+/// Bits per item on the busiest port of a cut whose streams carry `bits`.
+fn busiest_port(bits: &[u64], ports: u32) -> u64 {
+    let port = assign_ports(bits, ports);
+    let mut load = vec![0u64; ports.max(1) as usize];
+    for (b, p) in bits.iter().zip(port) {
+        load[p] += b;
+    }
+    load.into_iter().max().unwrap_or(0)
 }
 
 /// The chosen lanes of one node and what they cost.
@@ -208,7 +255,12 @@ pub struct DevicePlan {
     pub nodes: Vec<String>,
     /// Model layers (`encoder.layer.N`) whose nodes the device holds, if any.
     pub layers: Vec<String>,
+    /// Everything the device holds: its nodes, `buffers` included.
     pub resources: ResourceEstimate,
+    /// The part of `resources` that is buffering, not nodes: the FIFOs on the short
+    /// branches of reconvergent paths whose join is on this device, and the link
+    /// receive buffers of every stream arriving over its upstream cut.
+    pub buffers: ResourceEstimate,
     pub budget: ResourceEstimate,
     /// The slowest node's cycles per item on this device.
     pub cycles: u64,
@@ -229,6 +281,22 @@ pub struct CutPlan {
     pub tensors: Vec<String>,
     pub bits_per_item: u64,
     pub gbps: f64,
+    pub gbps_available: f64,
+    /// The physical links (ports) of the cut and the streams each carries.
+    pub links: Vec<LinkPlan>,
+}
+
+/// One physical link of a cut.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct LinkPlan {
+    /// Port index within the cut.
+    pub port: usize,
+    /// Streams (model tensors) on this port; more than one share it through a
+    /// multiplexer.
+    pub tensors: Vec<String>,
+    pub bits_per_item: u64,
+    pub gbps: f64,
+    /// Payload bandwidth of the port (line rate × 64/66).
     pub gbps_available: f64,
 }
 
@@ -599,11 +667,134 @@ fn cut_tensors(graph: &Graph, quant: &QuantPlan) -> Vec<Vec<(String, u64)>> {
         .collect()
 }
 
+/// A FIFO the netlist puts on the short branch of a reconvergent path
+/// ([`crate::netlist::NetBuilder::balance`]): before node `consumer`, on its input
+/// from node `producer`, `rows` rows of `row` elements (the same sizing rule, applied
+/// to the model graph).
+#[derive(Clone, Debug)]
+struct JoinFifo {
+    consumer: usize,
+    producer: usize,
+    rows: u64,
+    row: u64,
+}
+
+/// Every reconvergent FIFO of `graph`: each stream's `need` (rows that must have left
+/// each upstream fork before its first beat) propagated in topological order as the
+/// netlist builder does — a node waiting for a row adds one, one waiting for a tensor
+/// (matmul, the head transposes) needs the whole sequence — and at a node whose
+/// inputs share a fork, the input needing `gap` rows fewer gets `gap + 1` rows.
+fn join_fifos(graph: &Graph) -> Vec<JoinFifo> {
+    let index: BTreeMap<&str, usize> = graph
+        .nodes
+        .iter()
+        .enumerate()
+        .map(|(i, nd)| (nd.name.as_str(), i))
+        .collect();
+    let mut consumers = vec![0usize; graph.nodes.len()];
+    for nd in &graph.nodes {
+        for i in nd.inputs.iter().filter_map(|t| index.get(t.as_str())) {
+            consumers[*i] += 1;
+        }
+    }
+    let seq = graph.inputs().next().map_or(1, |n| {
+        n.shape[..n.shape.len().saturating_sub(1)]
+            .iter()
+            .product::<usize>()
+    }) as u64;
+    let mut needs: Vec<BTreeMap<usize, u64>> = Vec::with_capacity(graph.nodes.len());
+    let mut out = Vec::new();
+    for (i, nd) in graph.nodes.iter().enumerate() {
+        let ins: Vec<(usize, BTreeMap<usize, u64>)> = nd
+            .inputs
+            .iter()
+            .filter_map(|t| index.get(t.as_str()).copied())
+            .filter(|&p| p < i)
+            .map(|p| {
+                let mut m = needs[p].clone();
+                if consumers[p] >= 2 {
+                    m.insert(p, 0);
+                }
+                (p, m)
+            })
+            .collect();
+        if ins.len() >= 2 {
+            let mut most: BTreeMap<usize, (u64, usize)> = BTreeMap::new();
+            for (_, m) in &ins {
+                for (&f, &n) in m {
+                    let e = most.entry(f).or_insert((0, 0));
+                    *e = (e.0.max(n), e.1 + 1);
+                }
+            }
+            most.retain(|_, (_, c)| *c >= 2);
+            for (p, m) in &ins {
+                let gap = m
+                    .iter()
+                    .filter_map(|(f, &n)| most.get(f).map(|&(top, _)| top - n))
+                    .max()
+                    .unwrap_or(0);
+                if gap > 0 {
+                    out.push(JoinFifo {
+                        consumer: i,
+                        producer: *p,
+                        rows: gap + 1,
+                        row: graph.nodes[*p].shape.last().copied().unwrap_or(1) as u64,
+                    });
+                }
+            }
+        }
+        let mut need: BTreeMap<usize, u64> = BTreeMap::new();
+        for (_, m) in ins {
+            for (f, n) in m {
+                let e = need.entry(f).or_insert(0);
+                *e = (*e).max(n);
+            }
+        }
+        for n in need.values_mut() {
+            *n = match nd.op {
+                Op::Linear { .. } | Op::Softmax { .. } | Op::Layernorm { .. } => (*n + 1).min(seq),
+                Op::Matmul { .. } | Op::SplitHeads { .. } | Op::MergeHeads => seq,
+                _ => *n,
+            };
+        }
+        needs.push(need);
+    }
+    out
+}
+
+/// Link word width and receive buffer depth (words) of one stream over a cut: the
+/// simulation and RTL defaults of [`crate::split::LinkParams`].
+fn link_buffer() -> ResourceEstimate {
+    let l = crate::split::LinkParams::default();
+    resources::memory(l.word_width as u64, l.credits, None).1
+}
+
+/// Resources of the reconvergent FIFOs at the chosen lanes, per consumer node. FIFOs
+/// are counted in BRAM (as Vivado infers a deep FIFO without a `ram_style`), their
+/// width the producer's output lanes × its format.
+fn fifo_resources(
+    graph: &Graph,
+    quant: &QuantPlan,
+    fifos: &[JoinFifo],
+    lanes: &[(u64, Vec<usize>)],
+) -> Vec<ResourceEstimate> {
+    let mut v = vec![ResourceEstimate::default(); graph.nodes.len()];
+    for f in fifos {
+        let l = lanes[f.producer].1.last().copied().unwrap_or(1).max(1) as u64;
+        let w = u64::from(width(quant, &graph.nodes[f.producer].name));
+        let depth = (f.rows * f.row).div_ceil(l).max(2);
+        v[f.consumer] += resources::memory(l * w, depth, None).1;
+    }
+    v
+}
+
 struct Fit {
     interval: u64,
     lanes: Vec<(u64, Vec<usize>)>,
     res: Vec<ResourceEstimate>,
     balt: Vec<u64>,
+    /// Reconvergent FIFOs per consumer node at these lanes.
+    fifo: Vec<ResourceEstimate>,
     cuts: Vec<usize>,
 }
 
@@ -622,15 +813,27 @@ fn pool(sum: [u64; 6], cap: [u64; 5]) -> [u64; 5] {
 
 /// Lanes for `interval` and the most balanced feasible cut into `k` devices, or why
 /// none exists (resource name and shortfall).
-fn fit(
-    graph: &Graph,
-    models: &[NodeModel],
-    costs: &[Costed],
-    crossing: &[Vec<(String, u64)>],
-    opts: &PlanOptions,
-    k: usize,
-    interval: u64,
-) -> Result<Fit, String> {
+/// What [`fit`] reads besides the device count and interval.
+struct Ctx<'a> {
+    graph: &'a Graph,
+    quant: &'a QuantPlan,
+    models: &'a [NodeModel],
+    costs: &'a [Costed],
+    crossing: &'a [Vec<(String, u64)>],
+    fifos: &'a [JoinFifo],
+    opts: &'a PlanOptions,
+}
+
+fn fit(ctx: &Ctx, k: usize, interval: u64) -> Result<Fit, String> {
+    let Ctx {
+        graph,
+        quant,
+        models,
+        costs,
+        crossing,
+        fifos,
+        opts,
+    } = *ctx;
     let picks: Vec<usize> = models
         .iter()
         .zip(costs)
@@ -643,11 +846,14 @@ fn fit(
         .collect();
     let res: Vec<ResourceEstimate> = costs.iter().zip(&picks).map(|(c, &i)| c.res[i]).collect();
     let balt: Vec<u64> = costs.iter().zip(&picks).map(|(c, &i)| c.balt[i]).collect();
+    let fifo = fifo_resources(graph, quant, fifos, &lanes);
     let n = res.len();
     let cap = arr(&budget(&opts.board));
     let mut prefix = vec![[0u64; 6]; n + 1];
     for i in 0..n {
-        let r = arr(&res[i]);
+        let mut r = res[i];
+        r += fifo[i];
+        let r = arr(&r);
         for j in 0..5 {
             prefix[i + 1][j] = prefix[i][j] + r[j];
         }
@@ -655,24 +861,33 @@ fn fit(
     }
     let hz = opts.clock_mhz * 1e6;
     let link_ok = |c: usize| {
-        let bits: u64 = crossing[c].iter().map(|t| t.1).sum();
-        bits as f64 * hz / interval as f64 <= opts.cut_gbps() * 1e9
+        let bits: Vec<u64> = crossing[c].iter().map(|t| t.1).collect();
+        busiest_port(&bits, opts.links_per_cut) as f64 * hz / interval as f64
+            <= opts.port_gbps() * 1e9
     };
+    let rx = arr(&link_buffer());
     // Cost of a segment: the largest used fraction of any budget (> 1: infeasible).
     let seg = |a: usize, b: usize| {
         let mut sum = [0u64; 6];
         for j in 0..6 {
             sum[j] = prefix[b][j] - prefix[a][j];
         }
+        // Receive buffers of the streams arriving over the upstream cut.
+        if a > 0 {
+            for j in 0..5 {
+                sum[j] += rx[j] * crossing[a].len() as u64;
+            }
+        }
         let used = pool(sum, cap);
         (0..5)
             .map(|j| used[j] as f64 / cap[j].max(1) as f64)
             .fold(0.0f64, f64::max)
     };
-    // Only cuts the netlist splitter can realise: one live stream, computing nodes on
-    // both sides (`single_stream_cuts`).
+    // Cut positions: with `SingleStream`, only those the netlist splitter realises
+    // (`single_stream_cuts`); with `Any`, every position with computing nodes on both
+    // sides.
     let mut splittable = vec![false; n + 1];
-    for c in single_stream_cuts(graph) {
+    for c in cut_points(graph, opts.cuts) {
         splittable[c] = true;
     }
     let mut best = vec![vec![f64::INFINITY; n + 1]; k + 1];
@@ -709,6 +924,7 @@ fn fit(
             lanes,
             res,
             balt,
+            fifo,
             cuts,
         });
     }
@@ -722,8 +938,14 @@ fn fit(
             } else {
                 ""
             };
+            let buffered = arr(&fifo.iter().copied().sum())[j];
+            let fifos = if buffered > 0 {
+                format!(" ({buffered} of it reconvergent FIFOs)")
+            } else {
+                String::new()
+            };
             return Err(format!(
-                "{} devices provide {} usable {} ({} each), the model needs {}{pooled} at this folding: short by {}",
+                "{} devices provide {} usable {} ({} each), the model needs {}{fifos}{pooled} at this folding: short by {}",
                 k,
                 cap[j] * k as u64,
                 RESOURCE_NAMES[j],
@@ -734,7 +956,9 @@ fn fit(
         }
     }
     for (i, r) in res.iter().enumerate() {
-        let a = arr(r);
+        let mut r = *r;
+        r += fifo[i];
+        let a = arr(&r);
         let r = pool([a[0], a[1], a[2], a[3], a[4], balt[i]], cap);
         for j in 0..5 {
             if r[j] > cap[j] {
@@ -750,27 +974,22 @@ fn fit(
         }
     }
     Err(format!(
-        "no cut into {k} contiguous parts fits every device's budget and the links ({:.1} Gb/s per cut)",
-        opts.cut_gbps()
+        "no cut into {k} contiguous parts fits every device's budget and the links ({:.1} Gb/s per port, {} port(s) per cut)",
+        opts.port_gbps(),
+        opts.links_per_cut
     ))
 }
 
 /// Smallest interval at which `k` devices fit, by binary search (resources fall as
 /// the interval grows).
-fn best_fit(
-    graph: &Graph,
-    models: &[NodeModel],
-    costs: &[Costed],
-    crossing: &[Vec<(String, u64)>],
-    opts: &PlanOptions,
-    k: usize,
-) -> Result<Fit, String> {
+fn best_fit(ctx: &Ctx, k: usize) -> Result<Fit, String> {
+    let models = ctx.models;
     let hi = models.iter().map(|m| m.work).max().unwrap_or(1).max(1);
-    let top = fit(graph, models, costs, crossing, opts, k, hi)?;
+    let top = fit(ctx, k, hi)?;
     let (mut lo, mut hi, mut best) = (1u64, hi, top);
     while lo < hi {
         let mid = lo + (hi - lo) / 2;
-        match fit(graph, models, costs, crossing, opts, k, mid) {
+        match fit(ctx, k, mid) {
             Ok(f) => {
                 hi = mid;
                 best = f;
@@ -823,6 +1042,16 @@ pub fn plan(
         .map(|(nd, m)| costed(graph, quant, &opts.board, nd, m))
         .collect();
     let crossing = cut_tensors(graph, quant);
+    let fifos = join_fifos(graph);
+    let ctx = Ctx {
+        graph,
+        quant,
+        models: &models,
+        costs: &costs,
+        crossing: &crossing,
+        fifos: &fifos,
+        opts,
+    };
     let hz = opts.clock_mhz * 1e6;
     let mut tried = Vec::new();
     let chosen = match opts.devices {
@@ -833,7 +1062,7 @@ pub fn plan(
                     graph.nodes.len()
                 )));
             }
-            let f = best_fit(graph, &models, &costs, &crossing, opts, k).map_err(err)?;
+            let f = best_fit(&ctx, k).map_err(err)?;
             tried.push((k, Some(f.interval)));
             f
         }
@@ -841,7 +1070,7 @@ pub fn plan(
             let mut best: Option<Fit> = None;
             let mut last_err = String::new();
             for k in 1..=max.min(graph.nodes.len()) {
-                match best_fit(graph, &models, &costs, &crossing, opts, k) {
+                match best_fit(&ctx, k) {
                     Ok(f) => {
                         tried.push((k, Some(f.interval)));
                         let rate = hz / f.interval as f64;
@@ -921,12 +1150,24 @@ fn report(
         let bits: u64 = crossing[c].iter().map(|t| t.1).sum();
         (bits, bits as f64 * hz / interval as f64 / 1e9)
     };
+    let port_gbps = |c: usize| {
+        let bits: Vec<u64> = crossing[c].iter().map(|t| t.1).collect();
+        busiest_port(&bits, opts.links_per_cut) as f64 * hz / interval as f64 / 1e9
+    };
+    let rx = link_buffer();
     let devices: Vec<DevicePlan> = f
         .cuts
         .windows(2)
         .map(|w| {
             let part = &nodes[w[0]..w[1]];
+            let mut buffers: ResourceEstimate = f.fifo[w[0]..w[1]].iter().copied().sum();
+            if w[0] > 0 {
+                for _ in &crossing[w[0]] {
+                    buffers += rx;
+                }
+            }
             let mut resources: ResourceEstimate = part.iter().map(|n| n.resources).sum();
+            resources += buffers;
             let a = arr(&resources);
             let balt: u64 = f.balt[w[0]..w[1]].iter().sum();
             let [_, _, _, bram, uram] = pool([a[0], a[1], a[2], a[3], a[4], balt], arr(&cap));
@@ -949,7 +1190,7 @@ fn report(
             let link_frac = [w[0], w[1]]
                 .iter()
                 .filter(|&&c| c > 0 && c < nodes.len())
-                .map(|&c| cut_gbps(c).1 / opts.cut_gbps())
+                .map(|&c| port_gbps(c) / opts.port_gbps())
                 .fold(0.0, f64::max);
             // A device is compute-bound when its slowest node already has the most
             // lanes its dimensions allow or DSP/logic is the tightest budget,
@@ -968,6 +1209,7 @@ fn report(
                 nodes: part.iter().map(|n| n.name.clone()).collect(),
                 layers,
                 resources,
+                buffers,
                 budget: cap,
                 cycles: slow.cycles,
                 slowest_node: slow.name.clone(),
@@ -981,12 +1223,29 @@ fn report(
         .iter()
         .map(|&c| {
             let (bits, gbps) = cut_gbps(c);
+            let per: Vec<u64> = crossing[c].iter().map(|t| t.1).collect();
+            let port = assign_ports(&per, opts.links_per_cut);
+            let links = (0..opts.links_per_cut as usize)
+                .filter(|p| port.contains(p))
+                .map(|p| {
+                    let on: Vec<usize> = (0..per.len()).filter(|&i| port[i] == p).collect();
+                    let b: u64 = on.iter().map(|&i| per[i]).sum();
+                    LinkPlan {
+                        port: p,
+                        tensors: on.iter().map(|&i| crossing[c][i].0.clone()).collect(),
+                        bits_per_item: b,
+                        gbps: b as f64 * hz / interval as f64 / 1e9,
+                        gbps_available: opts.port_gbps(),
+                    }
+                })
+                .collect();
             CutPlan {
                 after: graph.nodes[c - 1].name.clone(),
                 tensors: crossing[c].iter().map(|t| t.0.clone()).collect(),
                 bits_per_item: bits,
                 gbps,
                 gbps_available: opts.cut_gbps(),
+                links,
             }
         })
         .collect();
@@ -1060,6 +1319,25 @@ pub fn single_stream_cuts(graph: &Graph) -> Vec<usize> {
         .filter(|&k| (0..k).filter(|&i| last[i] >= k).count() == 1)
         .filter(|&k| computes(0..k) && computes(k..n))
         .collect()
+}
+
+/// Cut positions `policy` allows: [`single_stream_cuts`], or every position with a
+/// computing node on both sides.
+pub fn cut_points(graph: &Graph, policy: CutPolicy) -> Vec<usize> {
+    match policy {
+        CutPolicy::SingleStream => single_stream_cuts(graph),
+        CutPolicy::Any => {
+            let n = graph.nodes.len();
+            let computes = |r: std::ops::Range<usize>| {
+                graph.nodes[r]
+                    .iter()
+                    .any(|m| !matches!(m.op, Op::Input | Op::Output))
+            };
+            (1..n)
+                .filter(|&k| computes(0..k) && computes(k..n))
+                .collect()
+        }
+    }
 }
 
 /// `devices` parts of `graph` on `board`, cut where one tensor is live, each part's
@@ -1146,6 +1424,32 @@ mod tests {
                 .unwrap_or(u64::MAX)
         }
         go(cost, k, 0, 0)
+    }
+
+    #[test]
+    fn streams_get_their_own_port_until_ports_run_out() {
+        let mut rng = generator::rng::Rng::new(11);
+        for _ in 0..200 {
+            let n = 1 + rng.below(6) as usize;
+            let ports = 1 + rng.below(3) as u32;
+            let bits: Vec<u64> = (0..n).map(|_| 1 + rng.below(1000)).collect();
+            let port = assign_ports(&bits, ports);
+            assert_eq!(port.len(), n);
+            assert!(port.iter().all(|&p| p < ports as usize));
+            let used: std::collections::BTreeSet<usize> = port.iter().copied().collect();
+            assert_eq!(
+                used.len(),
+                n.min(ports as usize),
+                "{bits:?} on {ports}: {port:?}"
+            );
+            // Largest-first onto the least loaded: the busiest port carries at most
+            // the average plus the largest stream.
+            let busiest = busiest_port(&bits, ports);
+            let total: u64 = bits.iter().sum();
+            let most = *bits.iter().max().unwrap();
+            assert!(busiest <= total.div_ceil(u64::from(ports)) + most);
+            assert!(busiest >= most);
+        }
     }
 
     #[test]
