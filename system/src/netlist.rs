@@ -180,6 +180,45 @@ impl Netlist {
             None => unreachable!("a finished netlist has an edge into {to:?}.{stream}"),
         }
     }
+    /// Sets the `DEPTH` of inserted FIFO `instance` (`u_<stem>`, as in [`Netlist::fifos`])
+    /// to `depth` beats, recording `why` as its reason.
+    ///
+    /// # Errors
+    /// No such inserted FIFO, or a depth the component rejects.
+    pub fn set_fifo_depth(
+        &mut self,
+        instance: &str,
+        depth: usize,
+        why: String,
+    ) -> Result<(), SystemError> {
+        let missing = || SystemError::Ports {
+            what: format!("no inserted FIFO `{instance}`"),
+        };
+        let entry = self
+            .fifos
+            .iter_mut()
+            .find(|f| f.0 == instance)
+            .ok_or_else(missing)?;
+        let node = self
+            .nodes
+            .iter_mut()
+            .find(|n| format!("u_{}", n.name) == instance)
+            .ok_or_else(missing)?;
+        let p = node.inst.params();
+        let (w, l) = (p.get("WIDTH"), p.get("PARALLELISM"));
+        node.inst = generator::components::fifo::Fifo
+            .configure(&[
+                ("WIDTH", w),
+                ("PARALLELISM", l),
+                ("DEPTH", i64::try_from(depth).unwrap_or(i64::MAX)),
+            ])
+            .map_err(|source| SystemError::Component {
+                node: instance.to_string(),
+                source: Box::new(source),
+            })?;
+        *entry = (instance.to_string(), depth, why);
+        Ok(())
+    }
     /// Whether any node has more than one data input (the system is not a chain).
     pub fn is_chain(&self) -> bool {
         self.nodes
