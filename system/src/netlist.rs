@@ -25,6 +25,14 @@
 //! join always makes progress and the design cannot deadlock. (It sizes for
 //! correctness, not for overlapping back-to-back sequences through a long branch.)
 //!
+//! The rule is a safe upper bound, not the boundary: the long branch's own buffers
+//! (row FIFOs, transposes, matmul's B buffer) hold beats too. For bert-tiny's attention
+//! residual (shipped config: rule 9 rows = 144 beats) the smallest `DEPTH` that
+//! completes is 126 under all four stall patterns (fast engine, 2 items; Verilator
+//! agrees for one item), and 125 deadlocks: a margin of 18 beats, about 1.1 rows.
+//! `mase-hw sim system --engine fast --size-fifos` finds the smallest depths by
+//! simulation (`sim::cycle::sizing`, docs/fifo-sizing.md).
+//!
 //! Data-moving nodes (those declaring [`Behaviour::moves_bits`](generator::component::Behaviour::moves_bits): `fork`, `fifo`,
 //! `skid_buffer`, `transpose`, `resize`, `join`) carry raw bits; the netlist's edges
 //! keep the meaning (the format) of what flows through them. Nothing here matches on
