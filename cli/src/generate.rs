@@ -724,6 +724,16 @@ pub fn generate(a: GenArgs) -> Result<()> {
     let started = std::time::Instant::now();
     let mut stages = Stages::new();
     let mut b = build(&a, &mut stages)?;
+    let t_sim = std::time::Instant::now();
+    let timing = match &b.multi {
+        Some(_) => crate::gen_timing::estimated(
+            &b.sys,
+            "multi-device design: gen does not simulate its links",
+        ),
+        None => crate::gen_timing::simulate(&b.sys),
+    };
+    let sim_secs = t_sim.elapsed().as_secs_f64();
+    crate::gen_timing::add_to_report(&mut b.files, &timing);
     let mut figures = None;
     let mut eval = None;
     if !a.no_accuracy || a.verilator {
@@ -768,6 +778,7 @@ pub fn generate(a: GenArgs) -> Result<()> {
         started.elapsed().as_secs_f64()
     );
     system_run::summary(&b.sys);
+    crate::gen_timing::print(&timing, sim_secs);
     if let Some(p) = &b.plan {
         print_plan(p, false);
     }

@@ -446,6 +446,11 @@ pub struct SimSystemArgs {
     /// cycles_per_item, nodes, fifos); Verilator fills the fields it can measure.
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
+    /// With --engine fast: size every reconvergent FIFO by simulation (smallest depths
+    /// keeping the unbounded-FIFO throughput, deadlock-free under all four stall
+    /// patterns, on the items given) and rewrite DIR with them (docs/fifo-sizing.md).
+    #[arg(long)]
+    pub size_fifos: bool,
 }
 
 /// `mase-hw sim system`.
@@ -521,6 +526,12 @@ pub fn sim_system(a: SimSystemArgs) -> Result<()> {
         )?;
         Ok(Some(f))
     };
+    if a.size_fifos {
+        if !matches!(a.engine, crate::Engine::Fast) {
+            return Err(crate::user("--size-fifos: needs --engine fast"));
+        }
+        return crate::size_fifos::run(&a.dir, items, a.seed);
+    }
     let y = match (a.engine, &float) {
         (crate::Engine::Golden, Some((graph, weights))) => {
             let t0 = std::time::Instant::now();

@@ -25,6 +25,14 @@
 //! join always makes progress and the design cannot deadlock. (It sizes for
 //! correctness, not for overlapping back-to-back sequences through a long branch.)
 //!
+//! The rule is a safe upper bound, not the boundary: the long branch's own buffers
+//! (row FIFOs, transposes, matmul's B buffer) hold beats too. For bert-tiny's attention
+//! residual (shipped config: rule 9 rows = 144 beats) the smallest `DEPTH` that
+//! completes is 126 under all four stall patterns (fast engine, 2 items; Verilator
+//! agrees for one item), and 125 deadlocks: a margin of 18 beats, about 1.1 rows.
+//! `mase-hw sim system --engine fast --size-fifos` finds the smallest depths by
+//! simulation (`sim::cycle::sizing`, docs/fifo-sizing.md).
+//!
 //! Data-moving nodes (those declaring [`Behaviour::moves_bits`](generator::component::Behaviour::moves_bits): `fork`, `fifo`,
 //! `skid_buffer`, `transpose`, `resize`, `join`) carry raw bits; the netlist's edges
 //! keep the meaning (the format) of what flows through them. Nothing here matches on
@@ -179,6 +187,45 @@ impl Netlist {
             Some(e) => e,
             None => unreachable!("a finished netlist has an edge into {to:?}.{stream}"),
         }
+    }
+    /// Sets the `DEPTH` of inserted FIFO `instance` (`u_<stem>`, as in [`Netlist::fifos`])
+    /// to `depth` beats, recording `why` as its reason.
+    ///
+    /// # Errors
+    /// No such inserted FIFO, or a depth the component rejects.
+    pub fn set_fifo_depth(
+        &mut self,
+        instance: &str,
+        depth: usize,
+        why: String,
+    ) -> Result<(), SystemError> {
+        let missing = || SystemError::Ports {
+            what: format!("no inserted FIFO `{instance}`"),
+        };
+        let entry = self
+            .fifos
+            .iter_mut()
+            .find(|f| f.0 == instance)
+            .ok_or_else(missing)?;
+        let node = self
+            .nodes
+            .iter_mut()
+            .find(|n| format!("u_{}", n.name) == instance)
+            .ok_or_else(missing)?;
+        let p = node.inst.params();
+        let (w, l) = (p.get("WIDTH"), p.get("PARALLELISM"));
+        node.inst = generator::components::fifo::Fifo
+            .configure(&[
+                ("WIDTH", w),
+                ("PARALLELISM", l),
+                ("DEPTH", i64::try_from(depth).unwrap_or(i64::MAX)),
+            ])
+            .map_err(|source| SystemError::Component {
+                node: instance.to_string(),
+                source: Box::new(source),
+            })?;
+        *entry = (instance.to_string(), depth, why);
+        Ok(())
     }
     /// Whether any node has more than one data input (the system is not a chain).
     pub fn is_chain(&self) -> bool {

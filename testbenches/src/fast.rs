@@ -169,3 +169,24 @@ pub fn check_instance(
     }
     Ok(total)
 }
+
+/// The traffic FIFO sizing (`sim::cycle::sizing`) runs on: `items` items back to back
+/// under the four stall patterns of the harness, no stalls first (the throughput
+/// reference), each a fresh [`PatternStimulus`] for `streams` with `seed`.
+pub fn stall_traffic<'a>(
+    streams: Vec<generator::component::StreamDef>,
+    items: usize,
+    seed: u64,
+) -> sim::cycle::sizing::Traffic<'a> {
+    let stimuli = Stall::ALL
+        .into_iter()
+        .map(|stall| {
+            let streams = streams.clone();
+            let make: sim::cycle::sizing::MakeStimulus<'a> = Box::new(move || {
+                Box::new(PatternStimulus::new(&streams, stall, seed)) as Box<dyn Stimulus>
+            });
+            (stall.to_string(), make)
+        })
+        .collect();
+    sim::cycle::sizing::Traffic { items, stimuli }
+}

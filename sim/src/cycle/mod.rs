@@ -30,6 +30,7 @@ mod matmul;
 mod mul;
 mod pipeline;
 mod resize;
+pub mod sizing;
 mod skid_buffer;
 mod softmax;
 mod stepped;
