@@ -4,6 +4,7 @@
 //! failed or is missing (Verilator not found, a Verilator build or model load failed).
 
 mod bench;
+mod bench_build;
 mod budget;
 mod calib;
 mod completions;
@@ -226,6 +227,9 @@ enum BenchCmd {
         #[arg(long, default_value_t = 5)]
         reps: usize,
     },
+    /// Verilator build time per build mode (single unit vs split and parallel), from
+    /// an empty cache without ccache: verilate/compile/link seconds, CPU, peak memory.
+    Build(bench_build::BenchBuildArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -464,6 +468,9 @@ fn run(cli: Cli) -> Result<()> {
                     reps,
                 },
         } => bench::generation(&model, config, reps),
+        Cmd::Bench {
+            what: BenchCmd::Build(args),
+        } => bench_build::run(&args),
     }
 }
 
@@ -672,7 +679,7 @@ fn sim_component(
         Engine::Golden => golden,
         Engine::Fast => return Err(user("--engine fast: runs systems (`sim system`)")),
         Engine::Verilator => {
-            let v = sim::Verilator::discover()?;
+            let v = progress::verilator()?;
             let dut = Dut::build(&v, inst, waves.is_some()).map_err(|e| anyhow!(e))?;
             let out = dut
                 .run(ins, &golden, Stall::None, 1, waves.as_deref())
