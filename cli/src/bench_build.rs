@@ -1,7 +1,8 @@
 //! `mase-hw bench build`: builds one Verilator model (a generated system directory or
 //! one configured component) from nothing in each build mode (`single`, `split`,
 //! `auto`), each in a fresh cache with ccache off, and prints per mode the verilate,
-//! compile and link seconds, the compiler CPU seconds and the peak memory of all
+//! compile and link seconds, the CPU seconds of all build processes (Verilator and
+//! compilers; the figure to compare on a loaded machine) and the peak memory of all
 //! build processes running at once. The modes run back to back so they share the
 //! machine's load; the figures in `docs/performance.md` come from here.
 
@@ -93,7 +94,7 @@ pub fn run(a: &BenchBuildArgs) -> Result<()> {
         let info = sim::BuildInfo::read(dut.library_dir())
             .ok_or_else(|| anyhow!("{}: no build.json", dut.library_dir().display()))?;
         println!(
-            "{:<6} {:>4} unit(s) {:>5} job(s) | verilate {:>7.1} s  compile {:>7.1} s  link {:>5.1} s | total {:>7.1} s  compiler CPU {:>7.1} s  peak {:>6.0} MB",
+            "{:<6} {:>4} unit(s) {:>5} job(s) | verilate {:>7.1} s  compile {:>7.1} s  link {:>5.1} s | total {:>7.1} s  build CPU {:>7.1} s  peak {:>6.0} MB",
             mode.name(),
             info.units,
             info.jobs,
