@@ -88,9 +88,11 @@ impl BuildMode {
 pub const SPLIT_STATEMENTS: u32 = 5000;
 
 /// Generated C++ above this size (bytes) is compiled file by file in `Auto` mode.
-/// One component (linear 16 x 4: 90 kB) builds faster as one unit; bert-tiny
-/// (3.3 MB) builds faster split.
-pub const SPLIT_THRESHOLD_BYTES: u64 = 1 << 20;
+/// Measured (`mase-hw bench build`, CPU seconds of the whole build): linear 16 x 4
+/// (90 kB) 2.2 s as one unit vs 8.9 s split; bert-tiny (3.2 MB) 40 s vs 68 s (every
+/// unit parses the Verilator headers again), so both stay one unit. bert-base's one
+/// unit did not finish in 22 minutes at 3.4 GB: systems that large split.
+pub const SPLIT_THRESHOLD_BYTES: u64 = 8 << 20;
 
 /// Verilator's flags for `mode`.
 pub fn verilator_flags(mode: BuildMode) -> Vec<String> {
