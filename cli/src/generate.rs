@@ -522,8 +522,12 @@ pub type Stages = Vec<(&'static str, f64)>;
 /// Bad input of any kind, naming the file, node or key.
 pub fn build(a: &GenArgs, stages: &mut Stages) -> Result<Built> {
     let mut t = std::time::Instant::now();
+    let spin = crate::progress::Spinner::new("gen");
+    spin.set("load model");
     let mut lap = |stages: &mut Stages, name: &'static str| {
-        stages.push((name, t.elapsed().as_secs_f64()));
+        let secs = t.elapsed().as_secs_f64();
+        stages.push((name, secs));
+        spin.set(&format!("{name} done ({secs:.1} s)"));
         t = std::time::Instant::now();
     };
     let loaded = load_model(&a.model, a.seq_len, a.layers)?;
@@ -734,6 +738,7 @@ pub fn generate(a: GenArgs) -> Result<()> {
     };
     let sim_secs = t_sim.elapsed().as_secs_f64();
     crate::gen_timing::add_to_report(&mut b.files, &timing);
+    let spin = crate::progress::Spinner::new("gen");
     let mut figures = None;
     let mut eval = None;
     if !a.no_accuracy || a.verilator {
@@ -755,6 +760,7 @@ pub fn generate(a: GenArgs) -> Result<()> {
             }
         };
         if !a.no_accuracy {
+            spin.set("accuracy vs float");
             let (_, f) = system_run::accuracy(
                 &b.graph,
                 &b.weights,
@@ -769,7 +775,9 @@ pub fn generate(a: GenArgs) -> Result<()> {
         }
         eval = Some(x);
     }
+    spin.set("writing files");
     generator::emit::write_dir(&b.files, &a.output)?;
+    drop(spin);
     println!(
         "wrote {} files to {} (top {}) in {:.2} s",
         b.files.len(),

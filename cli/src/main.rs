@@ -6,6 +6,7 @@
 //! failed or is missing (Verilator not found, a Verilator build or model load failed).
 
 mod bench;
+mod bench_build;
 mod budget;
 mod calib;
 mod common;
@@ -144,6 +145,9 @@ enum BenchCmd {
         #[arg(long, default_value_t = 5)]
         reps: usize,
     },
+    /// Verilator build time per build mode (single unit vs split and parallel), from
+    /// an empty cache without ccache: verilate/compile/link seconds, CPU, peak memory.
+    Build(bench_build::BenchBuildArgs),
 }
 
 fn main() -> ExitCode {
@@ -234,5 +238,8 @@ fn run(cli: Cli) -> Result<()> {
                     reps,
                 },
         } => bench::generation(&model, config, reps),
+        Cmd::Bench {
+            what: BenchCmd::Build(args),
+        } => bench_build::run(&args),
     }
 }

@@ -85,7 +85,7 @@ fn simulate(
         Engine::Golden => golden,
         Engine::Fast => return Err(user("--engine fast: runs systems (`sim system`)")),
         Engine::Verilator => {
-            let v = sim::Verilator::discover()?;
+            let v = crate::progress::verilator()?;
             let dut = Dut::build(&v, inst, waves.is_some()).map_err(|e| anyhow!(e))?;
             let out = dut
                 .run(ins, &golden, Stall::None, 1, waves.as_deref())

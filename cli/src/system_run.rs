@@ -330,7 +330,7 @@ fn verilator_of_stalled(
     stall: Stall,
     seed: u64,
 ) -> Result<Measured> {
-    let v = sim::Verilator::discover()?;
+    let v = crate::progress::verilator()?;
     let mut inputs = roms;
     inputs.insert("data_in".into(), x.clone());
     let expected = sys.golden(&inputs)?;
@@ -338,7 +338,13 @@ fn verilator_of_stalled(
     let dut = Dut::build(&v, sys, waves.is_some())?;
     let build_secs = t0.elapsed().as_secs_f64();
     let t1 = std::time::Instant::now();
+    let spin = crate::progress::Spinner::new("Verilator");
+    spin.set(&format!(
+        "simulating {} item(s)",
+        x.shape.first().copied().unwrap_or(1)
+    ));
     let out = dut.run(&inputs, &expected, stall, seed, waves)?;
+    drop(spin);
     let wall_secs = t1.elapsed().as_secs_f64();
     if !out.passed() {
         let why = match &out.first_mismatch {

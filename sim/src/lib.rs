@@ -7,6 +7,7 @@
 //! models are the business of `generator` and `testbenches`. `cycle` is the fast
 //! beat-level cycle simulator: one cycle model per component, an event-driven engine.
 
+pub mod build_mode;
 pub mod cycle;
 pub mod icarus;
 pub mod model;
@@ -16,4 +17,5 @@ pub mod yosys;
 
 pub use icarus::{Icarus, IcarusError};
 pub use model::{Library, Model, PortDecl, PortDir};
-pub use verilator::{BuildRequest, SimError, Verilator};
+pub use build_mode::{BuildEvent, BuildMode};
+pub use verilator::{BuildInfo, BuildRequest, SimError, Verilator};

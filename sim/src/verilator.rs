@@ -4,7 +4,9 @@
 //! archives into `libmodel.so` and moves the directory into the cache under a key that
 //! hashes the sources, top, ports, flags and Verilator version. A cached key is
 //! reused without running Verilator; concurrent builders of one key both succeed (the
-//! second rename loses and its copy is dropped).
+//! second rename loses and its copy is dropped). Whether the C++ is compiled as one
+//! unit or file by file on every core is the [`BuildMode`] (part of the key); each
+//! build records its mode, unit count and phase times in `build.json`.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
@@ -15,6 +17,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use sha2::{Digest, Sha256};
 
+use crate::build_mode::{self, BuildEvent, BuildMode, Progress, Unit};
 use crate::model::{Library, PortDecl};
 use crate::tools;
 
@@ -41,6 +44,8 @@ pub enum SimError {
     Load { path: String, message: String },
     #[error("port `{0}` is not a port of the model")]
     NoPort(String),
+    #[error("{0}")]
+    Setting(String),
 }
 
 fn io_err(p: &Path) -> impl FnOnce(std::io::Error) -> SimError + '_ {
@@ -60,12 +65,29 @@ pub struct BuildRequest<'a> {
     pub trace: bool,
 }
 
-/// A located Verilator installation and the cache it builds into.
-#[derive(Clone, Debug)]
+/// A located Verilator installation, the cache it builds into and how it builds.
+#[derive(Clone)]
 pub struct Verilator {
     bin: PathBuf,
     version: String,
     cache: PathBuf,
+    mode: BuildMode,
+    jobs: usize,
+    ccache: bool,
+    progress: Option<Progress>,
+}
+
+impl std::fmt::Debug for Verilator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Verilator")
+            .field("bin", &self.bin)
+            .field("version", &self.version)
+            .field("cache", &self.cache)
+            .field("mode", &self.mode)
+            .field("jobs", &self.jobs)
+            .field("ccache", &self.ccache)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A build shared by every thread that asks for the same key.
@@ -78,8 +100,11 @@ fn loaded() -> &'static Mutex<HashMap<String, BuildCell>> {
 }
 
 impl Verilator {
-    /// Finds Verilator (the project shim first) and reads its version.
+    /// Finds Verilator (the project shim first) and reads its version. The build mode
+    /// comes from `MASE_HW_VERILATOR_BUILD` (default `auto`), the compile jobs from
+    /// `MASE_HW_BUILD_JOBS` (default: the available cores).
     pub fn discover() -> Result<Self, SimError> {
+        let mode = BuildMode::from_env().map_err(SimError::Setting)?;
         let bin = tools::find_tool("verilator").ok_or(SimError::NoVerilator)?;
         let out = Command::new(&bin)
             .arg("--version")
@@ -94,7 +119,56 @@ impl Verilator {
             bin,
             version,
             cache: tools::cache_dir().join("verilator"),
+            mode,
+            jobs: build_mode::jobs(),
+            ccache: true,
+            progress: None,
         })
+    }
+
+    /// The same installation building in `mode`.
+    #[must_use]
+    pub fn with_mode(mut self, mode: BuildMode) -> Self {
+        self.mode = mode;
+        self
+    }
+
+    /// The same installation compiling at most `jobs` units at once (at least 1).
+    #[must_use]
+    pub fn with_jobs(mut self, jobs: usize) -> Self {
+        self.jobs = jobs.max(1);
+        self
+    }
+
+    /// The same installation building into `dir` (its `verilator` subdirectory).
+    #[must_use]
+    pub fn with_cache(mut self, dir: &Path) -> Self {
+        self.cache = dir.join("verilator");
+        self
+    }
+
+    /// The same installation with ccache on or off (benchmarks measure without it).
+    #[must_use]
+    pub fn with_ccache(mut self, on: bool) -> Self {
+        self.ccache = on;
+        self
+    }
+
+    /// The same installation reporting build phases to `progress`.
+    #[must_use]
+    pub fn with_progress(mut self, progress: Progress) -> Self {
+        self.progress = Some(progress);
+        self
+    }
+
+    pub fn mode(&self) -> BuildMode {
+        self.mode
+    }
+
+    fn report(&self, e: &BuildEvent) {
+        if let Some(p) = &self.progress {
+            p(e);
+        }
     }
 
     pub fn version(&self) -> &str {
@@ -221,7 +295,7 @@ impl Verilator {
 
     /// `c++`, through ccache when it is installed.
     fn cxx(&self) -> Command {
-        match tools::find_tool("ccache") {
+        match tools::find_tool("ccache").filter(|_| self.ccache) {
             Some(cc) => {
                 let mut c = Command::new(cc);
                 c.arg("c++");
@@ -297,6 +371,8 @@ impl Verilator {
             h.update(f.as_bytes());
             h.update([0]);
         }
+        h.update(self.mode.name().as_bytes());
+        h.update([0]);
         h.update(req.top.as_bytes());
         for name in req.order {
             h.update(name.as_bytes());
@@ -327,6 +403,7 @@ impl Verilator {
                 .map(Arc::new)
                 .map_err(|e| e.to_string())
         });
+        self.report(&BuildEvent::Finished);
         match result {
             Ok(lib) => Ok(lib.clone()),
             Err(message) => Err(SimError::Load {
@@ -354,14 +431,19 @@ impl Verilator {
         Library::load(&so, req.ports.to_vec())
     }
 
-    /// Verilates into `dir/obj`, compiles the model and the wrapper as one translation
-    /// unit and links it with the shared runtime into `dir/libmodel.so`.
+    /// Verilates into `dir/obj`, compiles the model and the wrapper (as one translation
+    /// unit, or file by file on `jobs` cores, per the build mode), links it with the
+    /// shared runtime into `dir/libmodel.so` and writes `dir/build.json`.
     fn compile(&self, dir: &Path, req: &BuildRequest<'_>) -> Result<(), SimError> {
         let runtime = self.runtime(req.trace)?;
         let src = dir.join("src");
         let obj = dir.join("obj");
         fs::create_dir_all(&src).map_err(io_err(&src))?;
         let mut args: Vec<String> = self.flags(req.trace);
+        args.extend(build_mode::verilator_flags(self.mode));
+        if self.mode.splits_output() && self.jobs > 1 {
+            args.extend(["--verilate-jobs".into(), self.jobs.to_string()]);
+        }
         args.extend([
             "--prefix".into(),
             "Vmodel".into(),
@@ -379,40 +461,121 @@ impl Verilator {
         cmd.args(&args)
             .env("PATH", tools::child_path())
             .current_dir(dir);
+        self.report(&BuildEvent::Verilating);
+        let t0 = std::time::Instant::now();
         run_logged(cmd, &log, "verilator")?;
+        let verilate_secs = t0.elapsed().as_secs_f64();
 
-        // One translation unit: every generated .cpp (as Verilator's own __ALL.cpp does) and the wrapper.
-        let mut units: Vec<String> = fs::read_dir(&obj)
+        let mut units: Vec<(String, u64)> = fs::read_dir(&obj)
             .map_err(io_err(&obj))?
-            .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
-            .filter(|n| n.starts_with("Vmodel") && n.ends_with(".cpp"))
+            .filter_map(|e| {
+                let e = e.ok()?;
+                let n = e.file_name().to_string_lossy().into_owned();
+                let len = e.metadata().ok()?.len();
+                (n.starts_with("Vmodel") && n.ends_with(".cpp")).then_some((n, len))
+            })
             .collect();
         units.sort();
-        let mut all = String::new();
-        for u in &units {
-            let _ = writeln!(all, "#include \"{u}\"");
-        }
-        all.push_str(&wrapper_cpp(req.ports, req.trace));
-        let unit = obj.join("mh_all.cpp");
-        fs::write(&unit, all).map_err(io_err(&unit))?;
-        let mut cc = self.cxx();
-        cc.args(self.cxx_flags(req.trace)?)
-            .arg(format!("-I{}", obj.display()))
-            .arg("-c")
-            .arg(&unit)
-            .arg("-o")
-            .arg(obj.join("mh_all.o"));
-        run_logged(cc, &dir.join("compile.log"), "compiling the model")?;
+        let cpp_bytes: u64 = units.iter().map(|u| u.1).sum();
+        let per_file = self.mode.compiles_per_file(cpp_bytes);
+        let t1 = std::time::Instant::now();
+        let wrapper = wrapper_cpp(req.ports, req.trace);
+        let cxx_flags = self.cxx_flags(req.trace)?;
+        let compile = |unit: &Path, o: &Path| {
+            let mut cc = self.cxx();
+            cc.args(&cxx_flags)
+                .arg(format!("-I{}", obj.display()))
+                .arg("-c")
+                .arg(unit)
+                .arg("-o")
+                .arg(o);
+            cc
+        };
+        let objects: Vec<PathBuf> = if per_file {
+            let w = obj.join("mh_wrapper.cpp");
+            fs::write(&w, &wrapper).map_err(io_err(&w))?;
+            units.push(("mh_wrapper.cpp".into(), wrapper.len() as u64));
+            let mut jobs = Vec::new();
+            let mut objects = Vec::new();
+            for (name, bytes) in &units {
+                let o = obj.join(name.replace(".cpp", ".o"));
+                jobs.push(Unit {
+                    cmd: compile(&obj.join(name), &o),
+                    log: dir.join(format!("compile-{}.log", name.trim_end_matches(".cpp"))),
+                    bytes: *bytes,
+                });
+                objects.push(o);
+            }
+            build_mode::run_units(jobs, self.jobs, self.progress.as_ref(), run_logged)?;
+            objects
+        } else {
+            // One translation unit: every generated .cpp (as Verilator's own __ALL.cpp does) and the wrapper.
+            let mut all = String::new();
+            for (u, _) in &units {
+                let _ = writeln!(all, "#include \"{u}\"");
+            }
+            all.push_str(&wrapper);
+            let unit = obj.join("mh_all.cpp");
+            fs::write(&unit, all).map_err(io_err(&unit))?;
+            self.report(&BuildEvent::Compiling { done: 0, total: 1 });
+            let o = obj.join("mh_all.o");
+            run_logged(compile(&unit, &o), &dir.join("compile.log"), "compiling the model")?;
+            self.report(&BuildEvent::Compiling { done: 1, total: 1 });
+            units = vec![("mh_all.cpp".into(), cpp_bytes)];
+            vec![o]
+        };
+        let compile_secs = t1.elapsed().as_secs_f64();
 
+        self.report(&BuildEvent::Linking);
+        let t2 = std::time::Instant::now();
         let mut link = Command::new("c++");
         link.arg("-shared")
             .arg("-Wl,-Bsymbolic")
             .arg("-o")
             .arg(dir.join("libmodel.so"))
-            .arg(obj.join("mh_all.o"))
+            .args(&objects)
             .arg(&runtime)
             .arg("-pthread");
-        run_logged(link, &dir.join("link.log"), "linking the model")
+        run_logged(link, &dir.join("link.log"), "linking the model")?;
+        let info = BuildInfo {
+            mode: self.mode.name().to_string(),
+            per_file,
+            units: units.len(),
+            cpp_bytes,
+            jobs: if per_file { self.jobs } else { 1 },
+            verilate_secs,
+            compile_secs,
+            link_secs: t2.elapsed().as_secs_f64(),
+        };
+        let p = dir.join("build.json");
+        fs::write(&p, serde_json::to_string_pretty(&info).unwrap_or_default() + "\n")
+            .map_err(io_err(&p))
+    }
+}
+
+/// What one model build did (`build.json` beside `libmodel.so`).
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct BuildInfo {
+    /// The build mode asked for (`auto`, `single`, `split`).
+    pub mode: String,
+    /// Whether the C++ was compiled file by file.
+    pub per_file: bool,
+    /// Compiled translation units (1 when not per file).
+    pub units: usize,
+    /// Bytes of C++ Verilator generated.
+    pub cpp_bytes: u64,
+    /// Compiler processes run at once.
+    pub jobs: usize,
+    pub verilate_secs: f64,
+    pub compile_secs: f64,
+    pub link_secs: f64,
+}
+
+impl BuildInfo {
+    /// Reads the `build.json` of the model directory `dir` (None for older builds).
+    pub fn read(dir: &Path) -> Option<Self> {
+        let text = fs::read_to_string(dir.join("build.json")).ok()?;
+        serde_json::from_str(&text).ok()
     }
 }
 
