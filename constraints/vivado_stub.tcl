@@ -405,8 +405,11 @@ proc stub::check_instance {f mod inst params conns widths} {
         }
     }
     set names {}
+    foreach {port dir w} $stub::blackbox($kind) { lappend names $port }
+    foreach k [dict keys $conns] {
+        if {$k ni $names} { stub::fail synth_design "$f: $inst: $kind has no port $k" }
+    }
     foreach {port dir w} $stub::blackbox($kind) {
-        lappend names $port
         if {![dict exists $conns $port]} { stub::fail synth_design "$f: $inst: port $port of $kind is not connected" }
         set want [expr $w]
         set e [dict get $conns $port]
@@ -414,9 +417,6 @@ proc stub::check_instance {f mod inst params conns widths} {
         if {$got < 0} { stub::fail synth_design "$f: $inst: $port is connected to `$e`, neither a declared net nor a sized literal" }
         if {$got != $want} { stub::fail synth_design "$f: $inst: $port is $want bits in $kind, `$e` is $got" }
         if {$dir eq "out" && ![regexp {^[A-Za-z_][A-Za-z0-9_]*$} $e]} { stub::fail synth_design "$f: $inst: output $port must drive a net" }
-    }
-    foreach k [dict keys $conns] {
-        if {$k ni $names} { stub::fail synth_design "$f: $inst: $kind has no port $k" }
     }
     incr stub::checked
 }

@@ -85,9 +85,9 @@ impl Qsfp {
             v.clone().ok_or(name)
         }
         Ok(CagePlacement {
-            refclk_index: need(&self.refclk_index, "refclk_index")?,
             gt_site: need(&self.gt_site, "gt_site")?,
             gt_quad_site: need(&self.gt_quad_site, "gt_quad_site")?,
+            refclk_index: need(&self.refclk_index, "refclk_index")?,
             rx_p: need(&self.rx_p, "rx_p")?,
             rx_n: need(&self.rx_n, "rx_n")?,
             tx_p: need(&self.tx_p, "tx_p")?,

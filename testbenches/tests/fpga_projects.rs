@@ -133,8 +133,8 @@ fn the_dry_run_catches_missing_files_and_bad_arguments() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// `build.tcl`, the board top and the constraints of device 1, edited by `edit`, fail
-/// the dry run with a message containing `needle`.
+/// Device 1's `file` with the first `from` replaced by `to` fails the dry run with a
+/// message containing `needle` (the file is restored afterwards).
 fn rejects(dir: &Path, file: &str, from: &str, to: &str, needle: &str) {
     let path = dir.join("fpga/dev1").join(file);
     let text = std::fs::read_to_string(&path).unwrap();
@@ -169,13 +169,13 @@ fn the_dry_run_checks_the_board_top_against_the_ip_port_lists() {
         top,
         "wire [63:0] link0_rx_rx_tdata;",
         "wire [31:0] link0_rx_rx_tdata;",
-        "m_axi_rx_tdata is 64 bits in aurora_64b66b",
+        "is 64 bits in xpm_fifo_axis, `link0_rx_rx_tdata` is 32",
     );
     rejects(&dir, top, ".FIFO_DEPTH(", ".FIFO_DEPTH(1", "FIFO_DEPTH");
     rejects(&dir, top, ".DEST_SYNC_FF(4)", ".DEST_SYNC_FOO(4)", "has no parameter DEST_SYNC_FOO");
     // The core placed on a lane outside its quad; an Aurora setting the port list
     // does not describe.
-    rejects(&dir, "build.tcl", "CONFIG.C_START_LANE {X0Y44}", "CONFIG.C_START_LANE {X0Y40}", "is not in quad");
+    rejects(&dir, "build.tcl", "CONFIG.C_START_LANE {X0Y40}", "CONFIG.C_START_LANE {X0Y44}", "is not in quad");
     rejects(&dir, "build.tcl", "CONFIG.drp_mode {Disabled}", "CONFIG.drp_mode {Native}", "drp_mode must be Disabled");
     // Constraints on a port the board top does not have.
     rejects(&dir, "constraints.xdc", "link0_rx_rxp]", "link0_rx_rx_p]", "port link0_rx_rx_p");
