@@ -224,7 +224,9 @@ pub fn render(
             .iter()
             .map(|m| format!("read_verilog -sv ../lib/{m}.sv\n"))
             .chain(std::iter::once("read_verilog -sv top.sv\n".to_string()))
-            .chain(std::iter::once(format!("read_verilog -sv {BOARD_TOP}.sv\n")))
+            .chain(std::iter::once(format!(
+                "read_verilog -sv {BOARD_TOP}.sv\n"
+            )))
             .collect();
         let mut mems: String = multi.devices[d]
             .memories()

@@ -73,9 +73,17 @@ pub fn render(dev: &SvModule, links: &[LinkEnd], word_width: u32, credits: u64) 
     if !links.is_empty() {
         ports.push("input  wire init_clk".into());
     }
-    for p in dev.ports.iter().filter(|p| p.name != "clk" && p.name != "rst") {
+    for p in dev
+        .ports
+        .iter()
+        .filter(|p| p.name != "clk" && p.name != "rst")
+    {
         if !is_link(&p.name) {
-            let dir = if p.dir == Dir::Input { "input " } else { "output" };
+            let dir = if p.dir == Dir::Input {
+                "input "
+            } else {
+                "output"
+            };
             ports.push(format!("{dir} wire {}", decl(p.width, &p.name)));
         }
     }
@@ -308,7 +316,13 @@ fn link(s: &mut String, l: &LinkEnd, width: u32, depth: u64) {
     for c in &l.cage.ctrl {
         let _ = writeln!(s, "    assign {n}_{} = 1'b{};", c.port, c.value);
     }
-    rst_sync(s, &format!("u_{n}_rst_user"), &format!("{n}_rst_src"), &format!("{n}_user_clk"), &format!("{n}_rst_user"));
+    rst_sync(
+        s,
+        &format!("u_{n}_rst_user"),
+        &format!("{n}_rst_src"),
+        &format!("{n}_user_clk"),
+        &format!("{n}_rst_user"),
+    );
     let user_clk = format!("{n}_user_clk");
     fifo(
         s,
@@ -317,8 +331,16 @@ fn link(s: &mut String, l: &LinkEnd, width: u32, depth: u64) {
             s_clk: "clk",
             m_clk: &user_clk,
             s_resetn: "rst_core_n".into(),
-            s: [format!("{out}_valid"), format!("{out}_ready"), out.to_string()],
-            m: [format!("{n}_tx_tvalid"), format!("{n}_tx_tready"), format!("{n}_tx_tdata")],
+            s: [
+                format!("{out}_valid"),
+                format!("{out}_ready"),
+                out.to_string(),
+            ],
+            m: [
+                format!("{n}_tx_tvalid"),
+                format!("{n}_tx_tready"),
+                format!("{n}_tx_tdata"),
+            ],
             unused: format!("{n}_unused_out"),
         },
         width,
@@ -331,7 +353,11 @@ fn link(s: &mut String, l: &LinkEnd, width: u32, depth: u64) {
             s_clk: &user_clk,
             m_clk: "clk",
             s_resetn: format!("{n}_rst_user_n"),
-            s: [format!("{n}_rx_tvalid"), format!("{n}_unused_in_s_tready"), format!("{n}_rx_tdata")],
+            s: [
+                format!("{n}_rx_tvalid"),
+                format!("{n}_unused_in_s_tready"),
+                format!("{n}_rx_tdata"),
+            ],
             m: [format!("{inp}_valid"), "1'b1".into(), inp.to_string()],
             unused: format!("{n}_unused_in"),
         },
@@ -371,7 +397,10 @@ fn link(s: &mut String, l: &LinkEnd, width: u32, depth: u64) {
         ("gt_qpllclk_quad1_out", u("gt_qpllclk_quad1_out")),
         ("gt_qpllrefclk_quad1_out", u("gt_qpllrefclk_quad1_out")),
         ("gt_qplllock_quad1_out", u("gt_qplllock_quad1_out")),
-        ("gt_qpllrefclklost_quad1_out", u("gt_qpllrefclklost_quad1_out")),
+        (
+            "gt_qpllrefclklost_quad1_out",
+            u("gt_qpllrefclklost_quad1_out"),
+        ),
         ("sys_reset_out", format!("{n}_sys_reset")),
         ("gt_reset_out", u("gt_reset_out")),
         ("tx_out_clk", u("tx_out_clk")),
