@@ -46,6 +46,34 @@ pub fn render_template(template: &str, vars: &[(&str, String)]) -> String {
     s
 }
 
+/// Whether device `dev`'s multipliers and ROM bits (the generator's counts, not a
+/// placed result) fit one SLR's share of the board's usable DSPs and on-chip memory.
+/// No pblock is emitted either way: Vivado places across SLRs freely.
+pub fn slr_note(dev: &crate::SystemInstance, board: &Board) -> String {
+    let r = dev.resources();
+    let mult = r.get("multipliers").copied().unwrap_or(0);
+    let rom: u64 = r
+        .iter()
+        .filter(|(k, _)| k.ends_with("rom_bits"))
+        .map(|(_, v)| v)
+        .sum();
+    let slrs = u64::from(board.slr.max(1));
+    let dsp = board.usable_of(board.dsp) / slrs;
+    let mem = board.usable_of(board.memory_bits()) / slrs;
+    let fits = mult <= dsp && rom <= mem;
+    format!(
+        "SLRs: {} on {}. This device: {mult} multipliers, {rom} ROM bits; one SLR's usable share: \
+         {dsp} DSPs, {mem} memory bits: {}. No pblocks are emitted.",
+        board.slr,
+        board.name,
+        if fits {
+            "fits one SLR"
+        } else {
+            "spans SLRs"
+        }
+    )
+}
+
 /// `partition.json`: what `sim system` splits the directory's netlist by.
 #[derive(serde::Serialize, serde::Deserialize)]
 pub struct PartitionFile {
@@ -204,6 +232,7 @@ pub fn render(
         if links.is_empty() {
             xdc_links.push_str("# (single device: no links)\n");
         }
+        let slr = slr_note(&multi.devices[d], board);
         files.insert(
             format!("fpga/{dev}/constraints.xdc"),
             render_template(
@@ -216,6 +245,7 @@ pub fn render(
                     ("clock_mhz", fmt(board.clock_mhz)),
                     ("period_ns", format!("{:.3}", 1000.0 / board.clock_mhz)),
                     ("init_clk", init_clk),
+                    ("slr", slr),
                     ("links", xdc_links),
                 ],
             ),
