@@ -12,6 +12,75 @@ namespace eval stub {
     variable ips {}
     variable stage none
     variable count 0
+    variable files {}
+    variable ipconf [dict create]
+    variable xdc_ports {}
+    variable checked 0
+}
+
+# Stand-in port lists of the black boxes the board top instantiates: port, direction,
+# width (a Tcl expression over the instance's parameters, or the core's lane count $L).
+# Aurora 64B/66B: PG074 (v12.0) "Port Descriptions" for a streaming, duplex UltraScale+
+# core with shared logic in the core (SupportLevel 1), single-ended init_clk and DRP
+# disabled. XPM: UG974 (UltraScale Architecture Libraries Guide), XPM_FIFO_AXIS and
+# XPM_CDC_ASYNC_RST port and attribute tables.
+set stub::blackbox(aurora_64b66b) {
+    s_axi_tx_tdata in {64*$L}  s_axi_tx_tvalid in 1  s_axi_tx_tready out 1
+    m_axi_rx_tdata out {64*$L}  m_axi_rx_tvalid out 1
+    rxp in {$L}  rxn in {$L}  txp out {$L}  txn out {$L}
+    gt_refclk1_p in 1  gt_refclk1_n in 1  gt_refclk1_out out 1
+    hard_err out 1  soft_err out 1  channel_up out 1  lane_up out {$L}
+    user_clk_out out 1  mmcm_not_locked_out out 1  sync_clk_out out 1
+    reset_pb in 1  gt_rxcdrovrden_in in 1  power_down in 1  loopback in 3  pma_init in 1
+    gt_pll_lock out 1  init_clk in 1  link_reset_out out 1  gt_powergood out {$L}
+    gt_qpllclk_quad1_out out 1  gt_qpllrefclk_quad1_out out 1
+    gt_qplllock_quad1_out out 1  gt_qpllrefclklost_quad1_out out 1
+    sys_reset_out out 1  gt_reset_out out 1  tx_out_clk out 1
+}
+set stub::blackbox(xpm_fifo_axis) {
+    s_aclk in 1  m_aclk in 1  s_aresetn in 1
+    s_axis_tvalid in 1  s_axis_tready out 1  s_axis_tdata in {$TDATA_WIDTH}
+    s_axis_tlast in 1  s_axis_tkeep in {$TDATA_WIDTH/8}  s_axis_tstrb in {$TDATA_WIDTH/8}
+    s_axis_tid in {$TID_WIDTH}  s_axis_tdest in {$TDEST_WIDTH}  s_axis_tuser in {$TUSER_WIDTH}
+    m_axis_tvalid out 1  m_axis_tready in 1  m_axis_tdata out {$TDATA_WIDTH}
+    m_axis_tlast out 1  m_axis_tkeep out {$TDATA_WIDTH/8}  m_axis_tstrb out {$TDATA_WIDTH/8}
+    m_axis_tid out {$TID_WIDTH}  m_axis_tdest out {$TDEST_WIDTH}  m_axis_tuser out {$TUSER_WIDTH}
+    prog_full_axis out 1  wr_data_count_axis out {$WR_DATA_COUNT_WIDTH}  almost_full_axis out 1
+    prog_empty_axis out 1  rd_data_count_axis out {$RD_DATA_COUNT_WIDTH}  almost_empty_axis out 1
+    injectsbiterr_axis in 1  injectdbiterr_axis in 1  sbiterr_axis out 1  dbiterr_axis out 1
+}
+set stub::blackbox(xpm_cdc_async_rst) {
+    src_arst in 1  dest_clk in 1  dest_arst out 1
+}
+# Parameters with their defaults, and the rule each value must meet.
+set stub::bbparams(xpm_fifo_axis) {
+    CDC_SYNC_STAGES 2 {$v >= 2 && $v <= 8}
+    CLOCKING_MODE common_clock {$v in {common_clock independent_clock}}
+    ECC_MODE no_ecc {$v in {no_ecc en_ecc}}
+    FIFO_DEPTH 2048 {$v >= 16 && $v <= 4194304 && ($v & ($v - 1)) == 0}
+    FIFO_MEMORY_TYPE auto {$v in {auto block distributed ultra}}
+    PACKET_FIFO false {$v in {true false}}
+    PROG_EMPTY_THRESH 10 {$v >= 5}
+    PROG_FULL_THRESH 10 {$v >= 5 + $CDC_SYNC_STAGES && $v <= $FIFO_DEPTH - 5}
+    RD_DATA_COUNT_WIDTH 1 {$v >= 1 && $v <= 23}
+    RELATED_CLOCKS 0 {$v in {0 1}}
+    SIM_ASSERT_CHK 0 {$v in {0 1}}
+    TDATA_WIDTH 32 {$v >= 8 && $v <= 2048 && $v % 8 == 0}
+    TDEST_WIDTH 1 {$v >= 1 && $v <= 32}
+    TID_WIDTH 1 {$v >= 1 && $v <= 32}
+    TUSER_WIDTH 1 {$v >= 1 && $v <= 4086}
+    USE_ADV_FEATURES 1000 {[regexp {^[0-9A-Fa-f]{4}$} $v]}
+    WR_DATA_COUNT_WIDTH 1 {$v >= 1 && $v <= 23}
+}
+set stub::bbparams(xpm_cdc_async_rst) {
+    DEST_SYNC_FF 4 {$v >= 2 && $v <= 10}
+    INIT_SYNC_FF 0 {$v in {0 1}}
+    RST_ACTIVE_HIGH 0 {$v in {0 1}}
+}
+# The Aurora settings the port list above assumes.
+set stub::aurora_fixed {
+    interface_mode Streaming  dataflow_config Duplex  drp_mode Disabled
+    SupportLevel 1  SINGLEEND_INITCLK true  flow_mode None
 }
 
 proc stub::fail {cmd msg} {
@@ -91,6 +160,10 @@ proc set_property {args} {
             if {$v eq ""} { stub::fail set_property "$k has an empty value" }
         }
         if {[llength $pos] != 1} { stub::fail set_property "-dict needs one object" }
+        set obj [lindex $pos 0]
+        if {$obj in $stub::ips} {
+            dict for {k v} $kv { dict set stub::ipconf $obj [string range $k 7 end] $v }
+        }
         return
     }
     if {[llength $pos] != 3} { stub::fail set_property "needs a property, a value and an object" }
@@ -118,6 +191,7 @@ proc read_verilog {args} {
         foreach {_ m} [regexp -all -inline -line {^\s*(mh_[A-Za-z0-9_]*)\s+(?:#\(|u_)} $text] {
             lappend stub::instantiated $m
         }
+        lappend stub::files $f $text
     }
 }
 
@@ -149,6 +223,9 @@ proc read_xdc {args} {
             }
             if {$cmd eq "create_clock" && ![regexp {\-period ([0-9.]+)} $line _ p]} {
                 stub::fail read_xdc "$f: create_clock without -period"
+            }
+            foreach {_ port} [regexp -all -inline {get_ports\s+(?:-quiet\s+)?([A-Za-z_][A-Za-z0-9_]*)} $line] {
+                lappend stub::xdc_ports $port
             }
         }
         close $fh
@@ -191,7 +268,163 @@ proc synth_design {args} {
     foreach m $stub::instantiated {
         if {$m ni $stub::modules} { stub::fail synth_design "module $m is instantiated but no source defines it" }
     }
+    foreach ip $stub::ips { stub::check_aurora $ip }
+    set top_ports {}
+    foreach {f text} $stub::files {
+        stub::check_instances $f $text
+        set in_top 0
+        foreach line [split $text "\n"] {
+            if {[regexp "^module $top \\(\$" $line]} { set in_top 1; continue }
+            if {$in_top && [regexp {^\);} $line]} { set in_top 0 }
+            if {$in_top && [regexp {^\s*(?:input|output)\s+wire\s+(?:\[\d+:0\]\s+)?([A-Za-z_][A-Za-z0-9_]*),?\s*$} $line _ p]} {
+                lappend top_ports $p
+            }
+        }
+    }
+    if {[llength $top_ports] > 0} {
+        foreach p $stub::xdc_ports {
+            if {$p ni $top_ports} { stub::fail synth_design "the constraints name port $p, which $top does not have" }
+        }
+    }
     set stub::stage synth
+}
+
+# The Aurora core `ip`'s settings: the ones the port list assumes, a lane count, and a
+# start lane, channel list, quad and reference clock that agree with each other.
+proc stub::aurora_lanes {ip} {
+    set c [dict get $stub::ipconf $ip]
+    return [dict get $c C_AURORA_LANES]
+}
+
+proc stub::check_aurora {ip} {
+    if {![dict exists $stub::ipconf $ip]} { stub::fail synth_design "IP $ip was never configured" }
+    set c [dict get $stub::ipconf $ip]
+    foreach {k v} $stub::aurora_fixed {
+        if {![dict exists $c $k] || [dict get $c $k] ne $v} {
+            stub::fail synth_design "IP $ip: CONFIG.$k must be $v (the port list checked is for that core)"
+        }
+    }
+    foreach k {C_AURORA_LANES C_LINE_RATE C_REFCLK_FREQUENCY C_INIT_CLK C_START_QUAD C_START_LANE CHANNEL_ENABLE C_REFCLK_SOURCE} {
+        if {![dict exists $c $k]} { stub::fail synth_design "IP $ip: CONFIG.$k is not set" }
+    }
+    if {![string is integer -strict [dict get $c C_AURORA_LANES]] || [dict get $c C_AURORA_LANES] != 1} {
+        stub::fail synth_design "IP $ip: one lane expected"
+    }
+    foreach k {C_LINE_RATE C_REFCLK_FREQUENCY C_INIT_CLK} {
+        if {![string is double -strict [dict get $c $k]] || [dict get $c $k] <= 0} { stub::fail synth_design "IP $ip: CONFIG.$k is not a frequency" }
+    }
+    set init [dict get $c C_INIT_CLK]
+    if {$init < 50 || $init > 200} { stub::fail synth_design "IP $ip: init clock $init MHz outside 50-200 MHz (PG074)" }
+    if {![regexp {^Quad_X(\d+)Y(\d+)$} [dict get $c C_START_QUAD] _ qx qy]} { stub::fail synth_design "IP $ip: C_START_QUAD [dict get $c C_START_QUAD] is not Quad_X<i>Y<j>" }
+    if {![regexp {^X(\d+)Y(\d+)$} [dict get $c C_START_LANE] _ lx ly]} { stub::fail synth_design "IP $ip: C_START_LANE is not X<i>Y<j>" }
+    if {$lx != $qx || $ly / 4 != $qy} { stub::fail synth_design "IP $ip: lane X${lx}Y$ly is not in quad X${qx}Y$qy" }
+    if {[dict get $c CHANNEL_ENABLE] ne [dict get $c C_START_LANE]} { stub::fail synth_design "IP $ip: CHANNEL_ENABLE differs from C_START_LANE" }
+    if {![regexp "^MGTREFCLK\[01\]_of_[dict get $c C_START_QUAD]\$" [dict get $c C_REFCLK_SOURCE]]} {
+        stub::fail synth_design "IP $ip: C_REFCLK_SOURCE [dict get $c C_REFCLK_SOURCE] is not a reference clock of [dict get $c C_START_QUAD]"
+    }
+}
+
+# Width of a connection expression: a sized literal, or a declared net (optionally
+# inverted); -1 when it is neither.
+proc stub::expr_width {e widths} {
+    if {[regexp {^([0-9]+)'[bdh][0-9a-fA-F_]+$} $e _ w]} { return $w }
+    if {[regexp {^~?([A-Za-z_][A-Za-z0-9_]*)$} $e _ n] && [dict exists $widths $n]} { return [dict get $widths $n] }
+    return -1
+}
+
+# Checks every instance of a black box (an Aurora core created above, or an XPM macro)
+# in `text`: each port of the stand-in list connected once, no other port, each
+# connection as wide as the port, outputs on nets, parameters known and in range.
+proc stub::check_instances {f text} {
+    set widths [dict create]
+    foreach line [split $text "\n"] {
+        if {[regexp {^\s*(?:input|output|)\s*wire\s+(?:\[(\d+):0\]\s+)?([A-Za-z_][A-Za-z0-9_]*)[,;]?\s*$} $line _ msb n]} {
+            dict set widths $n [expr {$msb eq "" ? 1 : $msb + 1}]
+        }
+    }
+    set state none
+    set lineno 0
+    foreach line [split $text "\n"] {
+        incr lineno
+        switch $state {
+            none {
+                if {[regexp {^\s*([A-Za-z_][A-Za-z0-9_]*)\s+#\($} $line _ mod]} {
+                    set params [dict create]; set conns [dict create]; set inst ""
+                    set state [expr {[stub::is_blackbox $mod] ? "params" : "skip"}]
+                } elseif {[regexp {^\s*([A-Za-z_][A-Za-z0-9_]*)\s+(u_[A-Za-z0-9_]*)\s*\($} $line _ mod inst]} {
+                    set params [dict create]; set conns [dict create]
+                    set state [expr {[stub::is_blackbox $mod] ? "ports" : "skip"}]
+                }
+            }
+            skip {
+                if {[regexp {^\s*\);} $line]} { set state none }
+            }
+            params {
+                if {[regexp {^\s*\.([A-Za-z_][A-Za-z0-9_]*)\((.*)\),?$} $line _ k v]} {
+                    dict set params $k [string trim $v "\""]
+                } elseif {[regexp {^\s*\)\s*(u_[A-Za-z0-9_]*)\s*\($} $line _ inst]} {
+                    set state ports
+                } else {
+                    stub::fail synth_design "$f:$lineno: cannot read the parameters of $mod"
+                }
+            }
+            ports {
+                if {[regexp {^\s*\.([A-Za-z_][A-Za-z0-9_]*)\((.*)\),?$} $line _ k v]} {
+                    if {[dict exists $conns $k]} { stub::fail synth_design "$f: $inst: port $k connected twice" }
+                    dict set conns $k $v
+                } elseif {[regexp {^\s*\);} $line]} {
+                    stub::check_instance $f $mod $inst $params $conns $widths
+                    set state none
+                } else {
+                    stub::fail synth_design "$f:$lineno: cannot read the ports of $inst"
+                }
+            }
+        }
+    }
+}
+
+proc stub::is_blackbox {mod} {
+    return [expr {$mod in $stub::ips || [info exists stub::blackbox($mod)]}]
+}
+
+proc stub::check_instance {f mod inst params conns widths} {
+    if {$mod in $stub::ips} {
+        set kind aurora_64b66b
+        set L [stub::aurora_lanes $mod]
+        if {[dict size $params] > 0} { stub::fail synth_design "$f: $inst: an IP core takes no parameters" }
+    } else {
+        set kind $mod
+        foreach {k def rule} $stub::bbparams($kind) { set $k $def }
+        dict for {k v} $params {
+            if {[lsearch -exact [dict keys [stub::param_defaults $kind]] $k] < 0} { stub::fail synth_design "$f: $inst: $kind has no parameter $k" }
+            set $k $v
+        }
+        foreach {k def rule} $stub::bbparams($kind) {
+            set v [set $k]
+            if {[catch {expr $rule} ok] || !$ok} { stub::fail synth_design "$f: $inst: $k = $v is out of range for $kind" }
+        }
+    }
+    set names {}
+    foreach {port dir w} $stub::blackbox($kind) { lappend names $port }
+    foreach k [dict keys $conns] {
+        if {$k ni $names} { stub::fail synth_design "$f: $inst: $kind has no port $k" }
+    }
+    foreach {port dir w} $stub::blackbox($kind) {
+        if {![dict exists $conns $port]} { stub::fail synth_design "$f: $inst: port $port of $kind is not connected" }
+        set want [expr $w]
+        set e [dict get $conns $port]
+        set got [stub::expr_width $e $widths]
+        if {$got < 0} { stub::fail synth_design "$f: $inst: $port is connected to `$e`, neither a declared net nor a sized literal" }
+        if {$got != $want} { stub::fail synth_design "$f: $inst: $port is $want bits in $kind, `$e` is $got" }
+        if {$dir eq "out" && ![regexp {^[A-Za-z_][A-Za-z0-9_]*$} $e]} { stub::fail synth_design "$f: $inst: output $port must drive a net" }
+    }
+    incr stub::checked
+}
+
+proc stub::param_defaults {kind} {
+    set d [dict create]
+    foreach {k def rule} $stub::bbparams($kind) { dict set d $k $def }
+    return $d
 }
 
 proc stub::step {cmd from to} {
@@ -226,5 +459,5 @@ proc write_bitstream {args} {
 
 proc stub::done {} {
     if {$stub::stage ni {routed bitstream}} { stub::fail build "ended at stage $stub::stage, not routed" }
-    puts "ok $stub::project: $stub::count commands, [llength $stub::modules] modules, [llength $stub::ips] IP cores, stage $stub::stage"
+    puts "ok $stub::project: $stub::count commands, [llength $stub::modules] modules, [llength $stub::ips] IP cores, $stub::checked black-box instances checked, stage $stub::stage"
 }

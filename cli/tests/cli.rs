@@ -550,7 +550,7 @@ fn gen_calibrates_on_given_inputs_reports_clipping_and_checks_min_cosine() {
 }
 
 /// `gen --devices` writes one Vivado project per device that `vivado-check` accepts;
-/// a board without sourced QSFP28 pins and a device count beyond the model's
+/// a board without a sourced QSFP28 transceiver placement and a device count beyond the model's
 /// single-stream cut points are refused with one line, exit 2, nothing written.
 #[test]
 fn gen_devices_writes_projects_that_pass_vivado_check() {
@@ -607,12 +607,12 @@ fn gen_devices_writes_projects_that_pass_vivado_check() {
         "--devices",
         "2",
         "--board",
-        "u280",
+        "u55c",
         "--no-accuracy",
         "-o",
         bad.to_str().unwrap(),
     ]);
-    assert_user_error(&o, "board `u280`");
+    assert_user_error(&o, "board `u55c`");
     assert!(!bad.exists());
     let o = mase(&[
         "gen",

@@ -30,6 +30,70 @@ pub struct Qsfp {
     pub refclk_p: String,
     pub refclk_n: String,
     pub refclk_mhz: f64,
+    /// Which reference clock input of the quad the clock enters (`MGTREFCLK0`/`1`).
+    #[serde(default)]
+    pub refclk_index: Option<u8>,
+    /// Lane 0's GTYE4_CHANNEL site (`X1Y48`) and its quad's GTYE4_COMMON site
+    /// (`X1Y12`): what the Aurora core is placed by (`C_START_LANE`, `C_START_QUAD`).
+    #[serde(default)]
+    pub gt_site: Option<String>,
+    #[serde(default)]
+    pub gt_quad_site: Option<String>,
+    /// Lane 0's serial package pins.
+    #[serde(default)]
+    pub rx_p: Option<String>,
+    #[serde(default)]
+    pub rx_n: Option<String>,
+    #[serde(default)]
+    pub tx_p: Option<String>,
+    #[serde(default)]
+    pub tx_n: Option<String>,
+    /// Board pins the cage's reference clock needs driven (output enable, frequency
+    /// select), each held at a constant by the board top.
+    #[serde(default)]
+    pub ctrl: Vec<QsfpCtrl>,
+}
+
+/// A constant control output of a cage's reference clock generator.
+#[derive(Clone, Debug, Deserialize, PartialEq, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct QsfpCtrl {
+    /// Port suffix on the board top (`refclk_oe_b` → `link0_tx_refclk_oe_b`).
+    pub port: String,
+    pub pin: String,
+    pub iostandard: String,
+    pub value: u8,
+}
+
+/// What the board top and the Aurora core of one link need of its cage.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CagePlacement {
+    pub refclk_index: u8,
+    pub gt_site: String,
+    pub gt_quad_site: String,
+    pub rx_p: String,
+    pub rx_n: String,
+    pub tx_p: String,
+    pub tx_n: String,
+}
+
+impl Qsfp {
+    /// The placement of the cage's lane 0, or the name of the first missing field
+    /// (not sourced from a public document).
+    pub fn placement(&self) -> Result<CagePlacement, &'static str> {
+        fn need<T: Clone>(v: &Option<T>, name: &'static str) -> Result<T, &'static str> {
+            v.clone().ok_or(name)
+        }
+        Ok(CagePlacement {
+            gt_site: need(&self.gt_site, "gt_site")?,
+            gt_quad_site: need(&self.gt_quad_site, "gt_quad_site")?,
+            refclk_index: need(&self.refclk_index, "refclk_index")?,
+            rx_p: need(&self.rx_p, "rx_p")?,
+            rx_n: need(&self.rx_n, "rx_n")?,
+            tx_p: need(&self.tx_p, "tx_p")?,
+            tx_n: need(&self.tx_n, "tx_n")?,
+        })
+    }
 }
 
 /// A board of the catalog.
@@ -91,6 +155,20 @@ fn parse(name: &str, text: &str) -> Result<Board, SystemError> {
         board: name.to_string(),
         rule: format!("catalog file: {}", e.message()),
     })?;
+    for q in &board.qsfp {
+        if q.refclk_index.is_some_and(|i| i > 1) {
+            return Err(SystemError::Board {
+                board: name.to_string(),
+                rule: format!("{}: refclk_index must be 0 or 1", q.name),
+            });
+        }
+        if let Some(c) = q.ctrl.iter().find(|c| c.value > 1) {
+            return Err(SystemError::Board {
+                board: name.to_string(),
+                rule: format!("{}: ctrl {}: value must be 0 or 1", q.name, c.port),
+            });
+        }
+    }
     if !(board.usable > 0.0 && board.usable <= 1.0) {
         return Err(SystemError::Board {
             board: name.to_string(),

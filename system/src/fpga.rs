@@ -1,23 +1,26 @@
 //! Per-device Vivado projects of a split system (`DIR/fpga/`): for device `i`,
-//! `dev<i>/top.sv` (its partition and link ends), `dev<i>/constraints.xdc` (kernel
-//! clock, reset, the QSFP28 cages' reference clock pins), `dev<i>/build.tcl` (create
-//! the project, read sources and `.mem` files, create one Aurora 64B/66B core per
-//! link from the IP catalog, synthesize, place, route, report, optionally write the
-//! bitstream); `lib/` (the library modules the devices use), a `Makefile` building
-//! every device in parallel, and `partition.json` (the partition and link
-//! parameters `sim system` splits the design by). Rendered from the templates in
-//! `constraints/` (compiled in) by plain `{{name}}` substitution.
+//! `dev<i>/top.sv` (its partition and link ends), `dev<i>/mh_board_top.sv` (the device
+//! top with one Aurora 64B/66B core per link and the XPM clock-domain crossings, see
+//! [`crate::fpga_board`]), `dev<i>/constraints.xdc` (kernel and init clocks, reset,
+//! the QSFP28 cages' reference clock, serial and control pins), `dev<i>/build.tcl`
+//! (create the project, read sources and `.mem` files, create one Aurora core per link
+//! from the IP catalog placed on its cage, synthesize, place, route, report utilization,
+//! timing and power, optionally write the bitstream); `lib/` (the library modules the
+//! devices use), a `Makefile` building every device in parallel, and `partition.json`
+//! (the partition and link parameters `sim system` splits the design by). Rendered from
+//! the templates in `constraints/` (compiled in) by plain `{{name}}` substitution.
 //!
-//! Not generated: the wiring of each Aurora core's user interface to the device top's
-//! `up_*`/`down_*` link ports across the core's `user_clk` domain (a clock-converter
-//! FIFO) and the host interface of the first and last device; the device top is
-//! synthesized out of context.
+//! Not generated: the host interface of the first and last device (their
+//! `data_in`/`data_out` stay ports of the board top, synthesized out of context for a
+//! shell to instantiate), kernel clock and reset pins, and any energy figure
+//! (`report_power` in the build is the source for one).
 
 use generator::Instance;
 use generator::emit::FileSet;
 
 use crate::SystemError;
 use crate::board::Board;
+use crate::fpga_board::{self, BOARD_TOP, INIT_CLK_MHZ, LinkEnd};
 use crate::plan::Partition;
 use crate::split::{LinkParams, MultiInstance};
 
@@ -31,6 +34,8 @@ pub const VIVADO_STUB: &str = include_str!("../../constraints/vivado_stub.tcl");
 
 /// Aurora 64B/66B line rate of one GTY lane (Gb/s).
 const LINE_RATE: f64 = 25.78125;
+/// User data width of a one-lane Aurora 64B/66B core (bits).
+const AURORA_WIDTH: usize = 64;
 
 /// `template` with every `{{key}}` replaced.
 pub fn render_template(template: &str, vars: &[(&str, String)]) -> String {
@@ -39,6 +44,34 @@ pub fn render_template(template: &str, vars: &[(&str, String)]) -> String {
         s = s.replace(&format!("{{{{{k}}}}}"), v);
     }
     s
+}
+
+/// Whether device `dev`'s multipliers and ROM bits (the generator's counts, not a
+/// placed result) fit one SLR's share of the board's usable DSPs and on-chip memory.
+/// No pblock is emitted either way: Vivado places across SLRs freely.
+pub fn slr_note(dev: &crate::SystemInstance, board: &Board) -> String {
+    let r = dev.resources();
+    let mult = r.get("multipliers").copied().unwrap_or(0);
+    let rom: u64 = r
+        .iter()
+        .filter(|(k, _)| k.ends_with("rom_bits"))
+        .map(|(_, v)| v)
+        .sum();
+    let slrs = u64::from(board.slr.max(1));
+    let dsp = board.usable_of(board.dsp) / slrs;
+    let mem = board.usable_of(board.memory_bits()) / slrs;
+    let fits = mult <= dsp && rom <= mem;
+    format!(
+        "SLRs: {} on {}. This device: {mult} multipliers, {rom} ROM bits; one SLR's usable share: \
+         {dsp} DSPs, {mem} memory bits: {}. No pblocks are emitted.",
+        board.slr,
+        board.name,
+        if fits {
+            "fits one SLR"
+        } else {
+            "spans SLRs"
+        }
+    )
 }
 
 /// `partition.json`: what `sim system` splits the directory's netlist by.
@@ -61,18 +94,35 @@ pub fn render(
 ) -> Result<FileSet, SystemError> {
     let n = multi.devices.len();
     let links_per_device = if n > 2 { 2 } else { 1 };
-    if n > 1 && board.qsfp.len() < links_per_device {
-        return Err(SystemError::Board {
-            board: board.name.clone(),
-            rule: if board.qsfp.is_empty() {
+    let refuse = |rule: String| SystemError::Board {
+        board: board.name.clone(),
+        rule,
+    };
+    if n > 1 {
+        if board.qsfp.len() < links_per_device {
+            return Err(refuse(if board.qsfp.is_empty() {
                 "no QSFP28 cage pins in the catalog (not sourced from a public document yet): multi-device generation needs them".into()
             } else {
                 format!(
                     "{} QSFP28 cage(s), a middle device needs {links_per_device}",
                     board.qsfp.len()
                 )
-            },
-        });
+            }));
+        }
+        for q in &board.qsfp[..links_per_device] {
+            q.placement().map_err(|field| {
+                refuse(format!(
+                    "cage {}: `{field}` is not in the catalog (no public document gives it reliably): multi-device generation needs the transceiver placement",
+                    q.name
+                ))
+            })?;
+        }
+        if multi.link.word_width != AURORA_WIDTH {
+            return Err(refuse(format!(
+                "link word width {} bits: the one-lane Aurora 64B/66B core carries {AURORA_WIDTH}",
+                multi.link.word_width
+            )));
+        }
     }
     let mut files = FileSet::new();
     let mut lib: Vec<&'static str> = Vec::new();
@@ -102,8 +152,25 @@ pub fn render(
         }
         let mut xdc_links = String::new();
         let mut ips = String::new();
+        let mut ends: Vec<LinkEnd> = Vec::new();
         for (link, cage) in &links {
             let q = &board.qsfp[*cage];
+            let place = q.placement().map_err(|field| {
+                refuse(format!("cage {}: `{field}` is not in the catalog", q.name))
+            })?;
+            let ctrl: String = q
+                .ctrl
+                .iter()
+                .map(|c| {
+                    let port = format!("{link}_{}", c.port);
+                    format!(
+                        "set_property PACKAGE_PIN {} [get_ports -quiet {port}]\n\
+                         set_property IOSTANDARD {} [get_ports -quiet {port}]\n\
+                         set_false_path -to [get_ports -quiet {port}]\n",
+                        c.pin, c.iostandard
+                    )
+                })
+                .collect();
             xdc_links.push_str(&render_template(
                 LINK_XDC,
                 &[
@@ -111,10 +178,18 @@ pub fn render(
                     ("cage", q.name.clone()),
                     ("gt_quad", q.gt_quad.clone()),
                     ("gt_channel", q.gt_channel.clone()),
+                    ("gt_site", place.gt_site.clone()),
+                    ("gt_quad_site", place.gt_quad_site.clone()),
+                    ("refclk_index", place.refclk_index.to_string()),
                     ("refclk_mhz", fmt(q.refclk_mhz)),
                     ("refclk_p", q.refclk_p.clone()),
                     ("refclk_n", q.refclk_n.clone()),
                     ("refclk_period_ns", format!("{:.3}", 1000.0 / q.refclk_mhz)),
+                    ("rx_p", place.rx_p.clone()),
+                    ("rx_n", place.rx_n.clone()),
+                    ("tx_p", place.tx_p.clone()),
+                    ("tx_n", place.tx_n.clone()),
+                    ("ctrl", ctrl),
                 ],
             ));
             ips.push_str(&render_template(
@@ -123,13 +198,41 @@ pub fn render(
                     ("link", link.clone()),
                     ("line_rate", fmt(LINE_RATE)),
                     ("refclk_mhz", fmt(q.refclk_mhz)),
-                    ("clock_mhz", fmt(board.clock_mhz)),
+                    ("init_clk_mhz", fmt(INIT_CLK_MHZ)),
+                    ("gt_site", place.gt_site.clone()),
+                    ("gt_quad_site", place.gt_quad_site.clone()),
+                    ("refclk_index", place.refclk_index.to_string()),
                 ],
             ));
+            ends.push(LinkEnd {
+                name: link.clone(),
+                downstream: link.ends_with("_tx"),
+                cage: q,
+                place,
+            });
         }
+        files.insert(
+            format!("fpga/{dev}/{BOARD_TOP}.sv"),
+            fpga_board::render(
+                &multi.device_module(d),
+                &ends,
+                multi.link.word_width as u32,
+                multi.link.credits,
+            ),
+        );
+        let init_clk = if ends.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "# Aurora init clock: free running, {} MHz.\ncreate_clock -period {:.3} -name init_clk [get_ports init_clk]\n",
+                fmt(INIT_CLK_MHZ),
+                1000.0 / INIT_CLK_MHZ
+            )
+        };
         if links.is_empty() {
             xdc_links.push_str("# (single device: no links)\n");
         }
+        let slr = slr_note(&multi.devices[d], board);
         files.insert(
             format!("fpga/{dev}/constraints.xdc"),
             render_template(
@@ -141,6 +244,8 @@ pub fn render(
                     ("source", board.source.clone()),
                     ("clock_mhz", fmt(board.clock_mhz)),
                     ("period_ns", format!("{:.3}", 1000.0 / board.clock_mhz)),
+                    ("init_clk", init_clk),
+                    ("slr", slr),
                     ("links", xdc_links),
                 ],
             ),
@@ -149,6 +254,9 @@ pub fn render(
             .iter()
             .map(|m| format!("read_verilog -sv ../lib/{m}.sv\n"))
             .chain(std::iter::once("read_verilog -sv top.sv\n".to_string()))
+            .chain(std::iter::once(format!(
+                "read_verilog -sv {BOARD_TOP}.sv\n"
+            )))
             .collect();
         let mut mems: String = multi.devices[d]
             .memories()
@@ -169,7 +277,7 @@ pub fn render(
                     ("sources", sources),
                     ("mems", mems),
                     ("ips", ips),
-                    ("top", MultiInstance::device_top(d)),
+                    ("top", BOARD_TOP.to_string()),
                 ],
             ),
         );

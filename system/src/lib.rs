@@ -13,6 +13,7 @@ pub mod board;
 pub mod emit;
 pub mod error;
 pub mod fpga;
+pub mod fpga_board;
 pub mod html;
 pub mod inputs;
 pub mod load;
