@@ -1,38 +1,11 @@
 //! The `mase-hw` binary as users run it: listing, emitting, simulating with the golden
 //! model, and bad input (exit code 2, one-line error naming the field, nothing written).
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn mase(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_mase-hw"))
-        .args(args)
-        .output()
-        .expect("run mase-hw")
-}
-
-fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("mase-hw-cli-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn assert_user_error(o: &Output, needle: &str) {
-    assert_eq!(o.status.code(), Some(2), "stderr: {}", stderr(o));
-    let e = stderr(o);
-    assert!(e.contains(needle), "expected {needle:?} in {e:?}");
-    assert_eq!(
-        e.trim_end().lines().count(),
-        1,
-        "error is not one line: {e:?}"
-    );
-    assert!(!e.contains("panicked"), "{e}");
-}
+use common::{assert_user_error, example, mase, stderr, tmp};
+use std::path::Path;
+use std::process::Command;
 
 #[test]
 fn components_lists_every_component_with_parameters() {
@@ -220,14 +193,6 @@ fn sim_component_golden_runs_user_tensors() {
     }
 }
 
-fn example(name: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../examples")
-        .join(name)
-        .display()
-        .to_string()
-}
-
 #[test]
 fn gen_writes_a_deterministic_jsc_mlp_system() {
     let d = tmp("gen");
@@ -343,7 +308,7 @@ fn gen_and_sim_system_on_a_hugging_face_directory() {
     let g = model::hf::expand(&cfg, 8, "bert-tiny").unwrap();
     let w = model::weights::Weights::synthetic(&g, 5);
     let bytes = w.to_safetensors(model::weights::FileDtype::F16).unwrap();
-    std::fs::write(hf.join("model.safetensors"), bytes).unwrap();
+    std::fs::write(hf.join("model.safetensors"), &bytes).unwrap();
     let (a, b) = (d.join("a"), d.join("b"));
     for out in [&a, &b] {
         let o = mase(&[
@@ -407,13 +372,13 @@ fn gen_and_sim_system_on_a_hugging_face_directory() {
     assert!(o.status.success(), "{}", stderr(&o));
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(text.contains("golden: 2 items"), "{text}");
+    let out: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&y).unwrap()).unwrap();
+    assert_eq!(out["data_out"]["shape"], serde_json::json!([2, 8, 64]));
     assert!(
         text.contains("accuracy vs float (2 items): cosine 0.99"),
         "{text}"
     );
-    let out: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&y).unwrap()).unwrap();
-    assert_eq!(out["data_out"]["shape"], serde_json::json!([2, 8, 64]));
     // One sequence given as real values.
     let x = d.join("x.json");
     let values: Vec<f64> = (0..8 * 64).map(|i| ((i % 17) as f64 - 8.0) / 8.0).collect();

@@ -2,22 +2,11 @@
 //! component, `--version` naming the tools, shell completions, a system's signature
 //! naming the module to instantiate, cocotb's environment variables and JUnit output.
 
+mod common;
+
+use common::{mase, tmp};
 use std::path::PathBuf;
-use std::process::{Command, Output};
-
-fn mase(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_mase-hw"))
-        .args(args)
-        .output()
-        .expect("run mase-hw")
-}
-
-fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("mase-hw-eco-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
+use std::process::Command;
 
 #[test]
 fn one_axis_tensor_is_one_row_for_an_elementwise_component() {

@@ -4,41 +4,12 @@
 //! 2 with a one-line error (the budget probes must also return quickly, since they
 //! refuse before allocating).
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use common::{assert_user_error, mase, root, stderr, tmp};
+use std::path::Path;
 use std::process::{Command, Output};
 use std::time::Instant;
-
-fn mase(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_mase-hw"))
-        .args(args)
-        .output()
-        .expect("run mase-hw")
-}
-
-fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("mase-hw-hard-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn refused(o: &Output, needle: &str) {
-    let e = stderr(o);
-    assert_eq!(o.status.code(), Some(2), "stderr: {e}");
-    assert!(e.contains(needle), "expected {needle:?} in {e:?}");
-    assert_eq!(e.trim_end().lines().count(), 1, "not one line: {e:?}");
-}
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
 
 /// A one-linear model JSON: `rows × d_in → d_out`, node names given.
 fn linear_model(name: &str, rows: u64, d_in: u64, d_out: u64) -> String {
@@ -109,26 +80,26 @@ fn oversized_models_are_refused_before_allocating() {
         );
         let t = Instant::now();
         let o = generate(&m, &d.join(tag), &[]);
-        refused(&o, needle);
+        assert_user_error(&o, needle);
         assert!(t.elapsed().as_secs() < 20, "{tag} took {:?}", t.elapsed());
         assert!(!d.join(tag).exists(), "{tag}: output written");
     }
     let jsc = root().join("examples/jsc-mlp.json");
     let jsc = jsc.to_str().unwrap();
-    refused(
+    assert_user_error(
         &generate(jsc, &d.join("i"), &["--items", "1000000000"]),
         "item(s)",
     );
-    refused(
+    assert_user_error(
         &generate(jsc, &d.join("c"), &["--calibration", "1000000000"]),
         "budget",
     );
-    refused(
+    assert_user_error(
         &generate(jsc, &d.join("z"), &["--items", "0"]),
         "--items: must be at least 1",
     );
     assert!(!d.join("z").exists(), "--items 0 wrote files");
-    refused(
+    assert_user_error(
         &generate(jsc, &d.join("m"), &["--max-memory", "1K"]),
         "above the budget of 1.0 KiB",
     );
@@ -148,10 +119,10 @@ fn oversized_models_are_refused_before_allocating() {
         );
         let m = write(&d, &format!("{tag}.json"), &cfg);
         let t = Instant::now();
-        refused(&generate(&m, &d.join(tag), &["--seq-len", "8"]), needle);
+        assert_user_error(&generate(&m, &d.join(tag), &["--seq-len", "8"]), needle);
         assert!(t.elapsed().as_secs() < 20, "{tag} took {:?}", t.elapsed());
     }
-    refused(
+    assert_user_error(
         &mase(&[
             "sim",
             "component",
@@ -202,8 +173,8 @@ fn colliding_and_odd_names_give_lint_clean_unique_rtl() {
     assert!(o.status.success(), "{}", stderr(&o));
     lint(&out);
     for top in ["module", "mh_linear", "a b", "x\ny"] {
-        refused(&generate(&m, &d.join("t"), &["--top", top]), "--top");
-        refused(
+        assert_user_error(&generate(&m, &d.join("t"), &["--top", top]), "--top");
+        assert_user_error(
             &mase(&[
                 "emit",
                 "cast",
@@ -226,7 +197,7 @@ fn dead_branches_and_unknown_fields_are_refused() {
         {"name": "unused", "op": "relu", "inputs": ["x"], "shape": [1, 4]},
         {"name": "live", "op": "relu", "inputs": ["x"], "shape": [1, 4]},
         {"name": "y", "op": "output", "inputs": ["live"], "shape": [1, 4]}]}"#;
-    refused(
+    assert_user_error(
         &generate(&write(&d, "dead.json", dead), &d.join("o"), &[]),
         "node `unused`: its output reaches no `output` node",
     );
@@ -234,7 +205,7 @@ fn dead_branches_and_unknown_fields_are_refused() {
         r#""op": "linear","#,
         r#""op": "linear", "activation": "relu","#,
     );
-    refused(
+    assert_user_error(
         &generate(&write(&d, "extra.json", &extra), &d.join("o"), &[]),
         "unknown field `activation`",
     );
@@ -243,7 +214,7 @@ fn dead_branches_and_unknown_fields_are_refused() {
         "t.json",
         r#"{"data_in": {"shape": [1, 4], "raw": [1, 2, 3, 4], "scale": 2}}"#,
     );
-    refused(
+    assert_user_error(
         &mase(&[
             "sim",
             "component",
@@ -262,7 +233,7 @@ fn dead_branches_and_unknown_fields_are_refused() {
         "big.json",
         r#"{"data_in": {"shape": [4611686018427387906, 4], "raw": [1, 2, 3, 4, 5, 6, 7, 8]}}"#,
     );
-    refused(
+    assert_user_error(
         &mase(&[
             "sim",
             "component",
@@ -297,7 +268,7 @@ fn output_directories_are_replaced_whole_and_reads_are_bounded() {
     let home = d.join("home");
     std::fs::create_dir_all(&home).unwrap();
     std::fs::write(home.join("notes.txt"), "keep").unwrap();
-    refused(
+    assert_user_error(
         &generate(&m, &home, &["--no-accuracy"]),
         "not an earlier output",
     );
@@ -314,7 +285,7 @@ fn output_directories_are_replaced_whole_and_reads_are_bounded() {
     std::fs::remove_file(&mem).unwrap();
     std::os::unix::fs::symlink("/dev/zero", &mem).unwrap();
     let t = Instant::now();
-    refused(
+    assert_user_error(
         &mase(&["sim", "system", out.to_str().unwrap(), "--random", "1"]),
         "larger than",
     );
@@ -324,16 +295,16 @@ fn output_directories_are_replaced_whole_and_reads_are_bounded() {
 
 #[test]
 fn meaningless_requests_are_refused() {
-    refused(
+    assert_user_error(
         &mase(&["test", "cast", "--vectors", "0", "--configs", "0"]),
         "--vectors",
     );
-    refused(
+    assert_user_error(
         &mase(&["test", "cast", "--waves", "/nonexistent/waves"]),
         "--waves",
     );
-    refused(&mase(&["bench", "cosim", "--cycles", "0"]), "--cycles");
-    refused(
+    assert_user_error(&mase(&["bench", "cosim", "--cycles", "0"]), "--cycles");
+    assert_user_error(
         &mase(&[
             "sim",
             "component",

@@ -879,11 +879,21 @@ mod tests {
                 }
             }
         }
-        // The output is finite, and compares perfectly with itself.
+        // The output is finite; `compare` against a copy with one element moved by δ
+        // gives δ as the max error, δ/n as the mean and the cosine computed here.
         let out = a.get("output").unwrap();
         assert!(out.data.iter().all(|v| v.is_finite()));
         assert_eq!(out.shape, vec![8, 64]);
-        let c = compare(&out.data, &out.data);
-        assert_eq!((c.cosine, c.max_abs_error), (1.0, 0.0));
+        let (delta, at) = (0.25, 100);
+        let mut moved = out.data.clone();
+        moved[at] += delta;
+        let c = compare(&out.data, &moved);
+        let dot: f64 = out.data.iter().zip(&moved).map(|(x, y)| x * y).sum();
+        let norm = |v: &[f64]| v.iter().map(|x| x * x).sum::<f64>().sqrt();
+        let cosine = dot / (norm(&out.data) * norm(&moved));
+        assert!(cosine < 1.0 - 1e-6, "the move is visible: {cosine}");
+        assert!((c.cosine - cosine).abs() < 1e-12, "{} vs {cosine}", c.cosine);
+        assert!((c.max_abs_error - delta).abs() < 1e-12, "{}", c.max_abs_error);
+        assert!((c.mean_abs_error - delta / 512.0).abs() < 1e-12);
     }
 }

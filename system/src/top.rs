@@ -202,13 +202,28 @@ impl SystemInstance {
     }
 
     /// [`Self::golden_run`]; the per-node trace (a copy of every node's first
-    /// output) only with `keep_trace`.
+    /// output) only with `keep_trace`. The phases: check the input items, run every
+    /// node on its producers' outputs in netlist order, take the system output.
     #[allow(clippy::type_complexity)]
     fn execute(
         &self,
         inputs: &TensorMap,
         keep_trace: bool,
     ) -> Result<(Vec<(String, &'static str, Tensor)>, Tensor), GenError> {
+        let x = self.input_items(inputs)?;
+        let mut streams: BTreeMap<(Endpoint, String), Tensor> = BTreeMap::new();
+        streams.insert((Endpoint::TopIn, "data_in".into()), x.clone());
+        let mut trace = Vec::with_capacity(self.net.nodes.len());
+        for i in 0..self.net.nodes.len() {
+            let m = self.node_inputs(i, &mut streams)?;
+            self.node_outputs(i, &m, &mut streams, keep_trace.then_some(&mut trace))?;
+        }
+        let y = self.system_output(&mut streams)?;
+        Ok((trace, y))
+    }
+
+    /// The input tensor `data_in`, checked to hold whole items in range.
+    fn input_items<'t>(&self, inputs: &'t TensorMap) -> Result<&'t Tensor, GenError> {
         let x = generator::tensor::require(inputs, "system", "data_in", "input items")?;
         let item: usize = self.net.input_shape.iter().product();
         if item == 0 || x.raw.len() % item != 0 {
@@ -222,55 +237,82 @@ impl SystemInstance {
             ));
         }
         x.check_range("system", "data_in")?;
-        let mut streams: BTreeMap<(Endpoint, String), Tensor> = BTreeMap::new();
-        streams.insert((Endpoint::TopIn, "data_in".into()), x.clone());
-        let mut trace = Vec::with_capacity(self.net.nodes.len());
-        for (i, n) in self.net.nodes.iter().enumerate() {
-            let defs = n.inst.tensors();
-            let mut m = n.roms.clone();
-            for e in self.net.edges.iter().filter(|e| e.to == Endpoint::Node(i)) {
-                // Every stream has exactly one consumer (fan-out goes through forks).
-                let t = streams
-                    .remove(&(e.from, e.from_stream.clone()))
-                    .ok_or_else(|| GenError::MissingTensor {
-                        component: n.name.clone(),
-                        tensor: e.to_stream.clone(),
-                        what: "producer output".into(),
-                    })?;
-                let def = defs.iter().find(|d| d.name == e.to_stream);
-                let dims = def.map(|d| d.shape.clone()).unwrap_or_default();
-                let mut t = conform(t, &dims, e.row, &n.name, &e.to_stream)?;
-                if let Some(d) = def.filter(|_| n.is_mover()) {
-                    t = to_bits(&t, d.format);
-                }
-                m.insert(e.to_stream.clone(), t);
+        Ok(x)
+    }
+
+    /// Node `i`'s golden inputs: its ROM tensors and, per input edge, the producer's
+    /// output (taken from `streams`: every stream has one consumer) reshaped to the
+    /// node's tensor, as raw bits for a data mover.
+    fn node_inputs(
+        &self,
+        i: usize,
+        streams: &mut BTreeMap<(Endpoint, String), Tensor>,
+    ) -> Result<TensorMap, GenError> {
+        let n = &self.net.nodes[i];
+        let defs = n.inst.tensors();
+        let mut m = n.roms.clone();
+        for e in self.net.edges.iter().filter(|e| e.to == Endpoint::Node(i)) {
+            // Every stream has exactly one consumer (fan-out goes through forks).
+            let t = streams
+                .remove(&(e.from, e.from_stream.clone()))
+                .ok_or_else(|| GenError::MissingTensor {
+                    component: n.name.clone(),
+                    tensor: e.to_stream.clone(),
+                    what: "producer output".into(),
+                })?;
+            let def = defs.iter().find(|d| d.name == e.to_stream);
+            let dims = def.map(|d| d.shape.clone()).unwrap_or_default();
+            let mut t = conform(t, &dims, e.row, &n.name, &e.to_stream)?;
+            if let Some(d) = def.filter(|_| n.is_mover()) {
+                t = to_bits(&t, d.format);
             }
-            let mut outs = n.inst.golden(&m)?;
-            let mut first = keep_trace;
-            for s in n.streams(Dir::Output) {
-                let mut t = outs
-                    .remove(&s.name)
-                    .ok_or_else(|| GenError::MissingTensor {
-                        component: n.name.clone(),
-                        tensor: s.name.clone(),
-                        what: "golden output".into(),
-                    })?;
-                if n.is_mover() {
-                    let f = self
-                        .net
-                        .edges
-                        .iter()
-                        .find(|e| e.to == Endpoint::Node(i))
-                        .map_or(t.format, |e| e.format);
-                    t = from_bits(&t, f);
-                }
-                if first {
-                    trace.push((n.source.clone(), n.inst.component().name(), t.clone()));
-                    first = false;
-                }
-                streams.insert((Endpoint::Node(i), s.name.clone()), t);
-            }
+            m.insert(e.to_stream.clone(), t);
         }
+        Ok(m)
+    }
+
+    /// Runs node `i`'s golden model on `m` and posts its outputs into `streams` (a data
+    /// mover's bits read back in its input edge's format); `trace` receives a copy of
+    /// the first output.
+    fn node_outputs(
+        &self,
+        i: usize,
+        m: &TensorMap,
+        streams: &mut BTreeMap<(Endpoint, String), Tensor>,
+        mut trace: Option<&mut Vec<(String, &'static str, Tensor)>>,
+    ) -> Result<(), GenError> {
+        let n = &self.net.nodes[i];
+        let mut outs = n.inst.golden(m)?;
+        for s in n.streams(Dir::Output) {
+            let mut t = outs
+                .remove(&s.name)
+                .ok_or_else(|| GenError::MissingTensor {
+                    component: n.name.clone(),
+                    tensor: s.name.clone(),
+                    what: "golden output".into(),
+                })?;
+            if n.is_mover() {
+                let f = self
+                    .net
+                    .edges
+                    .iter()
+                    .find(|e| e.to == Endpoint::Node(i))
+                    .map_or(t.format, |e| e.format);
+                t = from_bits(&t, f);
+            }
+            if let Some(tr) = trace.take() {
+                tr.push((n.source.clone(), n.inst.component().name(), t.clone()));
+            }
+            streams.insert((Endpoint::Node(i), s.name.clone()), t);
+        }
+        Ok(())
+    }
+
+    /// The system output `data_out`: the output edge's stream in the model's shape.
+    fn system_output(
+        &self,
+        streams: &mut BTreeMap<(Endpoint, String), Tensor>,
+    ) -> Result<Tensor, GenError> {
         let e = self.net.output_edge();
         let y = streams
             .remove(&(e.from, e.from_stream.clone()))
@@ -281,8 +323,7 @@ impl SystemInstance {
             })?;
         let mut dims = vec![Dim::Batch];
         dims.extend(self.net.output_shape.iter().map(|&d| Dim::Fixed(d)));
-        let y = conform(y, &dims, e.row, "system", "data_out")?;
-        Ok((trace, y))
+        conform(y, &dims, e.row, "system", "data_out")
     }
 
     /// The output of every model node's own instance (not the forks, FIFOs, casts and
@@ -321,9 +362,6 @@ impl SystemInstance {
             let (mut t, mut p, mut rp) = (0.0f64, 1.0f64, 0.0f64);
             let out = self.net.edges.iter().find(|e| e.from == Endpoint::Node(i));
             let out_lanes = out.map_or(1, |e| e.lanes.max(1));
-            // Beats of one item (one head) of a whole tensor an input stream waits for.
-            let whole_beats =
-                |e: &crate::netlist::Edge| e.elements / e.lanes.max(1) / self.heads(inst).max(1);
             for e in self.net.edges.iter().filter(|e| e.to == Endpoint::Node(i)) {
                 let (tp, pp, rpp) = match e.from {
                     Endpoint::Node(j) => (
@@ -333,40 +371,7 @@ impl SystemInstance {
                     ),
                     _ => (0.0, 1.0, 0.0),
                 };
-                let row_beats = (e.row / e.lanes.max(1)).max(1);
-                // Beats the signature latency counts as arriving back to back.
-                let declared = behaviour.input(&e.to_stream);
-                let waits = declared.map_or(FirstOutput::Beat, |d| d.first_output);
-                let whole = match waits {
-                    FirstOutput::Tensor { .. } => Some(whole_beats(e)),
-                    _ => None,
-                };
-                let ready = match whole {
-                    // The last beat of a whole tensor arrives (rows − 1) row periods
-                    // and a row's beats after the first; the signature counts T − 1.
-                    Some(beats) => {
-                        let rows = (beats / row_beats).max(1);
-                        let last = (rows - 1) as f64 * rpp.max(row_beats as f64 * pp)
-                            + (row_beats - 1) as f64 * pp;
-                        tp + (last - (beats.max(1) - 1) as f64).max(0.0)
-                    }
-                    None if behaviour.buffers() => tp + (row_beats - 1) as f64 * (pp - 1.0),
-                    None => tp,
-                };
-                // A stream read only after another's whole tensor is held (matmul's A
-                // after B): the signature latency runs from that stream's first beat
-                // and includes its beats.
-                let after = declared.and_then(|d| d.after.as_deref()).and_then(|a| {
-                    self.net
-                        .edges
-                        .iter()
-                        .find(|x| x.to == Endpoint::Node(i) && x.to_stream == a)
-                });
-                let ready = match after {
-                    Some(x) => ready - whole_beats(x) as f64,
-                    None => ready,
-                };
-                t = t.max(ready);
+                t = t.max(self.input_ready(i, e, &behaviour, (tp, pp, rpp)));
                 // Beat intervals scale with the lanes (a converter regroups elements).
                 p = p.max(pp * out_lanes as f64 / e.lanes.max(1) as f64);
                 rp = rp.max(rpp);
@@ -395,6 +400,98 @@ impl SystemInstance {
         v
     }
 
+    /// The cycle from which node `i`'s signature latency runs on input edge `e`, given
+    /// the producer's (first output, first-row beat interval, row period).
+    fn input_ready(
+        &self,
+        i: usize,
+        e: &crate::netlist::Edge,
+        behaviour: &Behaviour,
+        (tp, pp, rpp): (f64, f64, f64),
+    ) -> f64 {
+        let inst = &*self.net.nodes[i].inst;
+        // Beats of one item (one head) of a whole tensor an input stream waits for.
+        let whole_beats =
+            |e: &crate::netlist::Edge| e.elements / e.lanes.max(1) / self.heads(inst).max(1);
+        let row_beats = (e.row / e.lanes.max(1)).max(1);
+        // Beats the signature latency counts as arriving back to back.
+        let declared = behaviour.input(&e.to_stream);
+        let waits = declared.map_or(FirstOutput::Beat, |d| d.first_output);
+        let whole = match waits {
+            FirstOutput::Tensor { .. } => Some(whole_beats(e)),
+            _ => None,
+        };
+        let ready = match whole {
+            // The last beat of a whole tensor arrives (rows − 1) row periods
+            // and a row's beats after the first; the signature counts T − 1.
+            Some(beats) => {
+                let rows = (beats / row_beats).max(1);
+                let last = (rows - 1) as f64 * rpp.max(row_beats as f64 * pp)
+                    + (row_beats - 1) as f64 * pp;
+                tp + (last - (beats.max(1) - 1) as f64).max(0.0)
+            }
+            None if behaviour.buffers() => tp + (row_beats - 1) as f64 * (pp - 1.0),
+            None => tp,
+        };
+        // A stream read only after another's whole tensor is held (matmul's A
+        // after B): the signature latency runs from that stream's first beat
+        // and includes its beats.
+        let after = declared.and_then(|d| d.after.as_deref()).and_then(|a| {
+            self.net
+                .edges
+                .iter()
+                .find(|x| x.to == Endpoint::Node(i) && x.to_stream == a)
+        });
+        match after {
+            Some(x) => ready - whole_beats(x) as f64,
+            None => ready,
+        }
+    }
+
+    /// Node `i`'s instance in the top `m`: its streams joined to the wires of their
+    /// producers (ROM-fed inputs tied off by the instance), declaring the wires of its
+    /// outputs in `m`, and its unused outputs on wires of their own.
+    fn node_instance(&self, m: &mut SvModule, i: usize, mem_dir: &str) -> SvInstance {
+        let n = &self.net.nodes[i];
+        let mut conns: Vec<(String, String)> =
+            vec![("clk".into(), "clk".into()), ("rst".into(), "rst".into())];
+        let mut wired: Vec<(StreamDef, String)> = Vec::new();
+        for s in n.inst.streams() {
+            let wire = if s.direction == Dir::Input {
+                let e = self
+                    .net
+                    .edges
+                    .iter()
+                    .find(|e| e.to == Endpoint::Node(i) && e.to_stream == s.name);
+                match e {
+                    Some(e) => self.wire(e.from, &e.from_stream),
+                    // ROM-fed inputs are tied off by the instance.
+                    None => continue,
+                }
+            } else {
+                self.wire(Endpoint::Node(i), &s.name)
+            };
+            wired.push((s, wire));
+        }
+        conns.extend(connect_streams(
+            m,
+            &format!("{}_", n.name),
+            wired,
+            true,
+        ));
+        conns.extend(n.inst.tie_offs());
+        for (port, width) in n.inst.unused_outputs() {
+            let w = format!("{}_unused_{port}", n.name);
+            m.wires.push(SvWire::bits(w.clone(), width));
+            conns.push((port, w));
+        }
+        SvInstance {
+            module: n.inst.module().to_string(),
+            name: format!("u_{}", n.name),
+            params: n.inst.sv_params(&format!("{mem_dir}{}_", n.name)),
+            conns,
+        }
+    }
     /// Heads of a matmul instance (1 for anything else).
     fn heads(&self, inst: &dyn Instance) -> usize {
         inst.tensors()
@@ -624,45 +721,9 @@ impl Instance for SystemInstance {
         for s in self.streams() {
             m.ports.extend(stream_ports(&s));
         }
-        for (i, n) in self.net.nodes.iter().enumerate() {
-            let mut conns: Vec<(String, String)> =
-                vec![("clk".into(), "clk".into()), ("rst".into(), "rst".into())];
-            let mut wired: Vec<(StreamDef, String)> = Vec::new();
-            for s in n.inst.streams() {
-                let wire = if s.direction == Dir::Input {
-                    let e = self
-                        .net
-                        .edges
-                        .iter()
-                        .find(|e| e.to == Endpoint::Node(i) && e.to_stream == s.name);
-                    match e {
-                        Some(e) => self.wire(e.from, &e.from_stream),
-                        // ROM-fed inputs are tied off by the instance.
-                        None => continue,
-                    }
-                } else {
-                    self.wire(Endpoint::Node(i), &s.name)
-                };
-                wired.push((s, wire));
-            }
-            conns.extend(connect_streams(
-                &mut m,
-                &format!("{}_", n.name),
-                wired,
-                true,
-            ));
-            conns.extend(n.inst.tie_offs());
-            for (port, width) in n.inst.unused_outputs() {
-                let w = format!("{}_unused_{port}", n.name);
-                m.wires.push(SvWire::bits(w.clone(), width));
-                conns.push((port, w));
-            }
-            m.instances.push(SvInstance {
-                module: n.inst.module().to_string(),
-                name: format!("u_{}", n.name),
-                params: n.inst.sv_params(&format!("{mem_dir}{}_", n.name)),
-                conns,
-            });
+        for i in 0..self.net.nodes.len() {
+            let inst = self.node_instance(&mut m, i, mem_dir);
+            m.instances.push(inst);
         }
         let e = self.net.output_edge();
         let last = self.wire(e.from, &e.from_stream);
@@ -673,4 +734,5 @@ impl Instance for SystemInstance {
             .push((format!("{last}_ready"), "data_out_ready".into()));
         m
     }
+
 }

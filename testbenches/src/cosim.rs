@@ -19,7 +19,7 @@ use generator::rng::Rng;
 use generator::sv::Dir;
 use generator::tensor::{Beat, TensorMap};
 use golden::Format;
-use sim::{BuildRequest, Library, PortDecl, PortDir, Verilator};
+use sim::{BuildRequest, Library, Model, PortDecl, PortDir, Verilator};
 
 /// Stall patterns crossed with every configuration.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -296,6 +296,9 @@ impl<'i> Dut<'i> {
 
     /// Runs one vector set: `inputs` through the model under `stall`, compared with
     /// `expected` (golden outputs). `waves` writes a VCD (the model must be built with trace).
+    ///
+    /// The phases: bind the ports to the streams' beats, instantiate with the ROM files
+    /// in place, reset, drive and observe cycle by cycle, summarise.
     pub fn run(
         &self,
         inputs: &TensorMap,
@@ -304,54 +307,54 @@ impl<'i> Dut<'i> {
         seed: u64,
         waves: Option<&Path>,
     ) -> Result<RunOutcome, CosimError> {
-        let inst = self.inst;
         let mut all = inputs.clone();
         all.extend(expected.iter().map(|(k, v)| (k.clone(), v.clone())));
+        let (mut ins, mut outs) = self.bind(&all, stall, seed)?;
         let lib = &*self.lib;
-        let idx = |name: &str| lib.port_index(name);
+        let (clk, rst) = (lib.port_index("clk")?, lib.port_index("rst")?);
+        let mut model = self.instantiate(&all, waves)?;
+        reset(&mut model, clk, rst);
+        let total_in: usize = ins.iter().map(|i| i.beats.len()).sum();
+        let total_out: usize = outs.iter().map(|o| o.board.expects()).sum();
+        let limit = cycle_limit(self.inst, total_in, total_out);
+        let mut out = RunOutcome::default();
+        let started = std::time::Instant::now();
+        let (cycles, timed_out) = drive(&mut model, clk, &mut ins, &mut outs, limit, &mut out);
+        out.loop_secs = started.elapsed().as_secs_f64();
+        let inputs = ins
+            .into_iter()
+            .map(|i| InputLog {
+                name: i.name,
+                beats: i.beats.len(),
+                fires: i.fires,
+            })
+            .collect();
+        let boards = outs.into_iter().map(|o| o.board).collect();
+        let ii_stream = self.inst.timing().ii_stream;
+        Ok(summarise(out, inputs, boards, cycles, timed_out, &ii_stream))
+    }
 
-        // Stream state.
-        struct In {
-            name: String,
-            fires: Vec<u64>,
-            data: usize,
-            valid: usize,
-            ready: usize,
-            beats: Packed,
-            pos: usize,
-            offering: bool,
-            pattern: Pattern,
-        }
-        struct Out {
-            name: String,
-            data: usize,
-            valid: usize,
-            ready: usize,
-            lanes: usize,
-            format: Format,
-            expected: Vec<Beat>,
-            /// Expected beats packed as the port holds them, compared word for word.
-            expected_words: Packed,
-            /// Observed beats, packed, concatenated.
-            got_words: Vec<u32>,
-            got: usize,
-            pending: Option<Vec<u32>>,
-            pattern: Pattern,
-            fires: Vec<u64>,
-        }
-        let ii_stream = inst.timing().ii_stream;
+    /// Binds every stream to its ports and beats, each side with its stall pattern
+    /// (drawn in stream order from `seed`, as [`stall_schedule`] draws them).
+    fn bind(
+        &self,
+        all: &TensorMap,
+        stall: Stall,
+        seed: u64,
+    ) -> Result<(Vec<InPort>, Vec<OutPort>), CosimError> {
+        let lib = &*self.lib;
         let mut rng = Rng::new(seed);
         let mut ins = Vec::new();
         let mut outs = Vec::new();
         for s in &self.streams {
-            let beats = inst.stream_beats(s, &all)?;
+            let beats = self.inst.stream_beats(s, all)?;
             let (data, valid, ready) = (
-                idx(&s.name)?,
-                idx(&format!("{}_valid", s.name))?,
-                idx(&format!("{}_ready", s.name))?,
+                lib.port_index(&s.name)?,
+                lib.port_index(&format!("{}_valid", s.name))?,
+                lib.port_index(&format!("{}_ready", s.name))?,
             );
             match s.direction {
-                Dir::Input => ins.push(In {
+                Dir::Input => ins.push(InPort {
                     name: s.name.clone(),
                     fires: Vec::new(),
                     data,
@@ -362,264 +365,370 @@ impl<'i> Dut<'i> {
                     offering: false,
                     pattern: Pattern::new(stall.idle(), &mut rng),
                 }),
-                Dir::Output => {
-                    let expected_words = Packed::new(&beats, s.format());
-                    outs.push(Out {
-                        name: s.name.clone(),
-                        data,
-                        valid,
-                        ready,
-                        lanes: s.lanes,
-                        format: s.format(),
-                        got_words: Vec::with_capacity(expected_words.words.len()),
-                        fires: Vec::with_capacity(beats.len()),
-                        expected_words,
-                        expected: beats,
-                        got: 0,
-                        pending: None,
-                        pattern: Pattern::new(stall.backpressure(), &mut rng),
-                    })
-                }
+                Dir::Output => outs.push(OutPort {
+                    data,
+                    valid,
+                    ready,
+                    board: Scoreboard::new(s, beats),
+                    pattern: Pattern::new(stall.backpressure(), &mut rng),
+                }),
             }
         }
-        let (clk, rst) = (idx("clk")?, idx("rst")?);
+        Ok((ins, outs))
+    }
 
-        // Instantiate with the ROM files of these tensors in place.
-        let model_guard;
-        let mut model = {
-            let mems = generator::emit::memory_files(inst, Some(&all))?;
-            model_guard = if mems.is_empty() {
-                None
-            } else {
-                Some(lib.init_lock.lock().unwrap_or_else(|e| e.into_inner()))
-            };
-            // The ROM files are shared by every process using this cached build: an
-            // exclusive lock on the directory covers writing them and `$readmemh` at
-            // construction, so no other run's contents are read (the OS releases it
-            // if the process dies).
-            let _files_guard = if mems.is_empty() {
-                None
-            } else {
-                Some(lock_dir(&self.mem_dir)?)
-            };
-            for (name, text) in &mems {
-                let p = self.mem_dir.join(name);
-                fs::write(&p, text).map_err(|source| CosimError::Io {
-                    path: p.display().to_string(),
-                    source,
-                })?;
-            }
-            let mut m = lib.instantiate();
-            m.eval();
-            m
+    /// A new model instance constructed with the ROM files of these tensors in place;
+    /// `waves` opens a VCD.
+    fn instantiate(&self, all: &TensorMap, waves: Option<&Path>) -> Result<Model<'_>, CosimError> {
+        let lib = &*self.lib;
+        let mems = generator::emit::memory_files(self.inst, Some(all))?;
+        let model_guard = if mems.is_empty() {
+            None
+        } else {
+            Some(lib.init_lock.lock().unwrap_or_else(|e| e.into_inner()))
         };
+        // The ROM files are shared by every process using this cached build: an
+        // exclusive lock on the directory covers writing them and `$readmemh` at
+        // construction, so no other run's contents are read (the OS releases it
+        // if the process dies).
+        let files_guard = if mems.is_empty() {
+            None
+        } else {
+            Some(lock_dir(&self.mem_dir)?)
+        };
+        for (name, text) in &mems {
+            let p = self.mem_dir.join(name);
+            fs::write(&p, text).map_err(|source| CosimError::Io {
+                path: p.display().to_string(),
+                source,
+            })?;
+        }
+        let mut model = lib.instantiate();
+        model.eval();
+        drop(files_guard);
         drop(model_guard);
         if let Some(w) = waves
             && !model.trace_open(w)
         {
             return Err(CosimError::NoTrace);
         }
-
-        // Reset: three cycles with every valid and ready low.
-        model.set_u64(rst, 1);
-        for _ in 0..3 {
-            model.set_u64(clk, 0);
-            model.eval();
-            model.trace_step();
-            model.set_u64(clk, 1);
-            model.eval();
-            model.trace_step();
-        }
-        model.set_u64(rst, 0);
-
-        let total_in: usize = ins.iter().map(|i| i.beats.len()).sum();
-        let total_out: usize = outs.iter().map(|o| o.expected.len()).sum();
-        let limit =
-            2_000 + 40 * (total_in + total_out) as u64 * inst.timing().initiation_interval.max(1);
-        let mut out = RunOutcome::default();
-        let mut first_in: Option<u64> = None;
-        let mut first_out: Option<u64> = None;
-        let mut words = Vec::new();
-        let mut cycle: u64 = 0;
-        let mut drain: u64 = 0;
-        let mut remaining: usize = total_out;
-        let started = std::time::Instant::now();
-        loop {
-            for i in ins.iter_mut() {
-                if !i.offering && i.pos < i.beats.len() && !i.pattern.stalled() {
-                    i.offering = true;
-                    if let Some(w) = i.beats.get(i.pos) {
-                        model.set_words(i.data, w);
-                    }
-                }
-                model.set_u64(i.valid, u64::from(i.offering));
-            }
-            // Once every expected beat arrived, hold ready high to catch extra beats; a
-            // source without inputs (a ROM) streams forever, so it is held off instead.
-            let done = remaining == 0;
-            for o in outs.iter_mut() {
-                let r = if done {
-                    !ins.is_empty()
-                } else {
-                    !o.pattern.stalled()
-                };
-                model.set_u64(o.ready, u64::from(r));
-            }
-            model.set_u64(clk, 0);
-            model.eval();
-            model.trace_step();
-            for i in ins.iter_mut() {
-                if i.offering && model.get_u64(i.ready) == 1 {
-                    i.offering = false;
-                    i.pos += 1;
-                    first_in.get_or_insert(cycle);
-                    i.fires.push(cycle);
-                }
-            }
-            for o in outs.iter_mut() {
-                let valid = model.get_u64(o.valid) == 1;
-                if let Some(prev) = o.pending.take() {
-                    model.get_words(o.data, &mut words);
-                    if !valid {
-                        out.errors.push(format!(
-                            "{}: valid dropped at cycle {cycle} before the beat was taken",
-                            o.name
-                        ));
-                    } else if prev != words {
-                        out.errors.push(format!(
-                            "{}: data changed at cycle {cycle} while valid and not taken",
-                            o.name
-                        ));
-                    }
-                }
-                if !valid {
-                    continue;
-                }
-                model.get_words(o.data, &mut words);
-                if model.get_u64(o.ready) == 0 {
-                    o.pending = Some(words.clone());
-                    continue;
-                }
-                first_out.get_or_insert(cycle);
-                o.fires.push(cycle);
-                let n = o.got;
-                match o.expected_words.get(n) {
-                    None => out.errors.push(format!(
-                        "{}: extra beat {n} at cycle {cycle}: {:?}",
-                        o.name,
-                        bits::unpack(&words, o.lanes, o.format)
-                    )),
-                    Some(exp) => {
-                        out.beats_compared += 1;
-                        if exp != words.as_slice() {
-                            out.mismatches += 1;
-                            if out.first_mismatch.is_none() {
-                                let beat = bits::unpack(&words, o.lanes, o.format);
-                                let exp = &o.expected[n];
-                                let lane =
-                                    exp.iter().zip(&beat).position(|(a, b)| a != b).unwrap_or(0);
-                                out.first_mismatch = Some(Mismatch {
-                                    stream: o.name.clone(),
-                                    beat: n,
-                                    lane,
-                                    cycle,
-                                    expected: exp.clone(),
-                                    got: beat,
-                                });
-                            }
-                        }
-                    }
-                }
-                o.got_words.extend_from_slice(&words);
-                o.got += 1;
-                remaining = remaining.saturating_sub(usize::from(o.got <= o.expected.len()));
-            }
-            model.set_u64(clk, 1);
-            model.eval();
-            model.trace_step();
-            cycle += 1;
-            if remaining == 0 {
-                // Keep clocking a little with ready high to catch extra beats.
-                drain += 1;
-                if drain > 16 {
-                    break;
-                }
-            }
-            if cycle > limit {
-                for o in &outs {
-                    if o.got < o.expected.len() {
-                        out.errors.push(format!(
-                            "{}: timeout after {cycle} cycles with {} of {} beats",
-                            o.name,
-                            o.got,
-                            o.expected.len()
-                        ));
-                    }
-                }
-                for (k, i) in ins.iter().enumerate() {
-                    if i.pos < i.beats.len() {
-                        out.errors.push(format!(
-                            "input stream {k}: {} of {} beats accepted",
-                            i.pos,
-                            i.beats.len()
-                        ));
-                    }
-                }
-                break;
-            }
-        }
-        for i in &ins {
-            if i.pos < i.beats.len() && out.errors.is_empty() {
-                out.errors.push(format!(
-                    "outputs complete but only {} of {} input beats were accepted",
-                    i.pos,
-                    i.beats.len()
-                ));
-            }
-        }
-        out.loop_secs = started.elapsed().as_secs_f64();
-        if out.errors.len() > 8 {
-            let more = out.errors.len() - 8;
-            out.errors.truncate(8);
-            out.errors.push(format!("... and {more} more"));
-        }
-        out.cycles = cycle;
-        out.latency = match (first_in, first_out) {
-            (Some(a), Some(b)) => Some(b.saturating_sub(a)),
-            (None, Some(b)) if ins.is_empty() => Some(b),
-            _ => None,
-        };
-        let fires = outs
-            .iter()
-            .find(|o| o.name == ii_stream)
-            .map(|o| &o.fires)
-            .or_else(|| ins.iter().find(|i| i.name == ii_stream).map(|i| &i.fires));
-        out.first_input = first_in;
-        out.ii_fires = fires.cloned().unwrap_or_default();
-        if let Some(f) = fires.filter(|f| f.len() >= 2) {
-            out.interval = Some((f[f.len() - 1] - f[0]) as f64 / (f.len() - 1) as f64);
-        }
-        out.handshakes = ins
-            .iter()
-            .map(|i| (i.name.clone(), i.fires.clone()))
-            .chain(outs.iter().map(|o| (o.name.clone(), o.fires.clone())))
-            .collect();
-        out.observed = outs
-            .into_iter()
-            .map(|o| {
-                let per = bits::words_for(o.format.width() * o.lanes as u32);
-                let beats = o
-                    .got_words
-                    .chunks(per)
-                    .map(|w| bits::unpack(w, o.lanes, o.format))
-                    .collect();
-                (o.name, beats)
-            })
-            .collect();
-        Ok(out)
+        Ok(model)
     }
 }
 
+/// An input stream bound to its ports: the beats to offer and its idle pattern.
+struct InPort {
+    name: String,
+    fires: Vec<u64>,
+    data: usize,
+    valid: usize,
+    ready: usize,
+    beats: Packed,
+    pos: usize,
+    offering: bool,
+    pattern: Pattern,
+}
+
+/// An output stream bound to its ports: its backpressure pattern and its checks.
+struct OutPort {
+    data: usize,
+    valid: usize,
+    ready: usize,
+    board: Scoreboard,
+    pattern: Pattern,
+}
+
+/// Three cycles with `rst` high and every valid and ready low.
+fn reset(model: &mut Model<'_>, clk: usize, rst: usize) {
+    model.set_u64(rst, 1);
+    for _ in 0..3 {
+        model.set_u64(clk, 0);
+        model.eval();
+        model.trace_step();
+        model.set_u64(clk, 1);
+        model.eval();
+        model.trace_step();
+    }
+    model.set_u64(rst, 0);
+}
+
+/// The cycle loop: offers input beats (unless idle), sets each output's ready (unless
+/// backpressured), evaluates the low phase, records input handshakes and observes every
+/// output, then the rising edge. Runs until every expected beat arrived plus 16 cycles
+/// with ready high (to catch extra beats), or past `limit`. Returns the cycle count and
+/// whether the run timed out.
+fn drive(
+    model: &mut Model<'_>,
+    clk: usize,
+    ins: &mut [InPort],
+    outs: &mut [OutPort],
+    limit: u64,
+    out: &mut RunOutcome,
+) -> (u64, bool) {
+    let mut remaining: usize = outs.iter().map(|o| o.board.expects()).sum();
+    let mut words = Vec::new();
+    let mut cycle: u64 = 0;
+    let mut drain: u64 = 0;
+    loop {
+        for i in ins.iter_mut() {
+            if !i.offering && i.pos < i.beats.len() && !i.pattern.stalled() {
+                i.offering = true;
+                if let Some(w) = i.beats.get(i.pos) {
+                    model.set_words(i.data, w);
+                }
+            }
+            model.set_u64(i.valid, u64::from(i.offering));
+        }
+        // Once every expected beat arrived, hold ready high to catch extra beats; a
+        // source without inputs (a ROM) streams forever, so it is held off instead.
+        let done = remaining == 0;
+        for o in outs.iter_mut() {
+            let r = if done {
+                !ins.is_empty()
+            } else {
+                !o.pattern.stalled()
+            };
+            model.set_u64(o.ready, u64::from(r));
+        }
+        model.set_u64(clk, 0);
+        model.eval();
+        model.trace_step();
+        for i in ins.iter_mut() {
+            if i.offering && model.get_u64(i.ready) == 1 {
+                i.offering = false;
+                i.pos += 1;
+                i.fires.push(cycle);
+            }
+        }
+        for o in outs.iter_mut() {
+            let valid = model.get_u64(o.valid) == 1;
+            if valid || o.board.holding() {
+                model.get_words(o.data, &mut words);
+            }
+            let ready = model.get_u64(o.ready) == 1;
+            if o.board.observe(cycle, valid, Some(&words), ready, out) {
+                remaining = remaining.saturating_sub(usize::from(o.board.got <= o.board.expects()));
+            }
+        }
+        model.set_u64(clk, 1);
+        model.eval();
+        model.trace_step();
+        cycle += 1;
+        if remaining == 0 {
+            drain += 1;
+            if drain > 16 {
+                return (cycle, false);
+            }
+        }
+        if cycle > limit {
+            return (cycle, true);
+        }
+    }
+}
+
+/// One output stream's checks, shared by the Verilator loop and the Icarus replay: the
+/// hold rule (a raised valid keeps its data until taken), the comparison of every beat
+/// with the golden beats as it arrives, extra beats, and the cycle of every handshake.
+pub(crate) struct Scoreboard {
+    pub(crate) name: String,
+    lanes: usize,
+    format: Format,
+    expected: Vec<Beat>,
+    /// Expected beats packed as the port holds them, compared word for word.
+    expected_words: Packed,
+    /// Observed beats, packed, concatenated.
+    got_words: Vec<u32>,
+    pub(crate) got: usize,
+    pending: Option<Vec<u32>>,
+    pub(crate) fires: Vec<u64>,
+}
+
+impl Scoreboard {
+    pub(crate) fn new(s: &StreamDef, expected: Vec<Beat>) -> Scoreboard {
+        let expected_words = Packed::new(&expected, s.format());
+        Scoreboard {
+            name: s.name.clone(),
+            lanes: s.lanes,
+            format: s.format(),
+            got_words: Vec::with_capacity(expected_words.words.len()),
+            fires: Vec::with_capacity(expected.len()),
+            expected_words,
+            expected,
+            got: 0,
+            pending: None,
+        }
+    }
+
+    /// How many beats the golden model expects.
+    pub(crate) fn expects(&self) -> usize {
+        self.expected.len()
+    }
+
+    /// True while a valid beat waits to be taken (its data must be read next cycle).
+    pub(crate) fn holding(&self) -> bool {
+        self.pending.is_some()
+    }
+
+    /// One cycle of the port: `valid`, its data (`None`: x or z bits; read only when
+    /// valid or [`Self::holding`]) and `ready`. Returns true when a beat was taken.
+    pub(crate) fn observe(
+        &mut self,
+        cycle: u64,
+        valid: bool,
+        data: Option<&[u32]>,
+        ready: bool,
+        out: &mut RunOutcome,
+    ) -> bool {
+        if let Some(prev) = self.pending.take() {
+            if !valid {
+                out.errors.push(format!(
+                    "{}: valid dropped at cycle {cycle} before the beat was taken",
+                    self.name
+                ));
+            } else if data != Some(prev.as_slice()) {
+                out.errors.push(format!(
+                    "{}: data changed at cycle {cycle} while valid and not taken",
+                    self.name
+                ));
+            }
+        }
+        if !valid {
+            return false;
+        }
+        let Some(words) = data else {
+            out.errors.push(format!(
+                "{}: data has x or z bits at cycle {cycle}",
+                self.name
+            ));
+            return false;
+        };
+        if !ready {
+            self.pending = Some(words.to_vec());
+            return false;
+        }
+        self.fires.push(cycle);
+        let n = self.got;
+        match self.expected_words.get(n) {
+            None => out.errors.push(format!(
+                "{}: extra beat {n} at cycle {cycle}: {:?}",
+                self.name,
+                bits::unpack(words, self.lanes, self.format)
+            )),
+            Some(exp) => {
+                out.beats_compared += 1;
+                if exp != words {
+                    out.mismatches += 1;
+                    if out.first_mismatch.is_none() {
+                        let beat = bits::unpack(words, self.lanes, self.format);
+                        let exp = &self.expected[n];
+                        let lane = exp.iter().zip(&beat).position(|(a, b)| a != b).unwrap_or(0);
+                        out.first_mismatch = Some(Mismatch {
+                            stream: self.name.clone(),
+                            beat: n,
+                            lane,
+                            cycle,
+                            expected: exp.clone(),
+                            got: beat,
+                        });
+                    }
+                }
+            }
+        }
+        self.got_words.extend_from_slice(words);
+        self.got += 1;
+        true
+    }
+
+    /// The beats observed, unpacked.
+    fn observed(&self) -> Vec<Beat> {
+        let per = bits::words_for(self.format.width() * self.lanes as u32);
+        self.got_words
+            .chunks(per)
+            .map(|w| bits::unpack(w, self.lanes, self.format))
+            .collect()
+    }
+}
+
+/// One input stream's record of a run: its beat count and the cycle of every handshake.
+pub(crate) struct InputLog {
+    pub(crate) name: String,
+    pub(crate) beats: usize,
+    pub(crate) fires: Vec<u64>,
+}
+
+/// The outcome of a finished run from its stream logs: timeouts and inputs left
+/// unaccepted, latency, the beat interval on `ii_stream`, every handshake and the
+/// observed beats. Shared by the Verilator loop and the Icarus replay, so both give
+/// the same verdict in the same words.
+pub(crate) fn summarise(
+    mut out: RunOutcome,
+    ins: Vec<InputLog>,
+    outs: Vec<Scoreboard>,
+    cycles: u64,
+    timed_out: bool,
+    ii_stream: &str,
+) -> RunOutcome {
+    if timed_out {
+        for o in &outs {
+            if o.got < o.expects() {
+                out.errors.push(format!(
+                    "{}: timeout after {cycles} cycles with {} of {} beats",
+                    o.name,
+                    o.got,
+                    o.expects()
+                ));
+            }
+        }
+        for (k, i) in ins.iter().enumerate() {
+            if i.fires.len() < i.beats {
+                out.errors.push(format!(
+                    "input stream {k}: {} of {} beats accepted",
+                    i.fires.len(),
+                    i.beats
+                ));
+            }
+        }
+    }
+    for i in &ins {
+        if i.fires.len() < i.beats && out.errors.is_empty() {
+            out.errors.push(format!(
+                "outputs complete but only {} of {} input beats were accepted",
+                i.fires.len(),
+                i.beats
+            ));
+        }
+    }
+    if out.errors.len() > 8 {
+        let more = out.errors.len() - 8;
+        out.errors.truncate(8);
+        out.errors.push(format!("... and {more} more"));
+    }
+    out.cycles = cycles;
+    let first_in = ins.iter().filter_map(|i| i.fires.first().copied()).min();
+    let first_out = outs.iter().filter_map(|o| o.fires.first().copied()).min();
+    out.latency = match (first_in, first_out) {
+        (Some(a), Some(b)) => Some(b.saturating_sub(a)),
+        (None, Some(b)) if ins.is_empty() => Some(b),
+        _ => None,
+    };
+    let fires = outs
+        .iter()
+        .find(|o| o.name == ii_stream)
+        .map(|o| &o.fires)
+        .or_else(|| ins.iter().find(|i| i.name == ii_stream).map(|i| &i.fires));
+    out.first_input = first_in;
+    out.ii_fires = fires.cloned().unwrap_or_default();
+    if let Some(f) = fires.filter(|f| f.len() >= 2) {
+        out.interval = Some((f[f.len() - 1] - f[0]) as f64 / (f.len() - 1) as f64);
+    }
+    out.observed = outs.iter().map(|o| (o.name.clone(), o.observed())).collect();
+    out.handshakes = ins
+        .into_iter()
+        .map(|i| (i.name, i.fires))
+        .chain(outs.into_iter().map(|o| (o.name, o.fires)))
+        .collect();
+    out
+}
 /// FNV-1a, for short stable tags.
 fn fnv(s: &str) -> u64 {
     golden::hash::fnv1a(s.as_bytes())

@@ -8,15 +8,15 @@
 //! beats from `i<k>.hex` and each stream's stall decisions from `s<k>.txt` (drawn in
 //! Rust by [`crate::cosim::stall_schedule`], consumed one per stall question in the
 //! same order), and logs every input handshake and every cycle an output is valid to
-//! `trace.txt`. [`IcarusDut::run`] writes those files, runs `vvp`, and replays the log
-//! through the same checks as the Verilator loop (hold rule, per-beat comparison,
-//! extra beats, timeouts, latency, beat interval). It does not compare inside the
-//! simulator: the verdict is computed in one place from what the hardware did.
+//! `trace.txt`. Its `run` (the [`crate::backend::Runner`] impl) writes those files,
+//! runs `vvp`, and replays the log through the checks of the Verilator loop
+//! ([`crate::cosim`]'s scoreboard and summary: hold rule, per-beat comparison, extra
+//! beats, timeouts, latency, beat interval). It does not compare inside the simulator:
+//! the verdict is computed in one place from what the hardware did.
 //!
 //! Icarus adds one check Verilator cannot make: an output valid or data bit that is
 //! `x` or `z` is an error.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -29,7 +29,7 @@ use generator::sv::Dir;
 use generator::tensor::{Beat, TensorMap};
 use sim::{Icarus, PortDir};
 
-use crate::cosim::{self, Mismatch, RunOutcome, Stall};
+use crate::cosim::{self, InputLog, RunOutcome, Scoreboard, Stall};
 
 /// An instance compiled for Icarus with its generated testbench.
 pub struct IcarusDut<'i> {
@@ -79,9 +79,17 @@ impl<'i> IcarusDut<'i> {
     pub fn dir(&self) -> &Path {
         &self.dir
     }
+}
 
+impl Drop for IcarusDut<'_> {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.dir);
+    }
+}
+
+impl crate::backend::Runner for IcarusDut<'_> {
     /// Runs one vector set, like [`crate::cosim::Dut::run`].
-    pub fn run(
+    fn run(
         &self,
         inputs: &TensorMap,
         expected: &TensorMap,
@@ -159,25 +167,6 @@ impl<'i> IcarusDut<'i> {
         out.loop_secs = secs;
         let _ = fs::remove_dir_all(&run);
         Ok(out)
-    }
-}
-
-impl Drop for IcarusDut<'_> {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.dir);
-    }
-}
-
-impl crate::backend::Runner for IcarusDut<'_> {
-    fn run(
-        &self,
-        inputs: &TensorMap,
-        expected: &TensorMap,
-        stall: Stall,
-        seed: u64,
-        waves: Option<&Path>,
-    ) -> Result<RunOutcome, String> {
-        IcarusDut::run(self, inputs, expected, stall, seed, waves)
     }
 }
 
@@ -358,7 +347,6 @@ fn replay(
     beats: &[Vec<Beat>],
     trace: &str,
 ) -> Result<RunOutcome, String> {
-    let ii_stream = inst.timing().ii_stream;
     let n = streams.len();
     let mut in_fires: Vec<Vec<u64>> = vec![Vec::new(); n];
     let mut seen: Vec<Vec<Seen>> = vec![Vec::new(); n];
@@ -395,34 +383,13 @@ fn replay(
         out.errors
             .push(format!("{}: valid is x or z at cycle {c}", streams[k].name));
     }
-    let first_in = in_fires.iter().filter_map(|f| f.first().copied()).min();
     // Per-output replay, cycle by cycle and stream by stream as the Verilator loop goes.
-    struct O<'a> {
-        k: usize,
-        next: usize,
-        pending: Option<Vec<u32>>,
-        got: usize,
-        got_words: Vec<u32>,
-        fires: Vec<u64>,
-        expected: &'a [Beat],
-        expected_words: Vec<Vec<u32>>,
-    }
-    let mut outs: Vec<O> = streams
+    let mut outs: Vec<(usize, usize, Scoreboard)> = streams
         .iter()
         .enumerate()
         .filter(|(_, s)| s.direction == Dir::Output)
-        .map(|(k, s)| O {
-            k,
-            next: 0,
-            pending: None,
-            got: 0,
-            got_words: Vec::new(),
-            fires: Vec::new(),
-            expected: &beats[k],
-            expected_words: beats[k].iter().map(|b| bits::pack(b, s.format())).collect(),
-        })
+        .map(|(k, s)| (k, 0, Scoreboard::new(s, beats[k].clone())))
         .collect();
-    let mut first_out: Option<u64> = None;
     // The hold check needs the cycle after every stalled beat too.
     let mut visit: Vec<u64> = seen
         .iter()
@@ -434,148 +401,30 @@ fn replay(
     visit.sort_unstable();
     visit.dedup();
     for cycle in visit {
-        for o in outs.iter_mut() {
-            let s = &streams[o.k];
-            let here = seen[o.k].get(o.next).filter(|e| e.0 == cycle);
+        for (k, next, board) in outs.iter_mut() {
+            let here = seen[*k].get(*next).filter(|e| e.0 == cycle);
             if here.is_some() {
-                o.next += 1;
+                *next += 1;
             }
-            if let Some(prev) = o.pending.take() {
-                match here {
-                    None => out.errors.push(format!(
-                        "{}: valid dropped at cycle {cycle} before the beat was taken",
-                        s.name
-                    )),
-                    Some((_, _, w)) if w.as_ref() != Some(&prev) => out.errors.push(format!(
-                        "{}: data changed at cycle {cycle} while valid and not taken",
-                        s.name
-                    )),
-                    _ => {}
-                }
-            }
-            let Some((_, ready, words)) = here else {
-                continue;
+            let (valid, ready, data) = match here {
+                Some((_, ready, words)) => (true, *ready, words.as_deref()),
+                None => (false, false, None),
             };
-            let Some(words) = words.clone() else {
-                out.errors
-                    .push(format!("{}: data has x or z bits at cycle {cycle}", s.name));
-                continue;
-            };
-            if !ready {
-                o.pending = Some(words);
-                continue;
-            }
-            first_out.get_or_insert(cycle);
-            if s.name == ii_stream {
-                o.fires.push(cycle);
-            }
-            let n = o.got;
-            match o.expected_words.get(n) {
-                None => out.errors.push(format!(
-                    "{}: extra beat {n} at cycle {cycle}: {:?}",
-                    s.name,
-                    bits::unpack(&words, s.lanes, s.format())
-                )),
-                Some(exp) => {
-                    out.beats_compared += 1;
-                    if *exp != words {
-                        out.mismatches += 1;
-                        if out.first_mismatch.is_none() {
-                            let beat = bits::unpack(&words, s.lanes, s.format());
-                            let exp = &o.expected[n];
-                            let lane = exp.iter().zip(&beat).position(|(a, b)| a != b).unwrap_or(0);
-                            out.first_mismatch = Some(Mismatch {
-                                stream: s.name.clone(),
-                                beat: n,
-                                lane,
-                                cycle,
-                                expected: exp.clone(),
-                                got: beat,
-                            });
-                        }
-                    }
-                }
-            }
-            o.got_words.extend_from_slice(&words);
-            o.got += 1;
+            board.observe(cycle, valid, data, ready, &mut out);
         }
     }
-    if timeout {
-        for o in &outs {
-            if o.got < o.expected.len() {
-                out.errors.push(format!(
-                    "{}: timeout after {cycles} cycles with {} of {} beats",
-                    streams[o.k].name,
-                    o.got,
-                    o.expected.len()
-                ));
-            }
-        }
-        for (k, f) in in_fires
-            .iter()
-            .enumerate()
-            .filter(|(k, _)| streams[*k].direction == Dir::Input)
-        {
-            let idx = streams[..k]
-                .iter()
-                .filter(|s| s.direction == Dir::Input)
-                .count();
-            if f.len() < beats[k].len() {
-                out.errors.push(format!(
-                    "input stream {idx}: {} of {} beats accepted",
-                    f.len(),
-                    beats[k].len()
-                ));
-            }
-        }
-    }
-    for k in (0..n).filter(|&k| streams[k].direction == Dir::Input) {
-        if in_fires[k].len() < beats[k].len() && out.errors.is_empty() {
-            out.errors.push(format!(
-                "outputs complete but only {} of {} input beats were accepted",
-                in_fires[k].len(),
-                beats[k].len()
-            ));
-        }
-    }
-    if out.errors.len() > 8 {
-        let more = out.errors.len() - 8;
-        out.errors.truncate(8);
-        out.errors.push(format!("... and {more} more"));
-    }
-    out.cycles = cycles;
-    let has_inputs = streams.iter().any(|s| s.direction == Dir::Input);
-    out.latency = match (first_in, first_out) {
-        (Some(a), Some(b)) => Some(b.saturating_sub(a)),
-        (None, Some(b)) if !has_inputs => Some(b),
-        _ => None,
-    };
-    let fires = outs
+    let inputs = streams
         .iter()
-        .find(|o| streams[o.k].name == ii_stream)
-        .map(|o| o.fires.clone())
-        .or_else(|| {
-            streams
-                .iter()
-                .position(|s| s.direction == Dir::Input && s.name == ii_stream)
-                .map(|k| in_fires[k].clone())
-        });
-    out.first_input = first_in;
-    out.ii_fires = fires.clone().unwrap_or_default();
-    if let Some(f) = fires.filter(|f| f.len() >= 2) {
-        out.interval = Some((f[f.len() - 1] - f[0]) as f64 / (f.len() - 1) as f64);
-    }
-    let mut observed = BTreeMap::new();
-    for o in outs {
-        let s = &streams[o.k];
-        let per = bits::words_for(s.lane_width * s.lanes as u32);
-        let beats = o
-            .got_words
-            .chunks(per)
-            .map(|w| bits::unpack(w, s.lanes, s.format()))
-            .collect();
-        observed.insert(s.name.clone(), beats);
-    }
-    out.observed = observed;
+        .zip(in_fires)
+        .zip(beats)
+        .filter(|((s, _), _)| s.direction == Dir::Input)
+        .map(|((s, fires), b)| InputLog {
+            name: s.name.clone(),
+            beats: b.len(),
+            fires,
+        })
+        .collect();
+    let boards = outs.into_iter().map(|(_, _, b)| b).collect();
+    let out = cosim::summarise(out, inputs, boards, cycles, timeout, &inst.timing().ii_stream);
     Ok(out)
 }

@@ -132,10 +132,11 @@ pub fn run_config(
             .sum::<usize>()
     };
     let elements_per_row = (count(2) - count(1)).max(1);
+    let buffer = BufferCheck::of(&*inst, elements_per_row);
     for stall in Stall::ALL {
         for vec_i in 0..opts.vectors {
             let run_seed = rng.next_u64();
-            let batch = (600 / elements_per_row).clamp(3, 48) + vec_i;
+            let batch = (600 / elements_per_row).clamp(3, 48).max(buffer.min_rows) + vec_i;
             let inputs = inst.random_inputs(&mut Rng::new(run_seed), batch);
             let expected = match inst
                 .check_inputs(&inputs)
@@ -173,6 +174,9 @@ pub fn run_config(
                 ));
             }
             for e in &out.errors {
+                r.failures.push(format!("{ctx}: {e}"));
+            }
+            if let Some(e) = buffer.check(&out, stall) {
                 r.failures.push(format!("{ctx}: {e}"));
             }
             if stall == Stall::None && vec_i == 0 && out.passed() {
@@ -296,6 +300,71 @@ pub fn summary(reports: &[ConfigReport], wall_secs: f64) -> String {
     );
     let _ = writeln!(s, "wall time {wall_secs:.1} s");
     s
+}
+
+/// The buffer corner of a component that declares its capacity (`capacity_beats` in
+/// its resources: fifo, skid buffer). Its vectors are long enough to fill it under any
+/// backpressure pattern (at least 8 × capacity input beats: the lightest pattern,
+/// ready low one cycle in five, fills it after about 5 × capacity), and every run's
+/// occupancy, read from the handshake log (beats taken in minus beats given out, after
+/// each edge), must stay within the capacity and, with backpressure on a never-idle
+/// source, reach it: the buffer was observed full and refused beats for being full.
+struct BufferCheck {
+    capacity: Option<u64>,
+    /// Batch rows the vectors need.
+    min_rows: usize,
+}
+
+impl BufferCheck {
+    fn of(inst: &dyn generator::component::Instance, elements_per_row: usize) -> BufferCheck {
+        let capacity = inst.resources().get("capacity_beats").copied();
+        let lanes = inst
+            .streams()
+            .iter()
+            .find(|s| s.direction == generator::sv::Dir::Input)
+            .map_or(1, |s| s.lanes.max(1));
+        let beats_per_row = (elements_per_row / lanes).max(1) as u64;
+        let min_rows = capacity.map_or(0, |c| (8 * c + 16).div_ceil(beats_per_row)) as usize;
+        BufferCheck { capacity, min_rows }
+    }
+
+    /// The most beats inside at once, from the handshake log of a run.
+    fn peak(out: &crate::cosim::RunOutcome, inst_inputs: &[&str]) -> u64 {
+        let mut events: Vec<(u64, i64)> = Vec::new();
+        for (name, fires) in &out.handshakes {
+            let step = if inst_inputs.contains(&name.as_str()) { 1 } else { -1 };
+            events.extend(fires.iter().map(|&c| (c, step)));
+        }
+        // Within one cycle both edges happen at once: apply the cycle's events together.
+        events.sort_unstable();
+        let (mut inside, mut peak, mut k) = (0i64, 0i64, 0);
+        while k < events.len() {
+            let c = events[k].0;
+            while k < events.len() && events[k].0 == c {
+                inside += events[k].1;
+                k += 1;
+            }
+            peak = peak.max(inside);
+        }
+        peak.max(0) as u64
+    }
+
+    fn check(&self, out: &crate::cosim::RunOutcome, stall: Stall) -> Option<String> {
+        let cap = self.capacity?;
+        // Passthrough buffers have one input stream and one output stream.
+        let peak = Self::peak(out, &["data_in"]);
+        if peak > cap {
+            return Some(format!(
+                "{peak} beats inside at once, more than the declared capacity {cap}"
+            ));
+        }
+        if stall == Stall::Backpressure && out.passed() && peak < cap {
+            return Some(format!(
+                "never driven full under backpressure: at most {peak} of {cap} beats inside"
+            ));
+        }
+        None
+    }
 }
 
 fn fnv(s: &str) -> u64 {

@@ -5,6 +5,7 @@
 
 use generator::rng::Rng;
 use testbenches::cosim::{Dut, Stall};
+use testbenches::backend::Runner as _;
 use testbenches::icarus::IcarusDut;
 
 fn icarus_or_skip(test: &str) -> Option<sim::Icarus> {

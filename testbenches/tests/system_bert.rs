@@ -127,10 +127,11 @@ fn bert_tiny_matches_golden_under_stalls() {
         assert_eq!(out.beats_compared as usize, 2 * 8 * 64 / 4);
         if stall == Stall::None {
             // The graph estimate follows the first row through forks, transposes and
-            // converters: measured 8,978 cycles, estimated 8,984.
+            // converters: measured 8,978 cycles, estimated 8,984. It errs late (a node
+            // waits for its latest input), by a few cycles.
             let measured = out.latency.unwrap();
             assert!(
-                measured.abs_diff(predicted) <= 16,
+                measured <= predicted && predicted - measured <= 8,
                 "latency {measured} measured, {predicted} estimated"
             );
         }
