@@ -52,30 +52,30 @@ module mh_accumulator #(
     // Beat counter within a group, 0..DEPTH-1.
     localparam int COUNT_WIDTH = $clog2(DEPTH);
 
-    logic [COUNT_WIDTH-1:0]                count;  // beats of the group taken so far
-    logic [PARALLELISM-1:0][OUT_WIDTH-1:0] acc;    // sum of those beats
+    logic [COUNT_WIDTH-1:0]                count_q;  // beats of the group taken so far
+    logic [PARALLELISM-1:0][OUT_WIDTH-1:0] acc_q;    // sum of those beats
 
-    assign last = count == COUNT_WIDTH'(DEPTH - 1);
+    assign last = count_q == COUNT_WIDTH'(DEPTH - 1);
 
     for (genvar i = 0; i < PARALLELISM; i++) begin : gen_lane
       // The first beat of a group starts from zero instead of the old sum.
-      assign sum[i] = ((count == '0) ? OUT_WIDTH'(0) : $signed(acc[i]))
+      assign sum[i] = ((count_q == '0) ? OUT_WIDTH'(0) : $signed(acc_q[i]))
                     + OUT_WIDTH'($signed(data_in[i]));
     end
 
     // Control: counter (reset).
     always_ff @(posedge clk) begin
       if (rst) begin
-        count <= '0;
+        count_q <= '0;
       end else if (take) begin
-        count <= last ? '0 : count + 1'b1;
+        count_q <= last ? '0 : count_q + 1'b1;
       end
     end
 
     // Datapath: no reset.
     always_ff @(posedge clk) begin
       if (take) begin
-        acc <= sum;
+        acc_q <= sum;
       end
     end
   end

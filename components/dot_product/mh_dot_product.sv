@@ -41,21 +41,21 @@ module mh_dot_product #(
   // One exact product.
   localparam int PROD_WIDTH = IN_WIDTH + WEIGHT_WIDTH;
 
-  logic                                   prod_valid;  // product stage holds a beat
-  logic                                   prod_ready;  // adder tree takes the products
-  logic                                   prod_load;   // product stage loads this edge
-  logic [PARALLELISM-1:0][PROD_WIDTH-1:0] prod_q;      // registered products
+  logic                                   prod_valid_q;  // product stage holds a beat
+  logic                                   prod_ready;    // adder tree takes the products
+  logic                                   prod_load;     // product stage loads this edge
+  logic [PARALLELISM-1:0][PROD_WIDTH-1:0] prod_q;        // registered products
 
-  assign prod_load     = !prod_valid || prod_ready;
+  assign prod_load     = !prod_valid_q || prod_ready;
   assign data_in_ready = prod_load && weight_valid;
   assign weight_ready  = prod_load && data_in_valid;
 
   // Control: valid bit (reset).
   always_ff @(posedge clk) begin
     if (rst) begin
-      prod_valid <= 1'b0;
+      prod_valid_q <= 1'b0;
     end else if (prod_load) begin
-      prod_valid <= data_in_valid && weight_valid;
+      prod_valid_q <= data_in_valid && weight_valid;
     end
   end
 
@@ -75,7 +75,7 @@ module mh_dot_product #(
     .clk           (clk),
     .rst           (rst),
     .data_in       (prod_q),
-    .data_in_valid (prod_valid),
+    .data_in_valid (prod_valid_q),
     .data_in_ready (prod_ready),
     .data_out      (data_out),
     .data_out_valid(data_out_valid),

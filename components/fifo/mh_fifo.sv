@@ -56,44 +56,44 @@ module mh_fifo #(
   localparam logic [COUNT_WIDTH-1:0] FULL_COUNT = COUNT_WIDTH'(DEPTH);
 
   logic [DATA_WIDTH-1:0]  mem [DEPTH];  // storage, not reset
-  logic [ADDR_WIDTH-1:0]  wr_addr;      // next address to write
-  logic [ADDR_WIDTH-1:0]  rd_addr;      // next address to read
-  logic [COUNT_WIDTH-1:0] count;        // beats in the memory (not counting the output register)
-  logic                   in_ready;     // registered (count != FULL_COUNT)
-  logic [DATA_WIDTH-1:0]  out_data;     // output register, not reset
-  logic                   out_valid;    // out_data holds a beat
+  logic [ADDR_WIDTH-1:0]  wr_addr_q;    // next address to write
+  logic [ADDR_WIDTH-1:0]  rd_addr_q;    // next address to read
+  logic [COUNT_WIDTH-1:0] count_q;      // beats in the memory (not counting the output register)
+  logic                   in_ready_q;   // registered (count != FULL_COUNT)
+  logic [DATA_WIDTH-1:0]  out_data_q;   // output register, not reset
+  logic                   out_valid_q;  // out_data holds a beat
 
   logic                   push;         // a beat is written this edge
   logic                   pop;          // a beat is read into out_data this edge
-  logic [COUNT_WIDTH-1:0] count_next;
+  logic [COUNT_WIDTH-1:0] count_d;
 
   // push never meets pop at the same address: pop needs count > 0 and push
   // needs count < DEPTH, and the pointers are equal only at 0 or DEPTH.
-  assign push       = data_in_valid && in_ready;
-  assign pop        = (count != '0) && (!out_valid || data_out_ready);
-  assign count_next = count + COUNT_WIDTH'(push) - COUNT_WIDTH'(pop);
+  assign push    = data_in_valid && in_ready_q;
+  assign pop     = (count_q != '0) && (!out_valid_q || data_out_ready);
+  assign count_d = count_q + COUNT_WIDTH'(push) - COUNT_WIDTH'(pop);
 
   // Control (reset).
   always_ff @(posedge clk) begin
     if (rst) begin
-      wr_addr   <= '0;
-      rd_addr   <= '0;
-      count     <= '0;
-      in_ready  <= 1'b1;
-      out_valid <= 1'b0;
+      wr_addr_q   <= '0;
+      rd_addr_q   <= '0;
+      count_q     <= '0;
+      in_ready_q  <= 1'b1;
+      out_valid_q <= 1'b0;
     end else begin
       if (push) begin
-        wr_addr <= (wr_addr == LAST_ADDR) ? '0 : wr_addr + 1'b1;
+        wr_addr_q <= (wr_addr_q == LAST_ADDR) ? '0 : wr_addr_q + 1'b1;
       end
       if (pop) begin
-        rd_addr <= (rd_addr == LAST_ADDR) ? '0 : rd_addr + 1'b1;
+        rd_addr_q <= (rd_addr_q == LAST_ADDR) ? '0 : rd_addr_q + 1'b1;
       end
-      count    <= count_next;
-      in_ready <= (count_next != FULL_COUNT);
+      count_q    <= count_d;
+      in_ready_q <= (count_d != FULL_COUNT);
       if (pop) begin
-        out_valid <= 1'b1;
+        out_valid_q <= 1'b1;
       end else if (data_out_ready) begin
-        out_valid <= 1'b0;
+        out_valid_q <= 1'b0;
       end
     end
   end
@@ -101,20 +101,20 @@ module mh_fifo #(
   // Memory write port.
   always_ff @(posedge clk) begin
     if (push) begin
-      mem[wr_addr] <= data_in;
+      mem[wr_addr_q] <= data_in;
     end
   end
 
   // Memory read port, registered, with read enable.
   always_ff @(posedge clk) begin
     if (pop) begin
-      out_data <= mem[rd_addr];
+      out_data_q <= mem[rd_addr_q];
     end
   end
 
-  assign data_in_ready  = in_ready;
-  assign data_out       = out_data;
-  assign data_out_valid = out_valid;
+  assign data_in_ready  = in_ready_q;
+  assign data_out       = out_data_q;
+  assign data_out_valid = out_valid_q;
 
 endmodule
 

@@ -34,11 +34,11 @@ module mh_fork #(
   input  logic [N-1:0]                 data_out_ready
 );
 
-  logic [N-1:0] taken;  // output i already took the current input beat
-  logic [N-1:0] done;   // output i has taken the beat or takes it this edge
+  logic [N-1:0] taken_q;  // output i already took the current input beat
+  logic [N-1:0] done;     // output i has taken the beat or takes it this edge
 
-  assign data_out_valid = {N{data_in_valid}} & ~taken;
-  assign done           = taken | data_out_ready;
+  assign data_out_valid = {N{data_in_valid}} & ~taken_q;
+  assign done           = taken_q | data_out_ready;
   assign data_in_ready  = &done;
 
   for (genvar i = 0; i < N; i++) begin : gen_out
@@ -47,11 +47,11 @@ module mh_fork #(
 
   always_ff @(posedge clk) begin
     if (rst) begin
-      taken <= '0;
+      taken_q <= '0;
     end else if (data_in_valid && data_in_ready) begin
-      taken <= '0;
+      taken_q <= '0;
     end else begin
-      taken <= taken | (data_out_valid & data_out_ready);
+      taken_q <= taken_q | (data_out_valid & data_out_ready);
     end
   end
 

@@ -89,15 +89,15 @@ module mh_gelu #(
     localparam logic signed [IN_WIDTH-1:0] LO = IN_WIDTH'(MID_LO);
     localparam logic signed [IN_WIDTH-1:0] HI = IN_WIDTH'(MID_HI);
 
-    logic mid_valid;  // stage 1 holds a beat
+    logic mid_valid_q;  // stage 1 holds a beat
 
     always_ff @(posedge clk) begin
       if (rst) begin
-        mid_valid      <= 1'b0;
+        mid_valid_q    <= 1'b0;
         data_out_valid <= 1'b0;
       end else if (advance) begin
-        mid_valid      <= data_in_valid;
-        data_out_valid <= mid_valid;
+        mid_valid_q    <= data_in_valid;
+        data_out_valid <= mid_valid_q;
       end
     end
 
@@ -177,7 +177,7 @@ module mh_gelu #(
       );
 
       always_ff @(posedge clk) begin
-        if (advance && mid_valid) begin
+        if (advance && mid_valid_q) begin
           data_out[i] <= below_q ? '0 : (above_q ? x_cast : y_cast);
         end
       end

@@ -37,31 +37,31 @@ module mh_join #(
   input  logic                         data_out_ready
 );
 
-  logic [N-1:0][DATA_WIDTH-1:0] out_data;   // output register, not reset
-  logic                         out_valid;  // out_data holds a beat
-  logic                         load;       // take all inputs this edge
+  logic [N-1:0][DATA_WIDTH-1:0] out_data_q;   // output register, not reset
+  logic                         out_valid_q;  // out_data holds a beat
+  logic                         load;         // take all inputs this edge
 
-  assign load = (&data_in_valid) && (!out_valid || data_out_ready);
+  assign load = (&data_in_valid) && (!out_valid_q || data_out_ready);
 
   always_ff @(posedge clk) begin
     if (rst) begin
-      out_valid <= 1'b0;
+      out_valid_q <= 1'b0;
     end else if (load) begin
-      out_valid <= 1'b1;
+      out_valid_q <= 1'b1;
     end else if (data_out_ready) begin
-      out_valid <= 1'b0;
+      out_valid_q <= 1'b0;
     end
   end
 
   always_ff @(posedge clk) begin
     if (load) begin
-      out_data <= data_in;
+      out_data_q <= data_in;
     end
   end
 
   assign data_in_ready  = {N{load}};
-  assign data_out       = out_data;
-  assign data_out_valid = out_valid;
+  assign data_out       = out_data_q;
+  assign data_out_valid = out_valid_q;
 
 endmodule
 

@@ -46,7 +46,7 @@
 // cycle into a non-stalling pipeline: row buffer / weight ROM read or weight
 // beat register (1), OUT_PARALLELISM x IN_PARALLELISM multipliers (1), one
 // adder tree per output lane (clog2(IN_PARALLELISM) register levels,
-// mh_linear_adder_tree), accumulator over the KB blocks (1), cast register
+// mh_pipelined_adder_tree), accumulator over the KB blocks (1), cast register
 // (1), then an output FIFO (mh_fifo, DEPTH = OUT_FIFO_DEPTH). The last block
 // of an output beat issues only while a credit says a FIFO entry is free
 // for it, so the pipeline never stops: backpressure on `data_out` stops
@@ -153,7 +153,6 @@ module mh_linear #(
   localparam int BIAS_SHIFT = F - BIAS_FRAC_WIDTH; // bias left shift (HAS_BIAS)
   localparam int PW = IN_WIDTH + WEIGHT_WIDTH;     // exact product width
   localparam int TREE_LEVELS = $clog2(IN_PARALLELISM);
-  localparam int TW = PW + TREE_LEVELS;            // adder tree sum width
   // Accumulator width (the golden model's formula): holds the product sum
   // over IN_SIZE and the aligned bias, and their sum, exactly.
   localparam int SUM_W  = PW + $clog2(IN_SIZE) + PROD_SHIFT + MAX_SHIFT;
@@ -173,7 +172,6 @@ module mh_linear #(
   // every KB cycles, each holding its credit CREDIT_LOOP cycles).
   localparam int OUT_FIFO_DEPTH = ((CREDIT_LOOP + KB - 1) / KB > 2)
                                   ? (CREDIT_LOOP + KB - 1) / KB : 2;
-  localparam int CREDIT_W = $clog2(OUT_FIFO_DEPTH + 1);
 
   // ---------------------------------------------------------- input row buffer
 
@@ -510,56 +508,39 @@ module mh_linear #(
   // ------------------------ stages 2..T, accumulator, cast: per output lane o
 
   logic                             acc_done_q;  // accumulators hold finished sums
-  logic                             out_valid_q; // out_q holds a beat for the FIFO
-  logic [PO-1:0][OUT_WIDTH-1:0]     out_q;       // cast beat
+  logic                             out_valid_q; // out_beat holds a beat for the FIFO
+  logic [PO-1:0][OUT_WIDTH-1:0]     out_beat;    // cast beat (mh_mac_lane output registers)
 
   for (genvar o = 0; o < PO; o++) begin : gen_lane
-    logic [PI-1:0][PW-1:0]         prod_q;  // exact products (stage 2)
-    logic [TW-1:0]                 sum;     // block sum (stage T)
-    logic signed [ACC_WIDTH-1:0]   acc_q;   // running sum, frac F
-    logic [OUT_WIDTH-1:0]          cast_out;
+    logic [PI-1:0][WEIGHT_WIDTH-1:0] w_lane;  // weights of output lane o
 
-    for (genvar i = 0; i < PI; i++) begin : gen_mul
-      always_ff @(posedge clk) begin
-        prod_q[i] <= PW'($signed(x_q[i])) * PW'($signed(w_q[o*PI+i]));
-      end
+    for (genvar i = 0; i < PI; i++) begin : gen_w
+      assign w_lane[i] = w_q[o*PI+i];
     end
 
-    mh_linear_adder_tree #(
-      .IN_WIDTH (PW),
-      .IN_SIZE  (PI)
-    ) u_tree (
-      .clk      (clk),
-      .data_in  (prod_q),
-      .data_out (sum)
-    );
-
-    always_ff @(posedge clk) begin
-      if (v_q[T]) begin
-        acc_q <= (first_q[T] ? $signed(acc_init[o]) : acc_q)
-               + ((ACC_WIDTH'($signed(sum)) <<< PROD_SHIFT) <<< shift_t[o]);
-      end
-    end
-
-    mh_cast_lane #(
-      .IN_WIDTH       (ACC_WIDTH),
-      .IN_FRAC_WIDTH  (F),
-      .IN_SIGNED      (1),
+    mh_mac_lane #(
+      .A_WIDTH        (IN_WIDTH),
+      .B_WIDTH        (WEIGHT_WIDTH),
+      .SIZE           (PI),
+      .ACC_WIDTH      (ACC_WIDTH),
+      .ACC_FRAC_WIDTH (F),
+      .PROD_SHIFT     (PROD_SHIFT),
+      .SHIFT_WIDTH    (SW),
       .OUT_WIDTH      (OUT_WIDTH),
       .OUT_FRAC_WIDTH (OUT_FRAC_WIDTH),
-      .OUT_SIGNED     (1),
       .ROUNDING       (ROUNDING),
       .OVERFLOW       (OVERFLOW)
-    ) u_cast (
-      .data_in  (acc_q),
-      .data_out (cast_out)
+    ) u_mac (
+      .clk       (clk),
+      .a         (x_q),
+      .b         (w_lane),
+      .acc_en    (v_q[T]),
+      .acc_first (first_q[T]),
+      .acc_init  (acc_init[o]),
+      .shift     (shift_t[o]),
+      .out_en    (acc_done_q),
+      .data_out  (out_beat[o])
     );
-
-    always_ff @(posedge clk) begin
-      if (acc_done_q) begin
-        out_q[o] <= cast_out;
-      end
-    end
   end
 
   always_ff @(posedge clk) begin
@@ -574,30 +555,20 @@ module mh_linear #(
 
   // ------------------------------------------------------ output FIFO, credits
 
-  logic [CREDIT_W-1:0] credit_q;  // FIFO slots not owned by a beat in flight
-  logic                unused_fifo_in_ready;
+  logic out_claim;  // the last block of an output beat issues: it takes a FIFO entry
 
-  assign credit_ok = credit_q != '0;
+  assign out_claim = issue && k_last;
 
-  always_ff @(posedge clk) begin
-    if (rst) begin
-      credit_q <= CREDIT_W'(OUT_FIFO_DEPTH);
-    end else begin
-      credit_q <= credit_q + CREDIT_W'(data_out_valid && data_out_ready)
-                           - CREDIT_W'(issue && k_last);
-    end
-  end
-
-  mh_fifo #(
+  mh_credit_fifo #(
     .DATA_WIDTH (PO * OUT_WIDTH),
     .DEPTH      (OUT_FIFO_DEPTH)
   ) u_out_fifo (
     .clk            (clk),
     .rst            (rst),
-    .data_in        (out_q),
+    .claim          (out_claim),
+    .credit_ok      (credit_ok),
+    .data_in        (out_beat),
     .data_in_valid  (out_valid_q),
-    // Always high when out_valid_q is (credits), so not needed.
-    .data_in_ready  (unused_fifo_in_ready),
     .data_out       (data_out),
     .data_out_valid (data_out_valid),
     .data_out_ready (data_out_ready)

@@ -46,39 +46,67 @@ module mh_link #(
   logic                  credit_back_valid;
 
   mh_link_tx #(
-    .DATA_WIDTH(DATA_WIDTH), .WORD_WIDTH(WORD_WIDTH),
-    .ITEM_BEATS(ITEM_BEATS), .CREDITS(CREDITS)
+    .DATA_WIDTH (DATA_WIDTH),
+    .WORD_WIDTH (WORD_WIDTH),
+    .ITEM_BEATS (ITEM_BEATS),
+    .CREDITS    (CREDITS)
   ) u_tx (
-    .clk(clk), .rst(rst),
-    .data_in(data_in), .data_in_valid(data_in_valid), .data_in_ready(data_in_ready),
-    .link_out(tx_word), .link_out_valid(tx_valid), .link_out_ready(tx_ready),
-    .credit_in(credit_back), .credit_in_valid(credit_back_valid)
+    .clk             (clk),
+    .rst             (rst),
+    .data_in         (data_in),
+    .data_in_valid   (data_in_valid),
+    .data_in_ready   (data_in_ready),
+    .link_out        (tx_word),
+    .link_out_valid  (tx_valid),
+    .link_out_ready  (tx_ready),
+    .credit_in       (credit_back),
+    .credit_in_valid (credit_back_valid)
   );
 
   mh_link_model #(
-    .WORD_WIDTH(WORD_WIDTH), .LATENCY(LATENCY), .BITS_PER_CYCLE(BITS_PER_CYCLE)
+    .WORD_WIDTH     (WORD_WIDTH),
+    .LATENCY        (LATENCY),
+    .BITS_PER_CYCLE (BITS_PER_CYCLE)
   ) u_forward (
-    .clk(clk), .rst(rst),
-    .data_in(tx_word), .data_in_valid(tx_valid), .data_in_ready(tx_ready),
-    .data_out(rx_word), .data_out_valid(rx_valid)
+    .clk            (clk),
+    .rst            (rst),
+    .data_in        (tx_word),
+    .data_in_valid  (tx_valid),
+    .data_in_ready  (tx_ready),
+    .data_out       (rx_word),
+    .data_out_valid (rx_valid)
   );
 
   mh_link_rx #(
-    .DATA_WIDTH(DATA_WIDTH), .WORD_WIDTH(WORD_WIDTH),
-    .ITEM_BEATS(ITEM_BEATS), .CREDITS(CREDITS)
+    .DATA_WIDTH (DATA_WIDTH),
+    .WORD_WIDTH (WORD_WIDTH),
+    .ITEM_BEATS (ITEM_BEATS),
+    .CREDITS    (CREDITS)
   ) u_rx (
-    .clk(clk), .rst(rst),
-    .link_in(rx_word), .link_in_valid(rx_valid),
-    .data_out(data_out), .data_out_valid(data_out_valid), .data_out_ready(data_out_ready),
-    .credit_out(credit_word), .credit_out_valid(credit_valid), .credit_out_ready(credit_ready)
+    .clk              (clk),
+    .rst              (rst),
+    .link_in          (rx_word),
+    .link_in_valid    (rx_valid),
+    .data_out         (data_out),
+    .data_out_valid   (data_out_valid),
+    .data_out_ready   (data_out_ready),
+    .credit_out       (credit_word),
+    .credit_out_valid (credit_valid),
+    .credit_out_ready (credit_ready)
   );
 
   mh_link_model #(
-    .WORD_WIDTH(WORD_WIDTH), .LATENCY(LATENCY), .BITS_PER_CYCLE(BITS_PER_CYCLE)
+    .WORD_WIDTH     (WORD_WIDTH),
+    .LATENCY        (LATENCY),
+    .BITS_PER_CYCLE (BITS_PER_CYCLE)
   ) u_reverse (
-    .clk(clk), .rst(rst),
-    .data_in(credit_word), .data_in_valid(credit_valid), .data_in_ready(credit_ready),
-    .data_out(credit_back), .data_out_valid(credit_back_valid)
+    .clk            (clk),
+    .rst            (rst),
+    .data_in        (credit_word),
+    .data_in_valid  (credit_valid),
+    .data_in_ready  (credit_ready),
+    .data_out       (credit_back),
+    .data_out_valid (credit_back_valid)
   );
 
 endmodule

@@ -44,23 +44,23 @@ module mh_link_model #(
   localparam logic [BUDGET_WIDTH-1:0] FULL = BUDGET_WIDTH'(WORD_WIDTH);
   localparam logic [BUDGET_WIDTH-1:0] GAIN = BUDGET_WIDTH'(BITS_PER_CYCLE);
 
-  logic [BUDGET_WIDTH-1:0] budget;
+  logic [BUDGET_WIDTH-1:0] budget_q;
   logic                    taken;
   logic [LATENCY-1:0]                 valid_q;  // delay line, stage 0 newest
   logic [LATENCY-1:0][WORD_WIDTH-1:0] data_q;
 
   assign taken         = data_in_valid && data_in_ready;
-  assign data_in_ready = (budget >= FULL);
+  assign data_in_ready = (budget_q >= FULL);
 
   always_ff @(posedge clk) begin
     if (rst) begin
-      budget  <= FULL;
-      valid_q <= '0;
+      budget_q <= FULL;
+      valid_q  <= '0;
     end else begin
       if (taken) begin
-        budget <= budget - FULL + GAIN;
+        budget_q <= budget_q - FULL + GAIN;
       end else if (!data_in_ready) begin
-        budget <= budget + GAIN;
+        budget_q <= budget_q + GAIN;
       end
       valid_q <= LATENCY'({valid_q, taken});
     end

@@ -84,15 +84,15 @@ module mh_link_rx #(
       localparam int ITEM_WIDTH = (ITEM_BEATS > 1) ? $clog2(ITEM_BEATS) : 1;
       localparam logic [ITEM_WIDTH-1:0] LAST_BEAT = ITEM_WIDTH'(ITEM_BEATS - 1);
       logic [PACK-1:0][DATA_WIDTH-1:0] slots;
-      logic [SLOT_WIDTH-1:0]           slot;
-      logic [ITEM_WIDTH-1:0]           beat;
+      logic [SLOT_WIDTH-1:0]           slot_q;
+      logic [ITEM_WIDTH-1:0]           beat_q;
       logic                            give;
 
       assign slots          = (PACK * DATA_WIDTH)'(word);
-      assign data_out       = slots[slot];
+      assign data_out       = slots[slot_q];
       assign data_out_valid = word_valid;
       assign give           = word_valid && data_out_ready;
-      assign pop            = give && (slot == LAST_SLOT || beat == LAST_BEAT);
+      assign pop            = give && (slot_q == LAST_SLOT || beat_q == LAST_BEAT);
 
       if (PACK * DATA_WIDTH < WORD_WIDTH) begin : gen_spare
         logic unused_spare;
@@ -101,11 +101,11 @@ module mh_link_rx #(
 
       always_ff @(posedge clk) begin
         if (rst) begin
-          slot <= '0;
-          beat <= '0;
+          slot_q <= '0;
+          beat_q <= '0;
         end else if (give) begin
-          beat <= (beat == LAST_BEAT) ? '0 : beat + 1'b1;
-          slot <= pop ? '0 : slot + 1'b1;
+          beat_q <= (beat_q == LAST_BEAT) ? '0 : beat_q + 1'b1;
+          slot_q <= pop ? '0 : slot_q + 1'b1;
         end
       end
     end else begin : gen_assemble
@@ -115,13 +115,13 @@ module mh_link_rx #(
       localparam logic [PART_WIDTH-1:0] LAST_PART = PART_WIDTH'(SPLIT - 1);
       logic [SPLIT-2:0][WORD_WIDTH-1:0] asm_q;   // not reset
       logic [SPLIT-1:0][WORD_WIDTH-1:0] whole;
-      logic [PART_WIDTH-1:0]            part;
-      logic [DATA_WIDTH-1:0]            out_beat;  // not reset
-      logic                             out_valid;
+      logic [PART_WIDTH-1:0]            part_q;
+      logic [DATA_WIDTH-1:0]            out_beat_q;  // not reset
+      logic                             out_valid_q;
       logic                             last;
 
-      assign last  = (part == LAST_PART);
-      assign pop   = word_valid && (!last || !out_valid || data_out_ready);
+      assign last  = (part_q == LAST_PART);
+      assign pop   = word_valid && (!last || !out_valid_q || data_out_ready);
       assign whole = {word, asm_q};
 
       if (SPLIT * WORD_WIDTH > DATA_WIDTH) begin : gen_pad
@@ -131,62 +131,62 @@ module mh_link_rx #(
 
       always_ff @(posedge clk) begin
         if (rst) begin
-          part      <= '0;
-          out_valid <= 1'b0;
+          part_q      <= '0;
+          out_valid_q <= 1'b0;
         end else begin
           if (pop) begin
-            part <= last ? '0 : part + 1'b1;
+            part_q <= last ? '0 : part_q + 1'b1;
           end
           if (pop && last) begin
-            out_valid <= 1'b1;
+            out_valid_q <= 1'b1;
           end else if (data_out_ready) begin
-            out_valid <= 1'b0;
+            out_valid_q <= 1'b0;
           end
         end
       end
 
       always_ff @(posedge clk) begin
         if (pop && !last) begin
-          asm_q[part] <= word;
+          asm_q[part_q] <= word;
         end
         if (pop && last) begin
-          out_beat <= DATA_WIDTH'(whole);
+          out_beat_q <= DATA_WIDTH'(whole);
         end
       end
 
-      assign data_out       = out_beat;
-      assign data_out_valid = out_valid;
+      assign data_out       = out_beat_q;
+      assign data_out_valid = out_valid_q;
     end
   endgenerate
 
   // Credit return: every popped word frees one slot.
-  logic [COUNT_WIDTH-1:0] pending;      // freed, not yet returned
-  logic [COUNT_WIDTH-1:0] pending_next;
+  logic [COUNT_WIDTH-1:0] pending_q;      // freed, not yet returned
+  logic [COUNT_WIDTH-1:0] pending_d;
   logic [COUNT_WIDTH-1:0] credit_q;     // not reset
-  logic                   credit_valid;
+  logic                   credit_valid_q;
 
-  assign pending_next = pending + COUNT_WIDTH'(pop);
+  assign pending_d = pending_q + COUNT_WIDTH'(pop);
 
   always_ff @(posedge clk) begin
     if (rst) begin
-      pending      <= '0;
-      credit_valid <= 1'b0;
-    end else if (!credit_valid || credit_out_ready) begin
-      credit_valid <= (pending_next != '0);
-      pending      <= '0;
+      pending_q      <= '0;
+      credit_valid_q <= 1'b0;
+    end else if (!credit_valid_q || credit_out_ready) begin
+      credit_valid_q <= (pending_d != '0);
+      pending_q      <= '0;
     end else begin
-      pending <= pending_next;
+      pending_q <= pending_d;
     end
   end
 
   always_ff @(posedge clk) begin
-    if (!credit_valid || credit_out_ready) begin
-      credit_q <= pending_next;
+    if (!credit_valid_q || credit_out_ready) begin
+      credit_q <= pending_d;
     end
   end
 
   assign credit_out       = WORD_WIDTH'(credit_q);
-  assign credit_out_valid = credit_valid;
+  assign credit_out_valid = credit_valid_q;
 
 endmodule
 

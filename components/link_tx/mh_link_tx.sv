@@ -56,14 +56,14 @@ module mh_link_tx #(
   // Width of the credit counter 0..CREDITS.
   localparam int COUNT_WIDTH = $clog2(CREDITS + 1);
 
-  logic [COUNT_WIDTH-1:0] credits;     // words the receiver can still take
-  logic [WORD_WIDTH-1:0]  out_word;    // output register, not reset
-  logic                   out_valid;
+  logic [COUNT_WIDTH-1:0] credits_q;     // words the receiver can still take
+  logic [WORD_WIDTH-1:0]  out_word_q;    // output register, not reset
+  logic                   out_valid_q;
   logic                   out_free;    // the output register can load this edge
   logic                   send;        // a word moves into the output register
   logic [COUNT_WIDTH-1:0] returned;    // credits arriving this cycle
 
-  assign out_free = !out_valid || link_out_ready;
+  assign out_free = !out_valid_q || link_out_ready;
   assign returned = credit_in_valid ? credit_in[COUNT_WIDTH-1:0] : '0;
 
   // Credit words carry their count in the low bits only.
@@ -73,14 +73,14 @@ module mh_link_tx #(
   // Credits and output register valid (reset).
   always_ff @(posedge clk) begin
     if (rst) begin
-      credits   <= COUNT_WIDTH'(CREDITS);
-      out_valid <= 1'b0;
+      credits_q   <= COUNT_WIDTH'(CREDITS);
+      out_valid_q <= 1'b0;
     end else begin
-      credits <= credits + returned - COUNT_WIDTH'(send);
+      credits_q <= credits_q + returned - COUNT_WIDTH'(send);
       if (send) begin
-        out_valid <= 1'b1;
+        out_valid_q <= 1'b1;
       end else if (link_out_ready) begin
-        out_valid <= 1'b0;
+        out_valid_q <= 1'b0;
       end
     end
   end
@@ -94,33 +94,33 @@ module mh_link_tx #(
       // Width of the beat-in-item counter.
       localparam int ITEM_WIDTH = (ITEM_BEATS > 1) ? $clog2(ITEM_BEATS) : 1;
       localparam logic [ITEM_WIDTH-1:0] LAST_BEAT = ITEM_WIDTH'(ITEM_BEATS - 1);
-      logic [PACK-1:0][DATA_WIDTH-1:0] acc;    // not reset
-      logic [SLOT_WIDTH-1:0]           slot;   // next slot to fill
-      logic [ITEM_WIDTH-1:0]           beat;   // beat of the item
-      logic                            full;   // acc holds a finished word
+      logic [PACK-1:0][DATA_WIDTH-1:0] acc_q;    // not reset
+      logic [SLOT_WIDTH-1:0]           slot_q;   // next slot to fill
+      logic [ITEM_WIDTH-1:0]           beat_q;   // beat of the item
+      logic                            full_q;   // acc holds a finished word
       logic                            take;
 
-      assign send          = full && out_free && (credits != '0);
-      assign data_in_ready = !full || send;
+      assign send          = full_q && out_free && (credits_q != '0);
+      assign data_in_ready = !full_q || send;
       assign take          = data_in_valid && data_in_ready;
 
       always_ff @(posedge clk) begin
         if (rst) begin
-          slot <= '0;
-          beat <= '0;
-          full <= 1'b0;
+          slot_q <= '0;
+          beat_q <= '0;
+          full_q <= 1'b0;
         end else begin
           if (take) begin
-            beat <= (beat == LAST_BEAT) ? '0 : beat + 1'b1;
-            if (slot == LAST_SLOT || beat == LAST_BEAT) begin
-              slot <= '0;
-              full <= 1'b1;
+            beat_q <= (beat_q == LAST_BEAT) ? '0 : beat_q + 1'b1;
+            if (slot_q == LAST_SLOT || beat_q == LAST_BEAT) begin
+              slot_q <= '0;
+              full_q <= 1'b1;
             end else begin
-              slot <= slot + 1'b1;
-              full <= 1'b0;
+              slot_q <= slot_q + 1'b1;
+              full_q <= 1'b0;
             end
           end else if (send) begin
-            full <= 1'b0;
+            full_q <= 1'b0;
           end
         end
       end
@@ -128,64 +128,64 @@ module mh_link_tx #(
       // Slots above the last beat of an item's final word are zero.
       always_ff @(posedge clk) begin
         for (int j = 0; j < PACK; j++) begin
-          if (take && SLOT_WIDTH'(j) == slot) begin
-            acc[j] <= data_in;
-          end else if (take && SLOT_WIDTH'(j) > slot && (beat == LAST_BEAT)) begin
-            acc[j] <= '0;
+          if (take && SLOT_WIDTH'(j) == slot_q) begin
+            acc_q[j] <= data_in;
+          end else if (take && SLOT_WIDTH'(j) > slot_q && (beat_q == LAST_BEAT)) begin
+            acc_q[j] <= '0;
           end
         end
       end
 
       always_ff @(posedge clk) begin
         if (send) begin
-          out_word <= WORD_WIDTH'(acc);
+          out_word_q <= WORD_WIDTH'(acc_q);
         end
       end
     end else begin : gen_split
       // A beat is held in `hold` and sent one word at a time.
       localparam int PART_WIDTH = $clog2(SPLIT);
       localparam logic [PART_WIDTH-1:0] LAST_PART = PART_WIDTH'(SPLIT - 1);
-      logic [SPLIT-1:0][WORD_WIDTH-1:0] hold;   // not reset
-      logic [PART_WIDTH-1:0]            part;   // next word of `hold` to send
-      logic                             held;
+      logic [SPLIT-1:0][WORD_WIDTH-1:0] hold_q;   // not reset
+      logic [PART_WIDTH-1:0]            part_q;   // next word of `hold` to send
+      logic                             held_q;
       logic                             take;
 
-      assign send          = held && out_free && (credits != '0);
-      assign data_in_ready = !held || (send && part == LAST_PART);
+      assign send          = held_q && out_free && (credits_q != '0);
+      assign data_in_ready = !held_q || (send && part_q == LAST_PART);
       assign take          = data_in_valid && data_in_ready;
 
       always_ff @(posedge clk) begin
         if (rst) begin
-          part <= '0;
-          held <= 1'b0;
+          part_q <= '0;
+          held_q <= 1'b0;
         end else begin
           if (send) begin
-            part <= (part == LAST_PART) ? '0 : part + 1'b1;
+            part_q <= (part_q == LAST_PART) ? '0 : part_q + 1'b1;
           end
           if (take) begin
-            held <= 1'b1;
-          end else if (send && part == LAST_PART) begin
-            held <= 1'b0;
+            held_q <= 1'b1;
+          end else if (send && part_q == LAST_PART) begin
+            held_q <= 1'b0;
           end
         end
       end
 
       always_ff @(posedge clk) begin
         if (take) begin
-          hold <= (SPLIT * WORD_WIDTH)'(data_in);
+          hold_q <= (SPLIT * WORD_WIDTH)'(data_in);
         end
       end
 
       always_ff @(posedge clk) begin
         if (send) begin
-          out_word <= hold[part];
+          out_word_q <= hold_q[part_q];
         end
       end
     end
   endgenerate
 
-  assign link_out       = out_word;
-  assign link_out_valid = out_valid;
+  assign link_out       = out_word_q;
+  assign link_out_valid = out_valid_q;
 
 endmodule
 

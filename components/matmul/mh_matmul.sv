@@ -31,7 +31,7 @@
 // K_SIZE / K_PARALLELISM, JB = N_SIZE / N_PARALLELISM), one block of
 // Pk x Pn products a cycle into a non-stalling pipeline: row buffer and B
 // buffer read (1), multipliers (1), one adder tree per output lane
-// (clog2(K_PARALLELISM) register levels, mh_linear_adder_tree), accumulator
+// (clog2(K_PARALLELISM) register levels, mh_pipelined_adder_tree), accumulator
 // over the KB blocks (1), cast register (1), then an output FIFO (mh_fifo).
 // The last block of an output beat issues only while a credit says a FIFO
 // entry is free for it, so backpressure on `data_out` stops issue, never a
@@ -122,7 +122,6 @@ module mh_matmul #(
   localparam int PROD_FRAC = A_FRAC_WIDTH + B_FRAC_WIDTH;
   localparam int PW = A_WIDTH + B_WIDTH;           // exact product width
   localparam int TREE_LEVELS = $clog2(K_PARALLELISM);
-  localparam int TW = PW + TREE_LEVELS;            // adder tree sum width
   localparam int ACC_WIDTH = PW + $clog2(K_SIZE);  // golden accumulator width
 
   // Pipeline: stage 1 = buffer reads, 2 = products, T = adder tree sum,
@@ -137,7 +136,6 @@ module mh_matmul #(
   // whose credits never stall issue without backpressure.
   localparam int OUT_FIFO_DEPTH = ((CREDIT_LOOP + KB - 1) / KB > 2)
                                   ? (CREDIT_LOOP + KB - 1) / KB : 2;
-  localparam int CREDIT_W = $clog2(OUT_FIFO_DEPTH + 1);
 
   // ---------------------------------------------------------- A row buffer
 
@@ -344,62 +342,44 @@ module mh_matmul #(
   // ------------------------ stages 2..T, accumulator, cast: per output lane o
 
   logic                         acc_done_q;  // accumulators hold finished sums
-  logic                         out_valid_q; // out_q holds a beat for the FIFO
-  logic [PN-1:0][OUT_WIDTH-1:0] out_q;       // cast beat
+  logic                         out_valid_q; // out_beat holds a beat for the FIFO
+  logic [PN-1:0][OUT_WIDTH-1:0] out_beat;    // cast beat (mh_mac_lane output registers)
 
   for (genvar o = 0; o < PN; o++) begin : gen_lane
-    logic [PK-1:0][PW-1:0]       prod_q;  // exact products (stage 2)
-    logic [TW-1:0]               sum;     // block sum (stage T)
-    logic signed [ACC_WIDTH-1:0] acc_q;   // running sum, frac PROD_FRAC
-    logic [OUT_WIDTH-1:0]        cast_out;
+    // B[k*Pk + i][j*Pn + o]: bank i lane o, or with TRANSPOSE_B bank o lane i.
+    logic [PK-1:0][B_WIDTH-1:0] w_lane;
 
-    for (genvar i = 0; i < PK; i++) begin : gen_mul
-      // B[k*Pk + i][j*Pn + o]: bank i lane o, or with TRANSPOSE_B bank o lane i.
-      logic [B_WIDTH-1:0] w;
+    for (genvar i = 0; i < PK; i++) begin : gen_w
       if (TRANSPOSE_B != 0) begin : gen_t
-        assign w = w_q[o][i];
+        assign w_lane[i] = w_q[o][i];
       end else begin : gen_n
-        assign w = w_q[i][o];
-      end
-      always_ff @(posedge clk) begin
-        prod_q[i] <= PW'($signed(x_q[i])) * PW'($signed(w));
+        assign w_lane[i] = w_q[i][o];
       end
     end
 
-    mh_linear_adder_tree #(
-      .IN_WIDTH (PW),
-      .IN_SIZE  (PK)
-    ) u_tree (
-      .clk      (clk),
-      .data_in  (prod_q),
-      .data_out (sum)
-    );
-
-    always_ff @(posedge clk) begin
-      if (v_q[T]) begin
-        acc_q <= (first_q[T] ? ACC_WIDTH'(0) : acc_q) + ACC_WIDTH'($signed(sum));
-      end
-    end
-
-    mh_cast_lane #(
-      .IN_WIDTH       (ACC_WIDTH),
-      .IN_FRAC_WIDTH  (PROD_FRAC),
-      .IN_SIGNED      (1),
+    mh_mac_lane #(
+      .A_WIDTH        (A_WIDTH),
+      .B_WIDTH        (B_WIDTH),
+      .SIZE           (PK),
+      .ACC_WIDTH      (ACC_WIDTH),
+      .ACC_FRAC_WIDTH (PROD_FRAC),
+      .PROD_SHIFT     (0),
+      .SHIFT_WIDTH    (1),
       .OUT_WIDTH      (OUT_WIDTH),
       .OUT_FRAC_WIDTH (OUT_FRAC_WIDTH),
-      .OUT_SIGNED     (1),
       .ROUNDING       (ROUNDING),
       .OVERFLOW       (OVERFLOW)
-    ) u_cast (
-      .data_in  (acc_q),
-      .data_out (cast_out)
+    ) u_mac (
+      .clk       (clk),
+      .a         (x_q),
+      .b         (w_lane),
+      .acc_en    (v_q[T]),
+      .acc_first (first_q[T]),
+      .acc_init  (ACC_WIDTH'(0)),
+      .shift     (1'b0),
+      .out_en    (acc_done_q),
+      .data_out  (out_beat[o])
     );
-
-    always_ff @(posedge clk) begin
-      if (acc_done_q) begin
-        out_q[o] <= cast_out;
-      end
-    end
   end
 
   always_ff @(posedge clk) begin
@@ -414,30 +394,20 @@ module mh_matmul #(
 
   // ------------------------------------------------------ output FIFO, credits
 
-  logic [CREDIT_W-1:0] credit_q;  // FIFO slots not owned by a beat in flight
-  logic                unused_fifo_in_ready;
+  logic out_claim;  // the last block of an output beat issues: it takes a FIFO entry
 
-  assign credit_ok = credit_q != '0;
+  assign out_claim = issue && k_last;
 
-  always_ff @(posedge clk) begin
-    if (rst) begin
-      credit_q <= CREDIT_W'(OUT_FIFO_DEPTH);
-    end else begin
-      credit_q <= credit_q + CREDIT_W'(data_out_valid && data_out_ready)
-                           - CREDIT_W'(issue && k_last);
-    end
-  end
-
-  mh_fifo #(
+  mh_credit_fifo #(
     .DATA_WIDTH (PN * OUT_WIDTH),
     .DEPTH      (OUT_FIFO_DEPTH)
   ) u_out_fifo (
     .clk            (clk),
     .rst            (rst),
-    .data_in        (out_q),
+    .claim          (out_claim),
+    .credit_ok      (credit_ok),
+    .data_in        (out_beat),
     .data_in_valid  (out_valid_q),
-    // Always high when out_valid_q is (credits), so not needed.
-    .data_in_ready  (unused_fifo_in_ready),
     .data_out       (data_out),
     .data_out_valid (data_out_valid),
     .data_out_ready (data_out_ready)

@@ -53,11 +53,11 @@ module mh_mul #(
   localparam int PROD_WIDTH = A_WIDTH + B_WIDTH;
   localparam int PROD_FRAC  = A_FRAC_WIDTH + B_FRAC_WIDTH;
 
-  logic                                   advance;    // every stage moves this edge
-  logic                                   take;       // a pair moves this edge
-  logic                                   prod_valid; // stage 1 holds a product
-  logic [PARALLELISM-1:0][PROD_WIDTH-1:0] prod;       // stage 1: exact products
-  logic [PARALLELISM-1:0][OUT_WIDTH-1:0]  cast_data;  // combinational lane results
+  logic                                   advance;      // every stage moves this edge
+  logic                                   take;         // a pair moves this edge
+  logic                                   prod_valid_q; // stage 1 holds a product
+  logic [PARALLELISM-1:0][PROD_WIDTH-1:0] prod_q;       // stage 1: exact products
+  logic [PARALLELISM-1:0][OUT_WIDTH-1:0]  cast_data;    // combinational lane results
 
   assign advance = !data_out_valid || data_out_ready;
   assign take    = a_valid && b_valid && advance;
@@ -67,7 +67,7 @@ module mh_mul #(
   for (genvar i = 0; i < PARALLELISM; i++) begin : gen_lane
     always_ff @(posedge clk) begin
       if (take) begin
-        prod[i] <= PROD_WIDTH'($signed(a[i])) * PROD_WIDTH'($signed(b[i]));
+        prod_q[i] <= PROD_WIDTH'($signed(a[i])) * PROD_WIDTH'($signed(b[i]));
       end
     end
     mh_cast_lane #(
@@ -80,23 +80,23 @@ module mh_mul #(
       .ROUNDING      (ROUNDING),
       .OVERFLOW      (OVERFLOW)
     ) u_cast (
-      .data_in (prod[i]),
+      .data_in (prod_q[i]),
       .data_out(cast_data[i])
     );
   end
 
   always_ff @(posedge clk) begin
     if (rst) begin
-      prod_valid     <= 1'b0;
+      prod_valid_q   <= 1'b0;
       data_out_valid <= 1'b0;
     end else if (advance) begin
-      prod_valid     <= a_valid && b_valid;
-      data_out_valid <= prod_valid;
+      prod_valid_q   <= a_valid && b_valid;
+      data_out_valid <= prod_valid_q;
     end
   end
 
   always_ff @(posedge clk) begin
-    if (advance && prod_valid) begin
+    if (advance && prod_valid_q) begin
       data_out <= cast_data;
     end
   end

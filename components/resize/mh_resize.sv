@@ -87,33 +87,33 @@ module mh_resize #(
   localparam logic [COUNT_WIDTH-1:0] PUSH_LAST = COUNT_WIDTH'(PUSH_MAX);
 
   logic [A-1:0][CHUNK_WIDTH-1:0]          in_chunks;  // data_in as chunks
-  logic [CAP_CHUNKS-1:0][CHUNK_WIDTH-1:0] slots;      // element buffer, oldest in slot 0, not reset
-  logic [CAP_CHUNKS-1:0][CHUNK_WIDTH-1:0] slots_next;
+  logic [CAP_CHUNKS-1:0][CHUNK_WIDTH-1:0] slots_q;    // element buffer, oldest in slot 0, not reset
+  logic [CAP_CHUNKS-1:0][CHUNK_WIDTH-1:0] slots_d;
   logic [CAP_CHUNKS-1:0][CHUNK_WIDTH-1:0] kept;       // slots after this edge's pop, before the push
-  logic [COUNT_WIDTH-1:0]                 count;      // chunks held
+  logic [COUNT_WIDTH-1:0]                 count_q;    // chunks held
   logic [COUNT_WIDTH-1:0]                 kept_count; // chunks held after this edge's pop
-  logic [COUNT_WIDTH-1:0]                 count_next;
-  logic                                   out_valid;  // registered (count >= B)
-  logic                                   in_ready;   // registered (count <= PUSH_MAX)
-  logic                                   push;       // an input beat is taken this edge
-  logic                                   pop;        // an output beat is taken this edge
+  logic [COUNT_WIDTH-1:0]                 count_d;
+  logic                                   out_valid_q;  // registered (count >= B)
+  logic                                   in_ready_q;   // registered (count <= PUSH_MAX)
+  logic                                   push;         // an input beat is taken this edge
+  logic                                   pop;          // an output beat is taken this edge
 
   assign in_chunks  = data_in;
-  assign push       = data_in_valid && in_ready;
-  assign pop        = out_valid && data_out_ready;
-  assign kept_count = pop ? count - B_COUNT : count;
-  assign count_next = push ? kept_count + A_COUNT : kept_count;
+  assign push       = data_in_valid && in_ready_q;
+  assign pop        = out_valid_q && data_out_ready;
+  assign kept_count = pop ? count_q - B_COUNT : count_q;
+  assign count_d    = push ? kept_count + A_COUNT : kept_count;
 
   // Control (reset).
   always_ff @(posedge clk) begin
     if (rst) begin
-      count     <= '0;
-      out_valid <= 1'b0;
-      in_ready  <= 1'b1;
+      count_q     <= '0;
+      out_valid_q <= 1'b0;
+      in_ready_q  <= 1'b1;
     end else begin
-      count     <= count_next;
-      out_valid <= (count_next >= B_COUNT);
-      in_ready  <= (count_next <= PUSH_LAST);
+      count_q     <= count_d;
+      out_valid_q <= (count_d >= B_COUNT);
+      in_ready_q  <= (count_d <= PUSH_LAST);
     end
   end
 
@@ -127,9 +127,9 @@ module mh_resize #(
     localparam int S_HI = (k < PUSH_MAX) ? k : PUSH_MAX;
 
     if (k + B < CAP_CHUNKS) begin : gen_shift
-      assign kept[k] = pop ? slots[k + B] : slots[k];
+      assign kept[k] = pop ? slots_q[k + B] : slots_q[k];
     end else begin : gen_top
-      assign kept[k] = slots[k];
+      assign kept[k] = slots_q[k];
     end
 
     logic [CHUNK_WIDTH-1:0] chunk_kept;  // kept[k]
@@ -146,16 +146,16 @@ module mh_resize #(
       end
     end
 
-    assign slots_next[k] = chunk_next;
+    assign slots_d[k] = chunk_next;
   end
 
   always_ff @(posedge clk) begin
-    slots <= slots_next;
+    slots_q <= slots_d;
   end
 
-  assign data_out       = slots[B-1:0];
-  assign data_out_valid = out_valid;
-  assign data_in_ready  = in_ready;
+  assign data_out       = slots_q[B-1:0];
+  assign data_out_valid = out_valid_q;
+  assign data_in_ready  = in_ready_q;
 
 endmodule
 

@@ -33,29 +33,29 @@ module mh_skid_buffer #(
   input  logic                  data_out_ready
 );
 
-  logic [DATA_WIDTH-1:0] out_data;   // beat offered on data_out
-  logic                  out_valid;  // out_data holds a beat
-  logic [DATA_WIDTH-1:0] skid_data;  // beat caught while the output stalled
-  logic                  skid_valid; // skid_data holds a beat (input not ready)
+  logic [DATA_WIDTH-1:0] out_data_q;   // beat offered on data_out
+  logic                  out_valid_q;  // out_data holds a beat
+  logic [DATA_WIDTH-1:0] skid_data_q;  // beat caught while the output stalled
+  logic                  skid_valid_q; // skid_data holds a beat (input not ready)
 
   // The output register can load this edge: it is empty or being emptied.
   logic out_load;
 
-  assign out_load = !out_valid || data_out_ready;
+  assign out_load = !out_valid_q || data_out_ready;
 
   // Control: valid bits (reset).
   always_ff @(posedge clk) begin
     if (rst) begin
-      out_valid  <= 1'b0;
-      skid_valid <= 1'b0;
+      out_valid_q  <= 1'b0;
+      skid_valid_q <= 1'b0;
     end else if (out_load) begin
       // The skid beat is older than any input beat (and the input is not
       // ready while the skid holds one), so it goes out first.
-      out_valid  <= skid_valid || data_in_valid;
-      skid_valid <= 1'b0;
-    end else if (!skid_valid) begin
+      out_valid_q  <= skid_valid_q || data_in_valid;
+      skid_valid_q <= 1'b0;
+    end else if (!skid_valid_q) begin
       // Output stalled with a beat: an accepted input beat goes to the skid.
-      skid_valid <= data_in_valid;
+      skid_valid_q <= data_in_valid;
     end
   end
 
@@ -63,16 +63,16 @@ module mh_skid_buffer #(
   // valid bit above says whether what it loaded is a beat.
   always_ff @(posedge clk) begin
     if (out_load) begin
-      out_data <= skid_valid ? skid_data : data_in;
+      out_data_q <= skid_valid_q ? skid_data_q : data_in;
     end
-    if (!out_load && !skid_valid) begin
-      skid_data <= data_in;
+    if (!out_load && !skid_valid_q) begin
+      skid_data_q <= data_in;
     end
   end
 
-  assign data_in_ready  = !skid_valid;
-  assign data_out       = out_data;
-  assign data_out_valid = out_valid;
+  assign data_in_ready  = !skid_valid_q;
+  assign data_out       = out_data_q;
+  assign data_out_valid = out_valid_q;
 
 endmodule
 

@@ -103,8 +103,8 @@ module mh_softmax #(
   logic                                x_in_ready;   // x FIFO not full
   logic                                m_in_ready;   // max FIFO not full
   logic                                fire1;        // data_in handshake
-  logic [BW-1:0]                       cnt1;         // beat of the row in stage 1
-  logic signed [IN_WIDTH-1:0]          run_max;      // max of the row so far
+  logic [BW-1:0]                       cnt1_q;       // beat of the row in stage 1
+  logic signed [IN_WIDTH-1:0]          run_max_q;    // max of the row so far
   logic signed [IN_WIDTH-1:0]          max_next;     // including this beat
 
   assign data_in_ready = x_in_ready && m_in_ready;
@@ -112,7 +112,7 @@ module mh_softmax #(
 
   // Running maximum through the lanes of the beat (a compare chain).
   logic [P:0][IN_WIDTH-1:0] max_chain;
-  assign max_chain[0] = (cnt1 == '0) ? data_in[0] : run_max;
+  assign max_chain[0] = (cnt1_q == '0) ? data_in[0] : run_max_q;
   for (genvar l = 0; l < P; l++) begin : gen_max
     assign max_chain[l+1] = ($signed(data_in[l]) > $signed(max_chain[l]))
                             ? data_in[l] : max_chain[l];
@@ -121,15 +121,15 @@ module mh_softmax #(
 
   always_ff @(posedge clk) begin
     if (rst) begin
-      cnt1 <= '0;
+      cnt1_q <= '0;
     end else if (fire1) begin
-      cnt1 <= (cnt1 == LAST) ? '0 : cnt1 + 1'b1;
+      cnt1_q <= (cnt1_q == LAST) ? '0 : cnt1_q + 1'b1;
     end
   end
 
   always_ff @(posedge clk) begin
     if (fire1) begin
-      run_max <= max_next;
+      run_max_q <= max_next;
     end
   end
 
@@ -140,17 +140,32 @@ module mh_softmax #(
   logic                       m_out_valid;
   logic                       m_out_ready;
 
-  mh_fifo #(.DATA_WIDTH(P * IN_WIDTH), .DEPTH(DX)) u_x_fifo (
-    .clk, .rst,
-    .data_in(data_in), .data_in_valid(data_in_valid && m_in_ready), .data_in_ready(x_in_ready),
-    .data_out(x_out), .data_out_valid(x_out_valid), .data_out_ready(x_out_ready)
+  mh_fifo #(
+    .DATA_WIDTH (P * IN_WIDTH),
+    .DEPTH      (DX)
+  ) u_x_fifo (
+    .clk            (clk),
+    .rst            (rst),
+    .data_in        (data_in),
+    .data_in_valid  (data_in_valid && m_in_ready),
+    .data_in_ready  (x_in_ready),
+    .data_out       (x_out),
+    .data_out_valid (x_out_valid),
+    .data_out_ready (x_out_ready)
   );
 
-  mh_fifo #(.DATA_WIDTH(IN_WIDTH), .DEPTH(DM)) u_max_fifo (
-    .clk, .rst,
-    .data_in(max_next), .data_in_valid(data_in_valid && x_in_ready && (cnt1 == LAST)),
-    .data_in_ready(m_in_ready),
-    .data_out(m_out), .data_out_valid(m_out_valid), .data_out_ready(m_out_ready)
+  mh_fifo #(
+    .DATA_WIDTH (IN_WIDTH),
+    .DEPTH      (DM)
+  ) u_max_fifo (
+    .clk            (clk),
+    .rst            (rst),
+    .data_in        (max_next),
+    .data_in_valid  (data_in_valid && x_in_ready && (cnt1_q == LAST)),
+    .data_in_ready  (m_in_ready),
+    .data_out       (m_out),
+    .data_out_valid (m_out_valid),
+    .data_out_ready (m_out_ready)
   );
 
   // ---------------------------------------------------- stage 2: exponentials
@@ -158,30 +173,30 @@ module mh_softmax #(
   localparam int NS2 = 6;         // exp pipeline registers
   logic            en2;           // the exp pipeline advances
   logic            fire2;         // a beat enters the exp pipeline
-  logic [BW-1:0]   cnt2;          // beat of the row entering the exp pipeline
-  logic [NS2-1:0]  v2;            // stage valid bits
-  logic [NS2-1:0]  last2;         // stage holds a row's last beat
+  logic [BW-1:0]   cnt2_q;        // beat of the row entering the exp pipeline
+  logic [NS2-1:0]  v2_q;          // stage valid bits
+  logic [NS2-1:0]  last2_q;       // stage holds a row's last beat
   logic            e_in_ready;    // e FIFO not full
   logic            push_e;        // stage 6 beat enters the e FIFO
 
-  assign en2         = !v2[NS2-1] || e_in_ready;
+  assign en2         = !v2_q[NS2-1] || e_in_ready;
   assign fire2       = en2 && x_out_valid && m_out_valid;
   assign x_out_ready = en2 && m_out_valid;
-  assign m_out_ready = en2 && x_out_valid && (cnt2 == LAST);
-  assign push_e      = v2[NS2-1] && e_in_ready;
+  assign m_out_ready = en2 && x_out_valid && (cnt2_q == LAST);
+  assign push_e      = v2_q[NS2-1] && e_in_ready;
 
   always_ff @(posedge clk) begin
     if (rst) begin
-      cnt2  <= '0;
-      v2    <= '0;
-      last2 <= '0;
+      cnt2_q  <= '0;
+      v2_q    <= '0;
+      last2_q <= '0;
     end else begin
       if (fire2) begin
-        cnt2 <= (cnt2 == LAST) ? '0 : cnt2 + 1'b1;
+        cnt2_q <= (cnt2_q == LAST) ? '0 : cnt2_q + 1'b1;
       end
       if (en2) begin
-        v2    <= {v2[NS2-2:0], fire2};
-        last2 <= {last2[NS2-2:0], cnt2 == LAST};
+        v2_q    <= {v2_q[NS2-2:0], fire2};
+        last2_q <= {last2_q[NS2-2:0], cnt2_q == LAST};
       end
     end
   end
@@ -240,33 +255,33 @@ module mh_softmax #(
   end
 
   // Row sum, exact, and the divider input.
-  logic [SW-1:0] acc;         // sum of the row's e so far
-  logic [SW-1:0] acc_next;    // including the beat entering the e FIFO
-  logic          s_valid;     // s_q holds a finished row sum
-  logic [SW-1:0] s_q;         // finished row sum
+  logic [SW-1:0] acc_q;        // sum of the row's e so far
+  logic [SW-1:0] acc_d;        // including the beat entering the e FIFO
+  logic          s_valid_q;    // s_q holds a finished row sum
+  logic [SW-1:0] s_q;          // finished row sum
 
   always_comb begin
-    acc_next = acc;
+    acc_d = acc_q;
     for (int l = 0; l < P; l++) begin
-      acc_next = acc_next + SW'(e_beat[l]);
+      acc_d = acc_d + SW'(e_beat[l]);
     end
   end
 
   always_ff @(posedge clk) begin
     if (rst) begin
-      acc     <= '0;
-      s_valid <= 1'b0;
+      acc_q     <= '0;
+      s_valid_q <= 1'b0;
     end else begin
-      s_valid <= push_e && last2[NS2-1];
+      s_valid_q <= push_e && last2_q[NS2-1];
       if (push_e) begin
-        acc <= last2[NS2-1] ? '0 : acc_next;
+        acc_q <= last2_q[NS2-1] ? '0 : acc_d;
       end
     end
   end
 
   always_ff @(posedge clk) begin
     if (push_e) begin
-      s_q <= acc_next;
+      s_q <= acc_d;
     end
   end
 
@@ -274,11 +289,16 @@ module mh_softmax #(
   logic [RF:0]   r_val;       // divider output
 
   mh_softmax_recip #(
-    .SUM_WIDTH(SW), .EXP_FRAC_WIDTH(EF), .RECIP_FRAC_WIDTH(RF)
+    .SUM_WIDTH        (SW),
+    .EXP_FRAC_WIDTH   (EF),
+    .RECIP_FRAC_WIDTH (RF)
   ) u_recip (
-    .clk, .rst,
-    .in_valid(s_valid), .sum(s_q),
-    .out_valid(r_valid), .recip(r_val)
+    .clk       (clk),
+    .rst       (rst),
+    .in_valid  (s_valid_q),
+    .sum       (s_q),
+    .out_valid (r_valid),
+    .recip     (r_val)
   );
 
   logic [P-1:0][EW-1:0] e_out;      // e FIFO head
@@ -289,43 +309,59 @@ module mh_softmax #(
   logic                 r_out_ready;
   logic                 unused_r_in_ready;  // never low: DR covers every row in flight
 
-  mh_fifo #(.DATA_WIDTH(P * EW), .DEPTH(DE)) u_e_fifo (
-    .clk, .rst,
-    .data_in(e_beat), .data_in_valid(v2[NS2-1]), .data_in_ready(e_in_ready),
-    .data_out(e_out), .data_out_valid(e_out_valid), .data_out_ready(e_out_ready)
+  mh_fifo #(
+    .DATA_WIDTH (P * EW),
+    .DEPTH      (DE)
+  ) u_e_fifo (
+    .clk            (clk),
+    .rst            (rst),
+    .data_in        (e_beat),
+    .data_in_valid  (v2_q[NS2-1]),
+    .data_in_ready  (e_in_ready),
+    .data_out       (e_out),
+    .data_out_valid (e_out_valid),
+    .data_out_ready (e_out_ready)
   );
 
-  mh_fifo #(.DATA_WIDTH(RF + 1), .DEPTH(DR)) u_recip_fifo (
-    .clk, .rst,
-    .data_in(r_val), .data_in_valid(r_valid), .data_in_ready(unused_r_in_ready),
-    .data_out(r_out), .data_out_valid(r_out_valid), .data_out_ready(r_out_ready)
+  mh_fifo #(
+    .DATA_WIDTH (RF + 1),
+    .DEPTH      (DR)
+  ) u_recip_fifo (
+    .clk            (clk),
+    .rst            (rst),
+    .data_in        (r_val),
+    .data_in_valid  (r_valid),
+    .data_in_ready  (unused_r_in_ready),
+    .data_out       (r_out),
+    .data_out_valid (r_out_valid),
+    .data_out_ready (r_out_ready)
   );
 
   // ---------------------------------------------------- stage 3: normalise
 
-  logic          en3;        // the normalise pipeline advances
-  logic          fire3;      // a beat enters it
-  logic [BW-1:0] cnt3;       // beat of the row entering it
-  logic          va;         // product stage valid
-  logic          vb;         // output stage valid
+  logic          en3;         // the normalise pipeline advances
+  logic          fire3;       // a beat enters it
+  logic [BW-1:0] cnt3_q;      // beat of the row entering it
+  logic          va_q;        // product stage valid
+  logic          vb_q;        // output stage valid
 
-  assign en3         = !vb || data_out_ready;
+  assign en3         = !vb_q || data_out_ready;
   assign fire3       = en3 && e_out_valid && r_out_valid;
   assign e_out_ready = en3 && r_out_valid;
-  assign r_out_ready = en3 && e_out_valid && (cnt3 == LAST);
+  assign r_out_ready = en3 && e_out_valid && (cnt3_q == LAST);
 
   always_ff @(posedge clk) begin
     if (rst) begin
-      cnt3 <= '0;
-      va   <= 1'b0;
-      vb   <= 1'b0;
+      cnt3_q <= '0;
+      va_q   <= 1'b0;
+      vb_q   <= 1'b0;
     end else begin
       if (fire3) begin
-        cnt3 <= (cnt3 == LAST) ? '0 : cnt3 + 1'b1;
+        cnt3_q <= (cnt3_q == LAST) ? '0 : cnt3_q + 1'b1;
       end
       if (en3) begin
-        va <= fire3;
-        vb <= va;
+        va_q <= fire3;
+        vb_q <= va_q;
       end
     end
   end
@@ -339,11 +375,17 @@ module mh_softmax #(
     assign prod = (EW + RF + 1)'(e_out[l]) * (EW + RF + 1)'(r_out);
 
     mh_cast_lane #(
-      .IN_WIDTH(PRW), .IN_FRAC_WIDTH(EF + RF), .IN_SIGNED(0),
-      .OUT_WIDTH(OUT_WIDTH), .OUT_FRAC_WIDTH(OUT_FRAC_WIDTH), .OUT_SIGNED(0),
-      .ROUNDING(ROUNDING), .OVERFLOW(OVERFLOW)
+      .IN_WIDTH       (PRW),
+      .IN_FRAC_WIDTH  (EF + RF),
+      .IN_SIGNED      (0),
+      .OUT_WIDTH      (OUT_WIDTH),
+      .OUT_FRAC_WIDTH (OUT_FRAC_WIDTH),
+      .OUT_SIGNED     (0),
+      .ROUNDING       (ROUNDING),
+      .OVERFLOW       (OVERFLOW)
     ) u_cast (
-      .data_in(pa_q), .data_out(p)
+      .data_in  (pa_q),
+      .data_out (p)
     );
 
     // The product is at most 2^(EF+RF): its top bit is always 0.
@@ -359,7 +401,7 @@ module mh_softmax #(
     assign data_out[l] = pb_q;
   end
 
-  assign data_out_valid = vb;
+  assign data_out_valid = vb_q;
 
 endmodule
 

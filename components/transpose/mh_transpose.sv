@@ -79,18 +79,18 @@ module mh_transpose #(
 
   logic [PARALLELISM-1:0][WIDTH-1:0] mem [DEPTH];  // both banks, not reset
 
-  logic [1:0]            bank_full;  // bank completely written and not yet completely read
-  logic                  wr_bank;    // bank being filled
-  logic [ADDR_WIDTH-1:0] wr_addr;    // next write address (arrival order)
-  logic                  rd_bank;    // bank being read
-  logic [ADDR_WIDTH-1:0] rd_addr;    // next read address
-  logic [ADDR_WIDTH-1:0] row_base;   // address of (a, b, 0) in the bank being read
-  logic [ADDR_WIDTH-1:0] col_base;   // address of (0, b, 0) in the bank being read
-  logic [CW-1:0]         c_cnt;      // read position, innermost axis (beats)
-  logic [AW-1:0]         a_cnt;      // read position, input outer axis
-  logic [BW-1:0]         b_cnt;      // read position, input middle axis
-  logic [PARALLELISM-1:0][WIDTH-1:0] out_data;  // registered read, not reset
-  logic                  out_valid;  // out_data holds a beat
+  logic [1:0]            bank_full_q;  // bank completely written and not yet completely read
+  logic                  wr_bank_q;    // bank being filled
+  logic [ADDR_WIDTH-1:0] wr_addr_q;    // next write address (arrival order)
+  logic                  rd_bank_q;    // bank being read
+  logic [ADDR_WIDTH-1:0] rd_addr_q;    // next read address
+  logic [ADDR_WIDTH-1:0] row_base_q;   // address of (a, b, 0) in the bank being read
+  logic [ADDR_WIDTH-1:0] col_base_q;   // address of (0, b, 0) in the bank being read
+  logic [CW-1:0]         c_cnt_q;      // read position, innermost axis (beats)
+  logic [AW-1:0]         a_cnt_q;      // read position, input outer axis
+  logic [BW-1:0]         b_cnt_q;      // read position, input middle axis
+  logic [PARALLELISM-1:0][WIDTH-1:0] out_data_q;  // registered read, not reset
+  logic                  out_valid_q;  // out_data holds a beat
 
   logic                  push;       // a beat is written this edge
   logic                  pop;        // a beat is read into out_data this edge
@@ -98,30 +98,30 @@ module mh_transpose #(
   logic                  rd_done;    // this pop completes the bank being read
   logic [ADDR_WIDTH-1:0] next_bank_base;  // base of the other bank
 
-  assign push    = data_in_valid && !bank_full[wr_bank];
-  assign pop     = bank_full[rd_bank] && (!out_valid || data_out_ready);
-  assign wr_done = push && (wr_addr == (wr_bank ? LAST1 : LAST0));
-  assign rd_done = pop && (c_cnt == C_LAST) && (a_cnt == A_LAST) && (b_cnt == B_LAST);
-  assign next_bank_base = rd_bank ? '0 : BANK1_BASE;
+  assign push    = data_in_valid && !bank_full_q[wr_bank_q];
+  assign pop     = bank_full_q[rd_bank_q] && (!out_valid_q || data_out_ready);
+  assign wr_done = push && (wr_addr_q == (wr_bank_q ? LAST1 : LAST0));
+  assign rd_done = pop && (c_cnt_q == C_LAST) && (a_cnt_q == A_LAST) && (b_cnt_q == B_LAST);
+  assign next_bank_base = rd_bank_q ? '0 : BANK1_BASE;
 
   // Write side and bank states (reset).
   always_ff @(posedge clk) begin
     if (rst) begin
-      bank_full <= 2'b00;
-      wr_bank   <= 1'b0;
-      wr_addr   <= '0;
+      bank_full_q <= 2'b00;
+      wr_bank_q   <= 1'b0;
+      wr_addr_q   <= '0;
     end else begin
       if (push) begin
-        wr_addr <= (wr_addr == LAST1) ? '0 : wr_addr + 1'b1;
+        wr_addr_q <= (wr_addr_q == LAST1) ? '0 : wr_addr_q + 1'b1;
       end
       if (wr_done) begin
-        wr_bank            <= !wr_bank;
-        bank_full[wr_bank] <= 1'b1;
+        wr_bank_q              <= !wr_bank_q;
+        bank_full_q[wr_bank_q] <= 1'b1;
       end
       // A bank is read only while full and written only while not full, so
       // wr_done and rd_done never name the same bank.
       if (rd_done) begin
-        bank_full[rd_bank] <= 1'b0;
+        bank_full_q[rd_bank_q] <= 1'b0;
       end
     end
   end
@@ -129,44 +129,44 @@ module mh_transpose #(
   // Read side (reset): counters b (outer), a, c (inner) and their addresses.
   always_ff @(posedge clk) begin
     if (rst) begin
-      rd_bank   <= 1'b0;
-      rd_addr   <= '0;
-      row_base  <= '0;
-      col_base  <= '0;
-      c_cnt     <= '0;
-      a_cnt     <= '0;
-      b_cnt     <= '0;
-      out_valid <= 1'b0;
+      rd_bank_q   <= 1'b0;
+      rd_addr_q   <= '0;
+      row_base_q  <= '0;
+      col_base_q  <= '0;
+      c_cnt_q     <= '0;
+      a_cnt_q     <= '0;
+      b_cnt_q     <= '0;
+      out_valid_q <= 1'b0;
     end else begin
       if (pop) begin
-        if (c_cnt != C_LAST) begin
-          c_cnt   <= c_cnt + 1'b1;
-          rd_addr <= rd_addr + 1'b1;
+        if (c_cnt_q != C_LAST) begin
+          c_cnt_q   <= c_cnt_q + 1'b1;
+          rd_addr_q <= rd_addr_q + 1'b1;
         end else begin
-          c_cnt <= '0;
-          if (a_cnt != A_LAST) begin
-            a_cnt    <= a_cnt + 1'b1;
-            row_base <= row_base + A_STEP;
-            rd_addr  <= row_base + A_STEP;
+          c_cnt_q <= '0;
+          if (a_cnt_q != A_LAST) begin
+            a_cnt_q    <= a_cnt_q + 1'b1;
+            row_base_q <= row_base_q + A_STEP;
+            rd_addr_q  <= row_base_q + A_STEP;
           end else begin
-            a_cnt <= '0;
-            if (b_cnt != B_LAST) begin
-              b_cnt    <= b_cnt + 1'b1;
-              col_base <= col_base + B_STEP;
-              row_base <= col_base + B_STEP;
-              rd_addr  <= col_base + B_STEP;
+            a_cnt_q <= '0;
+            if (b_cnt_q != B_LAST) begin
+              b_cnt_q    <= b_cnt_q + 1'b1;
+              col_base_q <= col_base_q + B_STEP;
+              row_base_q <= col_base_q + B_STEP;
+              rd_addr_q  <= col_base_q + B_STEP;
             end else begin
-              b_cnt    <= '0;
-              rd_bank  <= !rd_bank;
-              col_base <= next_bank_base;
-              row_base <= next_bank_base;
-              rd_addr  <= next_bank_base;
+              b_cnt_q    <= '0;
+              rd_bank_q  <= !rd_bank_q;
+              col_base_q <= next_bank_base;
+              row_base_q <= next_bank_base;
+              rd_addr_q  <= next_bank_base;
             end
           end
         end
-        out_valid <= 1'b1;
+        out_valid_q <= 1'b1;
       end else if (data_out_ready) begin
-        out_valid <= 1'b0;
+        out_valid_q <= 1'b0;
       end
     end
   end
@@ -174,20 +174,20 @@ module mh_transpose #(
   // Memory write port.
   always_ff @(posedge clk) begin
     if (push) begin
-      mem[wr_addr] <= data_in;
+      mem[wr_addr_q] <= data_in;
     end
   end
 
   // Memory read port, registered, with read enable.
   always_ff @(posedge clk) begin
     if (pop) begin
-      out_data <= mem[rd_addr];
+      out_data_q <= mem[rd_addr_q];
     end
   end
 
-  assign data_in_ready  = !bank_full[wr_bank];
-  assign data_out       = out_data;
-  assign data_out_valid = out_valid;
+  assign data_in_ready  = !bank_full_q[wr_bank_q];
+  assign data_out       = out_data_q;
+  assign data_out_valid = out_valid_q;
 
 endmodule
 

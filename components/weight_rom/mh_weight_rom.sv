@@ -52,9 +52,9 @@ module mh_weight_rom #(
   localparam logic [ADDR_WIDTH-1:0] LAST_ADDR = ADDR_WIDTH'(DEPTH - 1);
 
   logic [DATA_WIDTH-1:0] mem [DEPTH];  // ROM contents
-  logic [ADDR_WIDTH-1:0] addr;         // next word to read
-  logic [DATA_WIDTH-1:0] out_data;     // output register, not reset
-  logic                  out_valid;    // out_data holds a word
+  logic [ADDR_WIDTH-1:0] addr_q;       // next word to read
+  logic [DATA_WIDTH-1:0] out_data_q;   // output register, not reset
+  logic                  out_valid_q;  // out_data holds a word
   logic                  rd;           // read the next word into out_data
 
   if (MEM_FILE != "") begin : gen_mem_file
@@ -69,26 +69,26 @@ module mh_weight_rom #(
     end
   end
 
-  assign rd = !out_valid || data_out_ready;
+  assign rd = !out_valid_q || data_out_ready;
 
   always_ff @(posedge clk) begin
     if (rst) begin
-      addr      <= '0;
-      out_valid <= 1'b0;
+      addr_q      <= '0;
+      out_valid_q <= 1'b0;
     end else if (rd) begin
-      addr      <= (addr == LAST_ADDR) ? '0 : addr + 1'b1;
-      out_valid <= 1'b1;
+      addr_q      <= (addr_q == LAST_ADDR) ? '0 : addr_q + 1'b1;
+      out_valid_q <= 1'b1;
     end
   end
 
   always_ff @(posedge clk) begin
     if (rd) begin
-      out_data <= mem[addr];
+      out_data_q <= mem[addr_q];
     end
   end
 
-  assign data_out       = out_data;
-  assign data_out_valid = out_valid;
+  assign data_out       = out_data_q;
+  assign data_out_valid = out_valid_q;
 
 endmodule
 

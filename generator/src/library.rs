@@ -59,8 +59,16 @@ pub const MODULES: &[(&str, &str)] = &[
         include_str!("../../components/accumulator/mh_accumulator.sv"),
     ),
     (
-        "mh_linear_adder_tree",
-        include_str!("../../components/linear/mh_linear_adder_tree.sv"),
+        "mh_pipelined_adder_tree",
+        include_str!("../../components/common/mh_pipelined_adder_tree.sv"),
+    ),
+    (
+        "mh_mac_lane",
+        include_str!("../../components/common/mh_mac_lane.sv"),
+    ),
+    (
+        "mh_credit_fifo",
+        include_str!("../../components/common/mh_credit_fifo.sv"),
     ),
     (
         "mh_linear",

@@ -2,7 +2,7 @@
 //! maps to block RAM or LUT RAM, with registered handshakes on both sides.
 
 use super::common::{PARALLELISM, WIDTH, bits_corners, bits_random};
-use super::skid_buffer::Passthrough;
+use super::passthrough::Passthrough;
 use crate::component::{Component, Instance};
 use crate::error::GenError;
 use crate::params::{ParamSpec, Params};

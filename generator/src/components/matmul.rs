@@ -299,7 +299,9 @@ impl Instance for MatmulInstance {
         vec![
             "mh_cast_lane",
             "mh_fifo",
-            "mh_linear_adder_tree",
+            "mh_pipelined_adder_tree",
+            "mh_mac_lane",
+            "mh_credit_fifo",
             "mh_matmul",
         ]
     }

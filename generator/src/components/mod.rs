@@ -17,6 +17,7 @@ pub mod linear;
 pub mod link;
 pub mod matmul;
 pub mod mul;
+mod passthrough;
 pub mod relu;
 pub mod resize;
 pub mod skid_buffer;

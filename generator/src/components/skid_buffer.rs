@@ -1,19 +1,12 @@
 //! Descriptor of `skid_buffer` (`mh_skid_buffer`): a two-entry register slice that
 //! registers valid, data and ready, cutting every combinational path between its sides.
 
-use std::collections::BTreeMap;
-
-use golden::Format;
-
-use super::common::{
-    PARALLELISM, WIDTH, bits_corners, bits_format, bits_random, lanewise_streams, lanewise_tensors,
-};
-use crate::component::{Behaviour, Component, FirstOutput, Instance, StreamDef, TensorDef, Timing};
+use super::common::{PARALLELISM, WIDTH, bits_corners, bits_random};
+use super::passthrough::Passthrough;
+use crate::component::{Component, Instance};
 use crate::error::GenError;
 use crate::params::{ParamSpec, Params};
 use crate::rng::Rng;
-use crate::sv::{Dir, SvValue};
-use crate::tensor::TensorMap;
 
 pub struct SkidBuffer;
 
@@ -44,104 +37,5 @@ impl Component for SkidBuffer {
     }
     fn random(&self, rng: &mut Rng) -> Vec<(&'static str, i64)> {
         bits_random(rng)
-    }
-}
-
-/// A one-input, one-output component that delivers its input unchanged (skid buffer,
-/// FIFO): the golden model is the identity.
-pub(super) struct Passthrough {
-    pub params: Params,
-    pub component: &'static dyn Component,
-    pub module: &'static str,
-    pub format: Format,
-    pub lanes: usize,
-    /// Extra SV parameters after DATA_WIDTH.
-    pub extra: Vec<(String, SvValue)>,
-    /// Cycles from a beat entering an empty module to it leaving.
-    pub latency: u64,
-    /// Beats the module holds when full.
-    pub capacity: u64,
-}
-
-impl Passthrough {
-    pub fn new(
-        p: &Params,
-        component: &'static dyn Component,
-        module: &'static str,
-        extra: Vec<(String, SvValue)>,
-        latency: u64,
-        capacity: u64,
-    ) -> Self {
-        Passthrough {
-            params: p.clone(),
-            component,
-            module,
-            format: bits_format(p),
-            lanes: p.get_usize("PARALLELISM"),
-            extra,
-            latency,
-            capacity,
-        }
-    }
-    fn data_width(&self) -> u64 {
-        self.lanes as u64 * u64::from(self.format.width())
-    }
-}
-
-impl Instance for Passthrough {
-    fn component(&self) -> &'static dyn Component {
-        self.component
-    }
-    fn params(&self) -> &Params {
-        &self.params
-    }
-    fn module(&self) -> &'static str {
-        self.module
-    }
-    fn library(&self) -> Vec<&'static str> {
-        vec![self.module]
-    }
-    fn sv_params(&self, _mem_dir: &str) -> Vec<(String, SvValue)> {
-        let mut v = vec![(
-            "DATA_WIDTH".to_string(),
-            SvValue::Int(self.data_width() as i64),
-        )];
-        v.extend(self.extra.iter().cloned());
-        v
-    }
-    fn streams(&self) -> Vec<StreamDef> {
-        lanewise_streams(self.lanes, self.format, self.format)
-    }
-    fn tensors(&self) -> Vec<TensorDef> {
-        lanewise_tensors(
-            self.lanes,
-            &[
-                ("data_in", Dir::Input, self.format),
-                ("data_out", Dir::Output, self.format),
-            ],
-        )
-    }
-    fn behaviour(&self) -> Behaviour {
-        Behaviour::new(true, &[("data_in", FirstOutput::Beat)])
-    }
-    fn timing(&self) -> Timing {
-        Timing {
-            latency: self.latency,
-            initiation_interval: 1,
-            ii_stream: "data_in".into(),
-        }
-    }
-    fn combinational_paths(&self) -> Vec<(String, String)> {
-        Vec::new()
-    }
-    fn resources(&self) -> BTreeMap<String, u64> {
-        BTreeMap::from([
-            ("capacity_beats".to_string(), self.capacity),
-            ("memory_bits".to_string(), self.capacity * self.data_width()),
-        ])
-    }
-    fn golden(&self, inputs: &TensorMap) -> Result<TensorMap, GenError> {
-        let x = crate::tensor::require(inputs, self.component.name(), "data_in", "input")?;
-        Ok(TensorMap::from([("data_out".to_string(), x.clone())]))
     }
 }

@@ -1,6 +1,8 @@
 `default_nettype none
 
-// mh_linear_adder_tree: pipelined signed adder tree for mh_linear.
+// mh_pipelined_adder_tree: pipelined signed adder tree without handshake
+// (used by mh_mac_lane, so by mh_linear and mh_matmul; the handshaked
+// component is mh_adder_tree).
 //
 // Sums IN_SIZE signed lanes of IN_WIDTH bits into one signed lane of
 // IN_WIDTH + clog2(IN_SIZE) bits, exactly (no rounding, no overflow). Level l
@@ -10,12 +12,12 @@
 //
 // Does not: handshake, stall, or carry a valid bit. The registers load every
 // cycle, so the caller delays its own valid/tag bits by LATENCY cycles next to
-// the tree (mh_linear does). Does not reset (datapath only).
+// the tree (mh_mac_lane's callers do). Does not reset (datapath only).
 //
 // Pure pipeline: latency clog2(IN_SIZE) cycles (0 for IN_SIZE = 1, where the
 // tree is a wire), II 1. No ready/valid, so no combinational handshake paths.
 
-module mh_linear_adder_tree #(
+module mh_pipelined_adder_tree #(
   parameter int IN_WIDTH = 16,  // lane width, bits (>= 1)
   parameter int IN_SIZE  = 4    // number of lanes summed (>= 1)
 ) (
