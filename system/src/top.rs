@@ -226,8 +226,7 @@ impl SystemInstance {
         streams.insert((Endpoint::TopIn, "data_in".into()), x.clone());
         let mut trace = Vec::with_capacity(self.net.nodes.len());
         for (i, n) in self.net.nodes.iter().enumerate() {
-            let defs = n.inst.tensors();
-            let mut m = n.roms.clone();
+            let mut incoming = Vec::new();
             for e in self.net.edges.iter().filter(|e| e.to == Endpoint::Node(i)) {
                 // Every stream has exactly one consumer (fan-out goes through forks).
                 let t = streams
@@ -237,38 +236,14 @@ impl SystemInstance {
                         tensor: e.to_stream.clone(),
                         what: "producer output".into(),
                     })?;
-                let def = defs.iter().find(|d| d.name == e.to_stream);
-                let dims = def.map(|d| d.shape.clone()).unwrap_or_default();
-                let mut t = conform(t, &dims, e.row, &n.name, &e.to_stream)?;
-                if let Some(d) = def.filter(|_| n.is_mover()) {
-                    t = to_bits(&t, d.format);
-                }
-                m.insert(e.to_stream.clone(), t);
+                incoming.push((e.to_stream.clone(), t));
             }
-            let mut outs = n.inst.golden(&m)?;
-            let mut first = keep_trace;
-            for s in n.streams(Dir::Output) {
-                let mut t = outs
-                    .remove(&s.name)
-                    .ok_or_else(|| GenError::MissingTensor {
-                        component: n.name.clone(),
-                        tensor: s.name.clone(),
-                        what: "golden output".into(),
-                    })?;
-                if n.is_mover() {
-                    let f = self
-                        .net
-                        .edges
-                        .iter()
-                        .find(|e| e.to == Endpoint::Node(i))
-                        .map_or(t.format, |e| e.format);
-                    t = from_bits(&t, f);
-                }
-                if first {
-                    trace.push((n.source.clone(), n.inst.component().name(), t.clone()));
-                    first = false;
-                }
-                streams.insert((Endpoint::Node(i), s.name.clone()), t);
+            let outs = self.node_golden(i, incoming)?;
+            if keep_trace && let Some((_, t)) = outs.first() {
+                trace.push((n.source.clone(), n.inst.component().name(), t.clone()));
+            }
+            for (s, t) in outs {
+                streams.insert((Endpoint::Node(i), s), t);
             }
         }
         let e = self.net.output_edge();
@@ -279,10 +254,75 @@ impl SystemInstance {
                 tensor: "data_out".into(),
                 what: "golden output".into(),
             })?;
+        Ok((trace, self.output_tensor(y)?))
+    }
+
+    /// The elements of the stream into `data_out` as the system output `[N, ..output
+    /// shape]`.
+    ///
+    /// # Errors
+    /// A number of elements that is not a whole number of items.
+    pub fn output_tensor(&self, y: Tensor) -> Result<Tensor, GenError> {
         let mut dims = vec![Dim::Batch];
         dims.extend(self.net.output_shape.iter().map(|&d| Dim::Fixed(d)));
-        let y = conform(y, &dims, e.row, "system", "data_out")?;
-        Ok((trace, y))
+        conform(y, &dims, self.net.output_edge().row, "system", "data_out")
+    }
+
+    /// One node's golden step: `incoming` holds each input stream's tensor as its
+    /// producer emitted it (by the node's stream name; its shape does not matter, a
+    /// stream is a flat sequence), which is reshaped to the node's tensor shape (data
+    /// movers: as raw bits). Returns the output tensors in the node's stream order (data
+    /// movers' bits read back in the format of the edge into them). The system's golden
+    /// model and the fast engine's data mode both step nodes with this.
+    ///
+    /// # Errors
+    /// An input that does not fill the node's tensor shape, or as the node's golden model
+    /// reports it.
+    pub fn node_golden(
+        &self,
+        i: usize,
+        incoming: Vec<(String, Tensor)>,
+    ) -> Result<Vec<(String, Tensor)>, GenError> {
+        let n = &self.net.nodes[i];
+        let defs = n.inst.tensors();
+        let mut m = n.roms.clone();
+        for (stream, t) in incoming {
+            let row = self
+                .net
+                .edges
+                .iter()
+                .find(|e| e.to == Endpoint::Node(i) && e.to_stream == stream)
+                .map_or(1, |e| e.row);
+            let def = defs.iter().find(|d| d.name == stream);
+            let dims = def.map(|d| d.shape.clone()).unwrap_or_default();
+            let mut t = conform(t, &dims, row, &n.name, &stream)?;
+            if let Some(d) = def.filter(|_| n.is_mover()) {
+                t = to_bits(&t, d.format);
+            }
+            m.insert(stream, t);
+        }
+        let mut outs = n.inst.golden(&m)?;
+        let mut result = Vec::new();
+        for s in n.streams(Dir::Output) {
+            let mut t = outs
+                .remove(&s.name)
+                .ok_or_else(|| GenError::MissingTensor {
+                    component: n.name.clone(),
+                    tensor: s.name.clone(),
+                    what: "golden output".into(),
+                })?;
+            if n.is_mover() {
+                let f = self
+                    .net
+                    .edges
+                    .iter()
+                    .find(|e| e.to == Endpoint::Node(i))
+                    .map_or(t.format, |e| e.format);
+                t = from_bits(&t, f);
+            }
+            result.push((s.name.clone(), t));
+        }
+        Ok(result)
     }
 
     /// The output of every model node's own instance (not the forks, FIFOs, casts and
