@@ -98,9 +98,9 @@ pub fn run(sys: &SystemInstance, r: &FastRun<'_>) -> Result<Tensor> {
     let secs = t0.elapsed().as_secs_f64();
     let t1 = std::time::Instant::now();
     let data = match r.mode {
-        ModeArg::Data => {
-            Some(sim::cycle::data::run_data(sys, &net, r.x).map_err(|e| anyhow!("fast engine: {e}"))?)
-        }
+        ModeArg::Data => Some(
+            sim::cycle::data::run_data(sys, &net, r.x).map_err(|e| anyhow!("fast engine: {e}"))?,
+        ),
         ModeArg::Timing => None,
     };
     let data_secs = t1.elapsed().as_secs_f64();

@@ -25,11 +25,16 @@ fn example(name: &str) -> String {
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-fn system(model: &str, config: &str, w: impl Fn(&model::graph::Graph) -> Weights, lanes: usize) -> (model::graph::Graph, SystemInstance) {
+fn system(
+    model: &str,
+    config: &str,
+    w: impl Fn(&model::graph::Graph) -> Weights,
+    calibration_rows: u64,
+) -> (model::graph::Graph, SystemInstance) {
     let g = model::json::from_json(&example(model)).unwrap();
     let w = w(&g);
     let cfg = QuantConfig::from_toml(&example(config)).unwrap();
-    let plan = system::map::resolve(&g, &cfg, &w, 0, lanes).unwrap();
+    let plan = system::map::resolve(&g, &cfg, &w, 0, calibration_rows).unwrap();
     let sys = SystemInstance::new(system::map_model(&g, &plan, &w).unwrap());
     (g, sys)
 }
@@ -42,7 +47,12 @@ fn systems() -> Vec<(&'static str, model::graph::Graph, SystemInstance, usize)> 
         |g| Weights::synthetic_with(g, 7, &SyntheticInit::he()),
         64,
     );
-    let (g2, s2) = system("bert-tiny.json", "bert-tiny-q.toml", |g| Weights::synthetic(g, 3), 16);
+    let (g2, s2) = system(
+        "bert-tiny.json",
+        "bert-tiny-q.toml",
+        |g| Weights::synthetic(g, 3),
+        16,
+    );
     vec![("jsc-mlp", g1, s1, 6), ("bert-tiny", g2, s2, 2)]
 }
 
@@ -76,13 +86,29 @@ fn data_mode_output_is_the_golden_output_and_timing_is_unchanged() {
                 );
             }
             let beats: usize = net.streams.iter().map(|s| s.beats).sum();
-            assert_eq!(d.beats, beats as u64, "{label} {stall}: every beat carries a value");
+            assert_eq!(
+                d.beats, beats as u64,
+                "{label} {stall}: every beat carries a value"
+            );
             for (a, b) in timing.streams.iter().zip(&net.streams) {
-                assert_eq!(a.handshakes(), b.handshakes(), "{label} {stall}: {}", a.name);
-                assert_eq!(a.valid_cycles(), b.valid_cycles(), "{label} {stall}: {}", a.name);
+                assert_eq!(
+                    a.handshakes(),
+                    b.handshakes(),
+                    "{label} {stall}: {}",
+                    a.name
+                );
+                assert_eq!(
+                    a.valid_cycles(),
+                    b.valid_cycles(),
+                    "{label} {stall}: {}",
+                    a.name
+                );
             }
             assert_eq!(timing.summary(items), net.summary(items), "{label} {stall}");
-            eprintln!("{label} {stall}: {} values bit-exact, {beats} beats", golden.raw.len());
+            eprintln!(
+                "{label} {stall}: {} values bit-exact, {beats} beats",
+                golden.raw.len()
+            );
         }
     }
 }
@@ -97,7 +123,11 @@ fn data_mode_output_follows_the_input_beats() {
     let net = run(&sys, items, Stall::Both, 3);
     let a = sim::cycle::data::run_data(&sys, &net, &x).unwrap();
     let mut x2 = x.clone();
-    x2.raw[0] = if x2.raw[0] == x2.format.max_raw() { x2.format.min_raw() } else { x2.format.max_raw() };
+    x2.raw[0] = if x2.raw[0] == x2.format.max_raw() {
+        x2.format.min_raw()
+    } else {
+        x2.format.max_raw()
+    };
     let b = sim::cycle::data::run_data(&sys, &net, &x2).unwrap();
     let golden2 = sys
         .golden(&TensorMap::from([("data_in".to_string(), x2)]))
@@ -138,7 +168,9 @@ fn read_vcd(text: &[u8]) -> BTreeMap<String, Vec<(u64, u64)>> {
                 .or_default()
                 .push((t, u64::from(v == vcd::Value::V1))),
             vcd::Command::ChangeVector(id, v) => {
-                let n = v.iter().fold(0u64, |n, b| n << 1 | u64::from(b == vcd::Value::V1));
+                let n = v
+                    .iter()
+                    .fold(0u64, |n, b| n << 1 | u64::from(b == vcd::Value::V1));
                 out.entry(names[&id].clone()).or_default().push((t, n));
             }
             _ => {}
@@ -169,7 +201,10 @@ fn vcd_read_back_gives_the_engine_handshakes_and_fifo_occupancy() {
             sim::cycle::waves::write_vcd(&net, &fifos, ps, &mut text).unwrap();
             let w = read_vcd(&text);
             for (i, s) in net.streams.iter().enumerate() {
-                let scope = format!("fast.streams.{}", sim::cycle::waves::stream_scope(i, &s.name));
+                let scope = format!(
+                    "fast.streams.{}",
+                    sim::cycle::waves::stream_scope(i, &s.name)
+                );
                 let get = |n: &str| w.get(&format!("{scope}.{n}")).cloned().unwrap_or_default();
                 let (valid, ready, beats) = (get("valid"), get("ready"), get("beats"));
                 // Beat count: k + 1 from the cycle after handshake k.
@@ -178,11 +213,17 @@ fn vcd_read_back_gives_the_engine_handshakes_and_fifo_occupancy() {
                     .filter(|&&(_, v)| v > 0)
                     .map(|&(t, _)| t / ps - 1)
                     .collect();
-                assert_eq!(counted, s.handshakes(), "{label} {stall}: {} beat count", s.name);
+                assert_eq!(
+                    counted,
+                    s.handshakes(),
+                    "{label} {stall}: {} beat count",
+                    s.name
+                );
                 // Handshakes: every change point of valid or ready starts a run of
                 // cycles with the same levels; valid && ready in a run of length n is n
                 // handshakes.
-                let mut points: Vec<u64> = valid.iter().chain(&ready).map(|&(t, _)| t / ps).collect();
+                let mut points: Vec<u64> =
+                    valid.iter().chain(&ready).map(|&(t, _)| t / ps).collect();
                 points.sort_unstable();
                 points.dedup();
                 let mut hs = Vec::new();
@@ -192,12 +233,21 @@ fn vcd_read_back_gives_the_engine_handshakes_and_fifo_occupancy() {
                         hs.extend(c..end);
                     }
                 }
-                assert_eq!(hs, s.handshakes(), "{label} {stall}: {} valid && ready", s.name);
+                assert_eq!(
+                    hs,
+                    s.handshakes(),
+                    "{label} {stall}: {} valid && ready",
+                    s.name
+                );
                 // Event-driven: no two change points of one signal at the same time,
                 // and no point repeats the previous value.
                 for ch in [&valid, &ready, &beats] {
                     for p in ch.windows(2) {
-                        assert!(p[0].0 < p[1].0 && p[0].1 != p[1].1, "{label} {}: {p:?}", s.name);
+                        assert!(
+                            p[0].0 < p[1].0 && p[0].1 != p[1].1,
+                            "{label} {}: {p:?}",
+                            s.name
+                        );
                     }
                 }
             }
@@ -216,12 +266,29 @@ fn vcd_read_back_gives_the_engine_handshakes_and_fifo_occupancy() {
                 for &(t, v) in occ {
                     let c = t / ps;
                     let held = a.partition_point(|&h| h < c) - b.partition_point(|&h| h < c);
-                    assert_eq!(v, held as u64, "{label} {stall}: {} at cycle {c}", node.name);
-                    assert!(v <= depth, "{label} {stall}: {} holds {v} of {depth}", node.name);
+                    assert_eq!(
+                        v, held as u64,
+                        "{label} {stall}: {} at cycle {c}",
+                        node.name
+                    );
+                    assert!(
+                        v <= depth,
+                        "{label} {stall}: {} holds {v} of {depth}",
+                        node.name
+                    );
                 }
-                assert!(occ.iter().any(|&(_, v)| v > 0), "{label}: {} never used", node.name);
+                assert!(
+                    occ.iter().any(|&(_, v)| v > 0),
+                    "{label}: {} never used",
+                    node.name
+                );
             }
-            eprintln!("{label} {stall}: {} bytes of VCD, {} streams, {} FIFOs", text.len(), net.streams.len(), fifos.len());
+            eprintln!(
+                "{label} {stall}: {} bytes of VCD, {} streams, {} FIFOs",
+                text.len(),
+                net.streams.len(),
+                fifos.len()
+            );
         }
     }
 }

@@ -122,12 +122,7 @@ pub fn stream_scope(i: usize, name: &str) -> String {
 ///
 /// # Errors
 /// Writing to `out` failed.
-pub fn write_vcd(
-    net: &Net,
-    fifos: &[usize],
-    ps_per_cycle: u64,
-    out: impl Write,
-) -> io::Result<()> {
+pub fn write_vcd(net: &Net, fifos: &[usize], ps_per_cycle: u64, out: impl Write) -> io::Result<()> {
     let mut w = vcd::Writer::new(io::BufWriter::new(out));
     w.timescale(1, TimescaleUnit::PS)?;
     w.add_module("fast")?;
@@ -206,15 +201,15 @@ mod tests {
     #[test]
     fn back_to_back_beats_keep_valid_high() {
         assert_eq!(valid_changes(&[2, 3, 4], &[2, 3, 6]), vec![(2, 1), (7, 0)]);
-        assert_eq!(valid_changes(&[0, 5], &[1, 5]), vec![(0, 1), (2, 0), (5, 1), (6, 0)]);
+        assert_eq!(
+            valid_changes(&[0, 5], &[1, 5]),
+            vec![(0, 1), (2, 0), (5, 1), (6, 0)]
+        );
     }
 
     #[test]
     fn ready_follows_pulses_and_windows() {
-        let w = [
-            Ready { pulse: 1, from: 4 },
-            Ready::from(6),
-        ];
+        let w = [Ready { pulse: 1, from: 4 }, Ready::from(6)];
         // Beat 0: pulse at 1 (missed), ready from 4, handshake 5; beat 1 from 6 to 6.
         assert_eq!(
             ready_changes(&w, &[5, 6]),
