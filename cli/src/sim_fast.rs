@@ -1,17 +1,28 @@
 //! `mase-hw sim system --engine fast`: the beat-level cycle simulator (`sim::cycle`) on
-//! a generated system, timing mode. Prints latency, first-input-to-last-output, cycles
-//! per item, throughput at the clock, every node's utilisation split and the FIFOs'
-//! peak occupancy; `--report` writes the same figures as JSON.
+//! a generated system. Prints latency, first-input-to-last-output, cycles per item,
+//! throughput at the clock, every node's utilisation split and the FIFOs' peak
+//! occupancy; `--report` writes the same figures as JSON, `--vcd` the handshakes and
+//! FIFO occupancies as waveforms. `--mode data` also carries values on the beats
+//! (`sim::cycle::data`) and checks the output against the system's golden model.
 
 use std::path::Path;
 
 use anyhow::{Result, anyhow};
-use generator::Instance;
+use generator::{Instance, Tensor, TensorMap};
 use serde::Serialize;
 use sim::cycle::system::system_net;
 use system::SystemInstance;
 use testbenches::cosim::Stall;
 use testbenches::fast::PatternStimulus;
+
+/// What beats carry in the fast engine.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ModeArg {
+    /// Handshake cycles only; outputs from the golden model.
+    Timing,
+    /// Also values: every node steps its golden model on the beats it accepted.
+    Data,
+}
 
 /// Boundary stall pattern (the Verilator harness's).
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
@@ -61,24 +72,47 @@ struct Report {
     fifos: Vec<FifoReport>,
 }
 
-/// Runs `items` items of the system through the fast engine and prints the figures.
-pub fn run(
-    sys: &SystemInstance,
-    items: usize,
-    stall: Stall,
-    seed: u64,
-    clock_mhz: f64,
-    report: Option<&Path>,
-) -> Result<()> {
+/// How to run the fast engine.
+pub struct FastRun<'a> {
+    /// The input items `[N, ..input shape]`.
+    pub x: &'a Tensor,
+    pub stall: Stall,
+    pub seed: u64,
+    pub clock_mhz: f64,
+    pub mode: ModeArg,
+    pub report: Option<&'a Path>,
+    pub vcd: Option<&'a Path>,
+}
+
+/// Runs the items of `r.x` through the fast engine and prints the figures; returns the
+/// output tensor (data mode: the values the beats carried, checked bit for bit against
+/// the golden model; timing mode: the golden model's).
+pub fn run(sys: &SystemInstance, r: &FastRun<'_>) -> Result<Tensor> {
+    let (stall, seed, clock_mhz, report) = (r.stall, r.seed, r.clock_mhz, r.report);
+    let items = r.x.shape.first().copied().unwrap_or(1);
     let mut net = system_net(&sys.net, items).map_err(crate::user)?;
     let t0 = std::time::Instant::now();
     let mut stim = PatternStimulus::new(&sys.streams(), stall, seed);
     net.run(&mut stim)
         .map_err(|e| anyhow!("fast engine: {e}"))?;
     let secs = t0.elapsed().as_secs_f64();
+    let t1 = std::time::Instant::now();
+    let data = match r.mode {
+        ModeArg::Data => Some(
+            sim::cycle::data::run_data(sys, &net, r.x).map_err(|e| anyhow!("fast engine: {e}"))?,
+        ),
+        ModeArg::Timing => None,
+    };
+    let data_secs = t1.elapsed().as_secs_f64();
     let s = net.summary(items);
     let us = |c: f64| c / clock_mhz;
-    println!("fast: {items} items, stalls {stall} seed {seed}, simulated in {secs:.3} s");
+    let mode = match r.mode {
+        ModeArg::Data => "data",
+        ModeArg::Timing => "timing",
+    };
+    println!(
+        "fast: {items} items, {mode} mode, stalls {stall} seed {seed}, simulated in {secs:.3} s"
+    );
     println!(
         "fast: latency {} cycles ({:.2} us at {clock_mhz} MHz); first input -> last output {} cycles",
         s.latency_cycles,
@@ -108,10 +142,12 @@ pub fn run(
     }
     // FIFO peaks: beats accepted minus beats emitted, at its worst cycle.
     let mut fifos = Vec::new();
+    let mut fifo_nodes = Vec::new();
     for (i, node) in sys.net.nodes.iter().enumerate() {
         if node.inst.component().name() != "fifo" {
             continue;
         }
+        fifo_nodes.push(i);
         let n = &net.nodes[i];
         let (a, e) = (
             net.streams[n.ins[0]].handshakes(),
@@ -133,7 +169,7 @@ pub fn run(
         });
     }
     if let Some(p) = report {
-        let r = Report {
+        let rep = Report {
             engine: "fast",
             items,
             latency_cycles: s.latency_cycles,
@@ -153,11 +189,47 @@ pub fn run(
                 .collect(),
             fifos,
         };
-        let text = serde_json::to_string_pretty(&r)? + "\n";
+        let text = serde_json::to_string_pretty(&rep)? + "\n";
         std::fs::write(p, text).map_err(|e| anyhow!("writing {}: {e}", p.display()))?;
         println!("wrote {}", p.display());
     }
-    Ok(())
+    if let Some(p) = r.vcd {
+        let ps = (1e6 / clock_mhz).round().max(1.0) as u64;
+        let f = std::fs::File::create(p).map_err(|e| anyhow!("writing {}: {e}", p.display()))?;
+        sim::cycle::waves::write_vcd(&net, &fifo_nodes, ps, f)
+            .map_err(|e| anyhow!("writing {}: {e}", p.display()))?;
+        println!("wrote {} ({ps} ps per cycle)", p.display());
+    }
+    let mut golden = sys
+        .golden(&TensorMap::from([("data_in".to_string(), r.x.clone())]))
+        .map_err(crate::user)?;
+    let y = golden
+        .remove("data_out")
+        .ok_or_else(|| anyhow!("no golden data_out"))?;
+    let Some(d) = data else {
+        println!("fast: outputs from the golden model (timing mode)");
+        return Ok(y);
+    };
+    if d.output != y {
+        let (k, a, b) = d
+            .output
+            .raw
+            .iter()
+            .zip(&y.raw)
+            .enumerate()
+            .find(|(_, (a, b))| a != b)
+            .map_or((0, 0, 0), |(k, (a, b))| (k, *a, *b));
+        return Err(anyhow!(crate::CheckFailed(format!(
+            "fast engine (data mode) differs from the golden model: data_out element {k}: {a} vs golden {b} (shapes {:?} vs {:?})",
+            d.output.shape, y.shape
+        ))));
+    }
+    println!(
+        "fast: {items} items bit-exact against the golden model ({} beats carried values, data {data_secs:.3} s, timing + data {:.3} s)",
+        d.beats,
+        secs + data_secs
+    );
+    Ok(d.output)
 }
 
 /// `--report` for `--engine verilator`: the same field names; per-node and FIFO figures

@@ -595,3 +595,86 @@ fn gen_devices_writes_projects_that_pass_vivado_check() {
     assert!(!bad.exists());
     let _ = std::fs::remove_dir_all(&d);
 }
+
+/// `sim system --engine fast --mode data`: the beats deliver the golden output (checked
+/// by the binary, which says `bit-exact`), `--output` writes what the golden engine
+/// writes, and `--vcd` / `--mode data` misuse is a one-line exit 2.
+#[test]
+fn sim_system_fast_data_mode_is_bit_exact_and_writes_a_vcd() {
+    let d = tmp("fast-data");
+    let out = d.join("jsc");
+    let o = mase(&[
+        "gen",
+        "--model",
+        &example("jsc-mlp.json"),
+        "--no-accuracy",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let dir = out.to_str().unwrap();
+    let (y_fast, y_gold, vcd) = (
+        d.join("fast.json"),
+        d.join("golden.json"),
+        d.join("run.vcd"),
+    );
+    let o = mase(&[
+        "sim",
+        "system",
+        dir,
+        "--engine",
+        "fast",
+        "--mode",
+        "data",
+        "--random",
+        "3",
+        "--stalls",
+        "both",
+        "--seed",
+        "5",
+        "--vcd",
+        vcd.to_str().unwrap(),
+        "--output",
+        y_fast.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("3 items bit-exact against the golden model"),
+        "{text}"
+    );
+    assert!(text.contains("data mode"), "{text}");
+    let o = mase(&[
+        "sim",
+        "system",
+        dir,
+        "--random",
+        "3",
+        "--seed",
+        "5",
+        "--output",
+        y_gold.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read(&y_fast).unwrap(),
+        std::fs::read(&y_gold).unwrap()
+    );
+    let v = std::fs::read_to_string(&vcd).unwrap();
+    assert!(v.contains("$var wire 1") && v.contains(" beats "), "{v}");
+    let missing = d.join("no/such/dir/run.vcd");
+    let o = mase(&[
+        "sim",
+        "system",
+        dir,
+        "--engine",
+        "fast",
+        "--random",
+        "1",
+        "--vcd",
+        missing.to_str().unwrap(),
+    ]);
+    assert_user_error(&o, "--vcd");
+    let o = mase(&["sim", "system", dir, "--random", "1", "--mode", "data"]);
+    assert_user_error(&o, "--mode data");
+}

@@ -202,8 +202,9 @@ impl SystemInstance {
     }
 
     /// [`Self::golden_run`]; the per-node trace (a copy of every node's first
-    /// output) only with `keep_trace`. The phases: check the input items, run every
-    /// node on its producers' outputs in netlist order, take the system output.
+    /// output) only with `keep_trace`. The phases: check the input items, step every
+    /// node ([`Self::node_golden`]) on its producers' outputs in netlist order, take the
+    /// system output.
     #[allow(clippy::type_complexity)]
     fn execute(
         &self,
@@ -214,9 +215,15 @@ impl SystemInstance {
         let mut streams: BTreeMap<(Endpoint, String), Tensor> = BTreeMap::new();
         streams.insert((Endpoint::TopIn, "data_in".into()), x.clone());
         let mut trace = Vec::with_capacity(self.net.nodes.len());
-        for i in 0..self.net.nodes.len() {
-            let m = self.node_inputs(i, &mut streams)?;
-            self.node_outputs(i, &m, &mut streams, keep_trace.then_some(&mut trace))?;
+        for (i, n) in self.net.nodes.iter().enumerate() {
+            let incoming = self.incoming(i, &mut streams)?;
+            let outs = self.node_golden(i, incoming)?;
+            if keep_trace && let Some((_, t)) = outs.first() {
+                trace.push((n.source.clone(), n.inst.component().name(), t.clone()));
+            }
+            for (s, t) in outs {
+                streams.insert((Endpoint::Node(i), s), t);
+            }
         }
         let y = self.system_output(&mut streams)?;
         Ok((trace, y))
@@ -240,17 +247,15 @@ impl SystemInstance {
         Ok(x)
     }
 
-    /// Node `i`'s golden inputs: its ROM tensors and, per input edge, the producer's
-    /// output (taken from `streams`: every stream has one consumer) reshaped to the
-    /// node's tensor, as raw bits for a data mover.
-    fn node_inputs(
+    /// Node `i`'s input streams as its producers emitted them, by the node's stream
+    /// name, taken out of `streams` (every stream has one consumer).
+    fn incoming(
         &self,
         i: usize,
         streams: &mut BTreeMap<(Endpoint, String), Tensor>,
-    ) -> Result<TensorMap, GenError> {
+    ) -> Result<Vec<(String, Tensor)>, GenError> {
         let n = &self.net.nodes[i];
-        let defs = n.inst.tensors();
-        let mut m = n.roms.clone();
+        let mut incoming = Vec::new();
         for e in self.net.edges.iter().filter(|e| e.to == Endpoint::Node(i)) {
             // Every stream has exactly one consumer (fan-out goes through forks).
             let t = streams
@@ -260,29 +265,46 @@ impl SystemInstance {
                     tensor: e.to_stream.clone(),
                     what: "producer output".into(),
                 })?;
-            let def = defs.iter().find(|d| d.name == e.to_stream);
+            incoming.push((e.to_stream.clone(), t));
+        }
+        Ok(incoming)
+    }
+
+    /// One node's golden step: `incoming` holds each input stream's tensor as its
+    /// producer emitted it (by the node's stream name; its shape does not matter, a
+    /// stream is a flat sequence), which is reshaped to the node's tensor shape (data
+    /// movers: as raw bits). Returns the output tensors in the node's stream order (data
+    /// movers' bits read back in the format of the edge into them). The system's golden
+    /// model and the fast engine's data mode both step nodes with this.
+    ///
+    /// # Errors
+    /// An input that does not fill the node's tensor shape, or as the node's golden model
+    /// reports it.
+    pub fn node_golden(
+        &self,
+        i: usize,
+        incoming: Vec<(String, Tensor)>,
+    ) -> Result<Vec<(String, Tensor)>, GenError> {
+        let n = &self.net.nodes[i];
+        let defs = n.inst.tensors();
+        let mut m = n.roms.clone();
+        for (stream, t) in incoming {
+            let row = self
+                .net
+                .edges
+                .iter()
+                .find(|e| e.to == Endpoint::Node(i) && e.to_stream == stream)
+                .map_or(1, |e| e.row);
+            let def = defs.iter().find(|d| d.name == stream);
             let dims = def.map(|d| d.shape.clone()).unwrap_or_default();
-            let mut t = conform(t, &dims, e.row, &n.name, &e.to_stream)?;
+            let mut t = conform(t, &dims, row, &n.name, &stream)?;
             if let Some(d) = def.filter(|_| n.is_mover()) {
                 t = to_bits(&t, d.format);
             }
-            m.insert(e.to_stream.clone(), t);
+            m.insert(stream, t);
         }
-        Ok(m)
-    }
-
-    /// Runs node `i`'s golden model on `m` and posts its outputs into `streams` (a data
-    /// mover's bits read back in its input edge's format); `trace` receives a copy of
-    /// the first output.
-    fn node_outputs(
-        &self,
-        i: usize,
-        m: &TensorMap,
-        streams: &mut BTreeMap<(Endpoint, String), Tensor>,
-        mut trace: Option<&mut Vec<(String, &'static str, Tensor)>>,
-    ) -> Result<(), GenError> {
-        let n = &self.net.nodes[i];
-        let mut outs = n.inst.golden(m)?;
+        let mut outs = n.inst.golden(&m)?;
+        let mut result = Vec::new();
         for s in n.streams(Dir::Output) {
             let mut t = outs
                 .remove(&s.name)
@@ -300,12 +322,9 @@ impl SystemInstance {
                     .map_or(t.format, |e| e.format);
                 t = from_bits(&t, f);
             }
-            if let Some(tr) = trace.take() {
-                tr.push((n.source.clone(), n.inst.component().name(), t.clone()));
-            }
-            streams.insert((Endpoint::Node(i), s.name.clone()), t);
+            result.push((s.name.clone(), t));
         }
-        Ok(())
+        Ok(result)
     }
 
     /// The system output `data_out`: the output edge's stream in the model's shape.
@@ -321,9 +340,18 @@ impl SystemInstance {
                 tensor: "data_out".into(),
                 what: "golden output".into(),
             })?;
+        self.output_tensor(y)
+    }
+
+    /// The elements of the stream into `data_out` as the system output `[N, ..output
+    /// shape]`.
+    ///
+    /// # Errors
+    /// A number of elements that is not a whole number of items.
+    pub fn output_tensor(&self, y: Tensor) -> Result<Tensor, GenError> {
         let mut dims = vec![Dim::Batch];
         dims.extend(self.net.output_shape.iter().map(|&d| Dim::Fixed(d)));
-        conform(y, &dims, e.row, "system", "data_out")
+        conform(y, &dims, self.net.output_edge().row, "system", "data_out")
     }
 
     /// The output of every model node's own instance (not the forks, FIFOs, casts and

@@ -17,10 +17,11 @@
 //! in cycle order so a seeded stall pattern gives the engine the stimulus the Verilator
 //! harness gives the RTL.
 //!
-//! Not here: the values carried by beats (timing mode only), stitching (`system`), and
-//! the stall generator itself (`testbenches::cosim::Pattern`, shared with Verilator).
+//! Not here: the values carried by beats (`data`, read off a finished run), stitching
+//! (`system`), and the stall generator itself (`testbenches::cosim::Pattern`, shared with Verilator).
 
 mod accumulator;
+pub mod data;
 mod fifo;
 mod fork;
 mod layernorm;
@@ -36,6 +37,7 @@ mod softmax;
 mod stepped;
 pub mod system;
 mod transpose;
+pub mod waves;
 mod weight_rom;
 
 use std::collections::VecDeque;
