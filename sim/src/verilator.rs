@@ -97,6 +97,12 @@ impl Verilator {
         })
     }
 
+    /// The same installation building into (and loading from) the model cache `dir`.
+    pub fn with_cache(mut self, dir: PathBuf) -> Self {
+        self.cache = dir;
+        self
+    }
+
     pub fn version(&self) -> &str {
         &self.version
     }
