@@ -39,6 +39,11 @@ pub struct BenchAllArgs {
     /// Its quantization config.
     #[arg(long, default_value = "examples/bert-base-q.toml")]
     config: PathBuf,
+    /// Model timed in the fast engine under the default config (16 bits, one lane).
+    /// bert-tiny by default: bert-base at one lane holds every weight beat's timing and
+    /// outgrew 17 GB of memory on a 24 GB machine.
+    #[arg(long, default_value = "examples/bert-tiny.json")]
+    default_config_model: PathBuf,
     /// Model run in both the fast engine and Verilator.
     #[arg(long, default_value = "examples/bert-tiny.json")]
     compare_model: PathBuf,
@@ -121,8 +126,16 @@ fn regression(sim: &str, names: &[String]) -> Result<RegressFigures> {
     })
 }
 
-fn step(what: &str) {
-    eprintln!("bench all: {what} ...");
+/// Reports progress on stderr, with the rows measured since the last step (so a long
+/// run that is stopped still shows what it measured).
+fn step(t: &Table, shown: &mut usize, what: &str) {
+    for r in &t.rows[*shown..] {
+        eprintln!("  {} | {}: {} {} ({})", r.group, r.what, r.value, r.unit, r.note);
+    }
+    *shown = t.rows.len();
+    if !what.is_empty() {
+        eprintln!("bench all: {what} ...");
+    }
 }
 
 pub fn run(a: BenchAllArgs) -> Result<()> {
@@ -144,9 +157,10 @@ pub fn run(a: BenchAllArgs) -> Result<()> {
         if a.quick { " --quick" } else { "" }
     ));
     t.machine = machine();
+    let mut shown = 0;
 
     // Co-simulation: Rust harness, C++ loop, plain cocotb on the same linear.
-    step("co-simulation (Rust harness, C++ loop)");
+    step(&t, &mut shown, "co-simulation (Rust harness, C++ loop)");
     let cycles = if a.quick { 50_000 } else { 200_000 };
     let c = bench::cosim_figures(cycles, reps)?;
     let g = "cosim linear 64x16 (16x4 lanes)";
@@ -160,7 +174,7 @@ pub fn run(a: BenchAllArgs) -> Result<()> {
         "cycles/s",
         "whole Dut::run",
     );
-    step("co-simulation (plain cocotb)");
+    step(&t, &mut shown, "co-simulation (plain cocotb)");
     let cocotb_cycles = if a.quick { 4_000 } else { 20_000 };
     let (inst, inputs, expected) = bench::linear_setup(bench::linear_rows(cocotb_cycles))?;
     let mut co_rates = Vec::new();
@@ -203,9 +217,9 @@ pub fn run(a: BenchAllArgs) -> Result<()> {
     // The same regression on both simulators.
     let g = "regression";
     let label = format!("mase-hw test --configs 0 {}", names.join(" "));
-    step(&format!("regression on Verilator ({label})"));
+    step(&t, &mut shown, &format!("regression on Verilator ({label})"));
     let v = regression("verilator", &names)?;
-    step("regression on Icarus");
+    step(&t, &mut shown, "regression on Icarus");
     let i = regression("icarus", &names)?;
     for (sim, r) in [("Verilator", &v), ("Icarus", &i)] {
         if r.failed > 0 || r.mismatches > 0 {
@@ -242,7 +256,7 @@ pub fn run(a: BenchAllArgs) -> Result<()> {
     );
 
     // gen wall time.
-    step(&format!("gen {}", a.model.display()));
+    step(&t, &mut shown, &format!("gen {}", a.model.display()));
     let gen_reps = if a.quick { 1 } else { 3 };
     let gf = bench::generation_figures(&a.model, Some(a.config.clone()), gen_reps)?;
     t.push(
@@ -255,7 +269,7 @@ pub fn run(a: BenchAllArgs) -> Result<()> {
 
     // Fast cycle engine.
     let g = "fast engine";
-    step(&format!("fast engine on {}", a.model.display()));
+    step(&t, &mut shown, &format!("fast engine on {}", a.model.display()));
     let f = bench::fast_figures(&a.model, Some(&a.config), &[1, 4], reps)?;
     for (k, fig) in f.iter().enumerate() {
         let items = [1, 4][k];
@@ -277,16 +291,17 @@ pub fn run(a: BenchAllArgs) -> Result<()> {
             ),
         );
     }
-    step(&format!("fast engine on {}, default config", a.model.display()));
-    let d = bench::fast_figures(&a.model, None, &[1], reps)?.remove(0);
+    let dm = a.default_config_model.display();
+    step(&t, &mut shown, &format!("fast engine on {dm}, default config"));
+    let d = bench::fast_figures(&a.default_config_model, None, &[1], reps)?.remove(0);
     t.push(
         g,
-        format!("{} 1 sequence, default config (1 lane)", a.model.display()),
+        format!("{dm} 1 sequence, default config (1 lane)"),
         sig(d.secs, 3),
         "s",
         format!("{} cycles first in to last out", d.span_cycles),
     );
-    step(&format!(
+    step(&t, &mut shown, &format!(
         "fast engine vs Verilator on {}{}",
         a.compare_model.display(),
         if a.quick { "" } else { " (cold Verilator build)" }
@@ -312,6 +327,7 @@ pub fn run(a: BenchAllArgs) -> Result<()> {
     t.push(g, "ratio fast / Verilator", sig(fast_rate / vl_rate, 3), "x", "target >= 20");
     t.push(g, "ratio fast / Verilator incl. build", sig(fast_rate / vl_build_rate, 3), "x", "");
 
+    step(&t, &mut shown, "");
     print!("{}", t.text());
     if let Some(p) = &a.markdown {
         std::fs::write(p, t.markdown())

@@ -174,7 +174,7 @@ mod tests {
             "cosim  Rust         1234568  cycles/s  median of 5"
         );
         // The group is not repeated; values are right-aligned; no trailing blanks.
-        assert_eq!(lines[5], "       C++ | loop       0.50  x");
+        assert_eq!(lines[5], "       C++ | loop     0.500  x");
         assert_eq!(lines[6], "gen    bert-base          -  s         skipped");
         assert_eq!(lines.len(), 7);
     }
@@ -191,7 +191,7 @@ mod tests {
             lines[4],
             "| cosim | Rust | 1234568 | cycles/s | median of 5 |"
         );
-        assert_eq!(lines[5], "| cosim | C++ \\| loop | 0.50 | x |  |");
+        assert_eq!(lines[5], "| cosim | C++ \\| loop | 0.500 | x |  |");
         assert_eq!(lines[6], "| gen | bert-base | - | s | skipped |");
         assert_eq!(lines.len(), 7);
     }
