@@ -321,7 +321,7 @@ pub fn run(a: BenchAllArgs) -> Result<()> {
         format!(
             "model build {:.1} s ({})",
             cf.build_secs,
-            if cf.cold { "cold" } else { "from the cache" }
+            if cf.cold { "cold: empty model cache" } else { "model cache as found" }
         ),
     );
     t.push(g, "ratio fast / Verilator", sig(fast_rate / vl_rate, 3), "x", "target >= 20");
