@@ -21,8 +21,9 @@ test: setup
 regress: build
 	$(MASE_HW) test --configs 8
 
+# Every benchmark in one table (minutes); BENCHMARKS.md is this table from a real run.
 bench: build
-	$(MASE_HW) bench cosim
+	$(MASE_HW) bench all --markdown target/bench.md
 
 lint: setup
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings

@@ -32,25 +32,60 @@ const LINEAR: &[&str] = &[
     "WEIGHTS_FROM_ROM=1",
 ];
 
-fn median(v: &mut [f64]) -> f64 {
+pub fn median(v: &mut [f64]) -> f64 {
     v.sort_by(f64::total_cmp);
     v[v.len() / 2]
 }
 
-pub fn cosim(cycles: u64, reps: usize) -> Result<()> {
-    let reps = reps.max(1);
+/// What `bench cosim` measures (rates in simulated cycles per second; medians).
+pub struct CosimFigures {
+    pub rows: usize,
+    pub cycles: u64,
+    pub reps: usize,
+    /// The Rust harness's cycle loop (FFI, per-beat golden compare).
+    pub rust: f64,
+    /// The Rust harness including stimulus packing and ROM I/O.
+    pub rust_total: f64,
+    /// The hand-written C++ main loop.
+    pub cpp: f64,
+    /// Median of the paired Rust / C++ ratios, with their minimum and maximum.
+    pub ratio: (f64, f64, f64),
+    /// Golden model multiply-accumulates per second on a 512 x 512 linear.
+    pub golden_macs: f64,
+}
+
+/// The benchmarked linear layer, its Verilator model and `rows` rows of seeded input
+/// with their golden output.
+pub fn linear_setup(
+    rows: usize,
+) -> Result<(Box<dyn Instance>, generator::TensorMap, generator::TensorMap)> {
     let params: Vec<String> = LINEAR.iter().map(|s| s.to_string()).collect();
     let c = generator::components::find("linear")?;
     let inst = c.elaborate(&generator::Params::parse("linear", c.params(), &params)?)?;
-    let v = sim::Verilator::discover()?;
-    let dut = Dut::build(&v, &*inst, false).map_err(|e| anyhow::anyhow!(e))?;
-
-    // Enough rows for about `cycles` cycles: one row takes KB*JB cycles.
-    let kb = 64 / 16;
-    let jb = 16 / 4;
-    let rows = (cycles as usize / (kb * jb)).max(1);
     let inputs = inst.random_inputs(&mut Rng::new(7), rows);
     let expected = inst.golden(&inputs)?;
+    Ok((inst, inputs, expected))
+}
+
+/// Rows of the benchmarked linear for about `cycles` cycles (one row takes KB*JB cycles).
+pub fn linear_rows(cycles: u64) -> usize {
+    let kb = 64 / 16;
+    let jb = 16 / 4;
+    (cycles as usize / (kb * jb)).max(1)
+}
+
+/// The linear's parameters, for labels.
+pub fn linear_label() -> String {
+    LINEAR.join(" ")
+}
+
+pub fn cosim_figures(cycles: u64, reps: usize) -> Result<CosimFigures> {
+    let reps = reps.max(1);
+    let rows = linear_rows(cycles);
+    let (inst, inputs, expected) = linear_setup(rows)?;
+    let c = generator::components::find("linear")?;
+    let v = sim::Verilator::discover()?;
+    let dut = Dut::build(&v, &*inst, false).map_err(|e| anyhow::anyhow!(e))?;
 
     // Hand-written C++ loop over the same model and beats, run alternately with the
     // Rust harness so both see the same machine noise.
@@ -110,40 +145,46 @@ pub fn cosim(cycles: u64, reps: usize) -> Result<()> {
         .map(|(r, c)| r / c)
         .collect();
     let ratio = median(&mut ratios);
-    let (r, cpp, g) = (
-        median(&mut rust_rates),
-        median(&mut cpp_rates),
-        median(&mut golden_rates),
-    );
-    println!(
-        "bench cosim: linear {} ({} rows, {} simulated cycles, median of {reps})",
-        LINEAR.join(" "),
+    Ok(CosimFigures {
         rows,
-        sim_cycles
+        cycles: sim_cycles,
+        reps,
+        rust: median(&mut rust_rates),
+        rust_total: median(&mut rust_total_rates),
+        cpp: median(&mut cpp_rates),
+        ratio: (ratio, ratios[0], ratios[ratios.len() - 1]),
+        golden_macs: median(&mut golden_rates),
+    })
+}
+
+pub fn cosim(cycles: u64, reps: usize) -> Result<()> {
+    let f = cosim_figures(cycles, reps)?;
+    println!(
+        "bench cosim: linear {} ({} rows, {} simulated cycles, median of {})",
+        linear_label(),
+        f.rows,
+        f.cycles,
+        f.reps
     );
     println!(
         "  {:<44} {:>14.0} cycles/s",
-        "Rust harness (FFI, per-beat golden compare)", r
+        "Rust harness (FFI, per-beat golden compare)", f.rust
     );
     println!(
         "  {:<44} {:>14.0} cycles/s",
-        "hand-written C++ Verilator main loop", cpp
+        "hand-written C++ Verilator main loop", f.cpp
     );
     println!(
         "  {:<44} {:>14.0} cycles/s",
-        "Rust harness incl. stimulus packing, ROM I/O",
-        median(&mut rust_total_rates)
+        "Rust harness incl. stimulus packing, ROM I/O", f.rust_total
     );
     println!(
         "  {:<44} {:>14.3}  (median of paired runs; min {:.3}, max {:.3})",
-        "ratio Rust / C++ (target >= 0.8)",
-        ratio,
-        ratios[0],
-        ratios[ratios.len() - 1]
+        "ratio Rust / C++ (target >= 0.8)", f.ratio.0, f.ratio.1, f.ratio.2
     );
     println!(
-        "  {:<44} {:>14.3e} MAC/s ({grows}x{gin} by {gout}x{gin})",
-        "golden model linear", g
+        "  {:<44} {:>14.3e} MAC/s (64x512 by 512x512)",
+        "golden model linear", f.golden_macs
     );
     Ok(())
 }
@@ -292,15 +333,23 @@ int main(int argc, char** argv) {{
     }
 }
 
-/// `mase-hw bench gen`: the whole of `mase-hw gen --no-accuracy` (model, synthetic
-/// weights, calibration, mapping, rendering, writing the directory) `reps` times;
-/// prints each stage's median and the median total against the 2-second target
-/// (freeing the design is timed but not counted: `gen` exits without it).
-pub fn generation(
+/// What `bench gen` measures: the design's summary, each stage's median and the
+/// median total (seconds).
+pub struct GenFigures {
+    pub summary: String,
+    pub stages: Vec<(&'static str, f64)>,
+    pub total: f64,
+    pub reps: usize,
+}
+
+/// The whole of `mase-hw gen --no-accuracy` (model, synthetic weights, calibration,
+/// mapping, rendering, writing the directory) `reps` times (freeing the design is timed
+/// but not counted: `gen` exits without it).
+pub fn generation_figures(
     model: &std::path::Path,
     config: Option<std::path::PathBuf>,
     reps: usize,
-) -> Result<()> {
+) -> Result<GenFigures> {
     use crate::generate::{Stages, build};
     let reps = reps.max(1);
     let dir = std::env::temp_dir().join(format!("mase-hw-bench-gen-{}", std::process::id()));
@@ -331,15 +380,39 @@ pub fn generation(
         runs.push(stages);
         let _ = fs::remove_dir_all(&dir);
     }
-    println!("{summary}");
-    for (k, (name, _)) in runs[0].iter().enumerate() {
-        let mut v: Vec<f64> = runs.iter().map(|r| r[k].1).collect();
-        println!("  {name:<12} median {:.3} s", median(&mut v));
+    let stages = runs[0]
+        .iter()
+        .enumerate()
+        .map(|(k, (name, _))| {
+            let mut v: Vec<f64> = runs.iter().map(|r| r[k].1).collect();
+            (*name, median(&mut v))
+        })
+        .collect();
+    Ok(GenFigures {
+        summary,
+        stages,
+        total: median(&mut totals),
+        reps,
+    })
+}
+
+/// `mase-hw bench gen`: [`generation_figures`], each stage's median and the median
+/// total against the 2-second target.
+pub fn generation(
+    model: &std::path::Path,
+    config: Option<std::path::PathBuf>,
+    reps: usize,
+) -> Result<()> {
+    let f = generation_figures(model, config, reps)?;
+    println!("{}", f.summary);
+    for (name, secs) in &f.stages {
+        println!("  {name:<12} median {secs:.3} s");
     }
-    let total = median(&mut totals);
     println!(
-        "gen total: median {total:.3} s over {reps} runs (target 2 s: ratio {:.2})",
-        total / 2.0
+        "gen total: median {:.3} s over {} runs (target 2 s: ratio {:.2})",
+        f.total,
+        f.reps,
+        f.total / 2.0
     );
     Ok(())
 }
@@ -387,13 +460,14 @@ fn bench_gen_args(
     }
 }
 
-/// Builds `model` under `config` (synthetic weights, no files written).
+/// Builds `model` under `config` (synthetic weights, no files written; `None` = the
+/// default config: 16 bits, one lane).
 fn build_system(
     model: &std::path::Path,
-    config: &std::path::Path,
+    config: Option<&std::path::Path>,
 ) -> Result<crate::generate::Built> {
     use crate::generate::{Stages, build};
-    let args = bench_gen_args(model, Some(config.to_path_buf()), std::env::temp_dir());
+    let args = bench_gen_args(model, config.map(std::path::Path::to_path_buf), std::env::temp_dir());
     build(&args, &mut Stages::new())
 }
 
@@ -418,39 +492,92 @@ fn time_fast(
     Ok((median(&mut secs), sum, beats))
 }
 
-/// `mase-hw bench sim`: the fast engine's wall time on one sequence of `model`, and the
-/// fast engine against Verilator (cycle loop only) on one sequence of `cmp_model`.
-pub fn fast_sim(
+/// The fast engine (timing mode, no stalls) on `items` back-to-back items of one design.
+pub struct FastFigures {
+    pub instances: usize,
+    /// Building the design (synthetic weights), once.
+    pub build_secs: f64,
+    /// Median wall time of the engine's run.
+    pub secs: f64,
+    pub latency_cycles: u64,
+    /// First input beat to last output beat.
+    pub span_cycles: u64,
+    pub handshakes: usize,
+}
+
+/// [`FastFigures`] of `model` under `config` for each of `items` (one design build).
+pub fn fast_figures(
     model: &std::path::Path,
-    config: &std::path::Path,
-    cmp_model: &std::path::Path,
-    cmp_config: &std::path::Path,
+    config: Option<&std::path::Path>,
+    items: &[usize],
     reps: usize,
-) -> Result<()> {
+) -> Result<Vec<FastFigures>> {
     let t = Instant::now();
     let b = build_system(model, config)?;
-    println!(
-        "{}: {} instances, built in {:.1} s",
-        model.display(),
-        b.sys.net.nodes.len(),
-        t.elapsed().as_secs_f64()
-    );
-    let (secs, sum, beats) = time_fast(&b.sys, 1, reps)?;
-    println!(
-        "fast engine, 1 sequence, timing mode: {secs:.3} s wall (median of {}), latency {} cycles, first in -> last out {} cycles, {beats} handshakes, {:.2} M simulated cycles/s",
-        reps.max(1),
-        sum.latency_cycles,
-        sum.first_in_to_last_out_cycles,
-        sum.first_in_to_last_out_cycles as f64 / secs / 1e6
-    );
-    std::mem::forget(b);
-
-    let c = build_system(cmp_model, cmp_config)?;
-    let (fast_secs, fast_sum, _) = time_fast(&c.sys, 1, reps)?;
-    let v = sim::Verilator::discover()?;
-    let t = Instant::now();
-    let dut = Dut::build(&v, &c.sys, false).map_err(|e| anyhow::anyhow!(e))?;
     let build_secs = t.elapsed().as_secs_f64();
+    let mut out = Vec::new();
+    for &n in items {
+        let (secs, sum, handshakes) = time_fast(&b.sys, n, reps)?;
+        out.push(FastFigures {
+            instances: b.sys.net.nodes.len(),
+            build_secs,
+            secs,
+            latency_cycles: sum.latency_cycles,
+            span_cycles: sum.first_in_to_last_out_cycles,
+            handshakes,
+        });
+    }
+    // Freed here (untimed): `bench all` builds several large designs in one process.
+    drop(b);
+    Ok(out)
+}
+
+/// The fast engine against Verilator on one item of the same design.
+pub struct CompareFigures {
+    pub instances: usize,
+    /// Fast engine wall time (median), and the cycles it simulated (first in to last out).
+    pub fast_secs: f64,
+    pub fast_cycles: u64,
+    /// Verilator's cycle loop (median) and the cycles it ran.
+    pub verilator_secs: f64,
+    pub verilator_cycles: u64,
+    /// Building (or loading from the cache) the Verilator model.
+    pub build_secs: f64,
+    /// Whether the build ran without the model cache.
+    pub cold: bool,
+}
+
+/// [`CompareFigures`] for one item of `model` under `config`. With `cold`, the
+/// Verilator model is built into an empty model cache (sharing the Verilator
+/// run-time library, which every model reuses), so the build time is a real build.
+pub fn compare_figures(
+    model: &std::path::Path,
+    config: &std::path::Path,
+    reps: usize,
+    cold: bool,
+) -> Result<CompareFigures> {
+    let c = build_system(model, Some(config))?;
+    let (fast_secs, fast_sum, _) = time_fast(&c.sys, 1, reps)?;
+    let mut v = sim::Verilator::discover()?;
+    let cold_dir = sim::tools::cache_dir().join(format!("bench-cold-{}", std::process::id()));
+    if cold {
+        // Any runtime the normal cache holds is linked in, not rebuilt.
+        // ccache is off too: a cold build compiles every unit.
+        let _ = fs::remove_dir_all(&cold_dir);
+        let cold_models = cold_dir.join("verilator");
+        fs::create_dir_all(&cold_models)?;
+        let normal = sim::tools::cache_dir().join("verilator");
+        for e in fs::read_dir(&normal).into_iter().flatten().flatten() {
+            if e.file_name().to_string_lossy().starts_with("runtime-") {
+                std::os::unix::fs::symlink(e.path(), cold_models.join(e.file_name()))?;
+            }
+        }
+        v = v.with_cache(&cold_dir).with_ccache(false);
+    }
+    let t = Instant::now();
+    let dut = Dut::build(&v, &c.sys, false).map_err(|e| anyhow::anyhow!(e));
+    let build_secs = t.elapsed().as_secs_f64();
+    let dut = dut?;
     let (_, x) = crate::generate::sample_items(&c.graph, &c.sys, 0, 1)?;
     let mut inputs = c.sys.rom_tensors();
     inputs.insert("data_in".into(), x);
@@ -464,19 +591,61 @@ pub fn fast_sim(
         if !out.passed() {
             bail!(
                 "Verilator run of {} failed: {:?}",
-                cmp_model.display(),
+                model.display(),
                 out.errors
             );
         }
         vsecs.push(out.loop_secs);
         vcycles = out.cycles;
     }
-    let vs = median(&mut vsecs);
+    if cold {
+        let _ = fs::remove_dir_all(&cold_dir);
+    }
+    Ok(CompareFigures {
+        instances: c.sys.net.nodes.len(),
+        fast_secs,
+        fast_cycles: fast_sum.first_in_to_last_out_cycles,
+        verilator_secs: median(&mut vsecs),
+        verilator_cycles: vcycles,
+        build_secs,
+        cold,
+    })
+}
+
+/// `mase-hw bench sim`: the fast engine's wall time on one sequence of `model`, and the
+/// fast engine against Verilator (cycle loop only) on one sequence of `cmp_model`.
+pub fn fast_sim(
+    model: &std::path::Path,
+    config: &std::path::Path,
+    cmp_model: &std::path::Path,
+    cmp_config: &std::path::Path,
+    reps: usize,
+) -> Result<()> {
+    let f = fast_figures(model, Some(config), &[1], reps)?.remove(0);
     println!(
-        "{}: fast {fast_secs:.4} s vs Verilator {vs:.4} s (cycle loop; {vcycles} cycles; model build {build_secs:.1} s): fast is {:.1}x faster; latency {} cycles in the fast engine",
+        "{}: {} instances, built in {:.1} s",
+        model.display(),
+        f.instances,
+        f.build_secs
+    );
+    println!(
+        "fast engine, 1 sequence, timing mode: {:.3} s wall (median of {}), latency {} cycles, first in -> last out {} cycles, {} handshakes, {:.2} M simulated cycles/s",
+        f.secs,
+        reps.max(1),
+        f.latency_cycles,
+        f.span_cycles,
+        f.handshakes,
+        f.span_cycles as f64 / f.secs / 1e6
+    );
+    let c = compare_figures(cmp_model, cmp_config, reps, false)?;
+    println!(
+        "{}: fast {:.4} s vs Verilator {:.4} s (cycle loop; {} cycles; model build {:.1} s): fast is {:.1}x faster",
         cmp_model.display(),
-        vs / fast_secs,
-        fast_sum.latency_cycles
+        c.fast_secs,
+        c.verilator_secs,
+        c.verilator_cycles,
+        c.build_secs,
+        c.verilator_secs / c.fast_secs,
     );
     Ok(())
 }

@@ -6,7 +6,10 @@
 //! failed or is missing (Verilator not found, a Verilator build or model load failed).
 
 mod bench;
+mod bench_all;
 mod bench_build;
+mod bench_cocotb;
+mod bench_table;
 mod budget;
 mod calib;
 mod common;
@@ -104,6 +107,9 @@ enum SimCmd {
 
 #[derive(Subcommand)]
 enum BenchCmd {
+    /// Every benchmark in one run, one table: co-simulation (Rust harness, C++ loop,
+    /// cocotb), Icarus vs Verilator, gen wall time, the fast engine (`make bench`).
+    All(bench_all::BenchAllArgs),
     /// Wall time of `mase-hw gen --no-accuracy` by stage (median of --reps runs).
     Gen {
         /// Model (as for `gen --model`).
@@ -210,6 +216,9 @@ fn run(cli: Cli) -> Result<()> {
         Cmd::Sim {
             what: SimCmd::System(args),
         } => system_run::sim_system(args),
+        Cmd::Bench {
+            what: BenchCmd::All(args),
+        } => bench_all::run(args),
         Cmd::Bench {
             what: BenchCmd::Cosim { cycles, reps },
         } => {

@@ -42,8 +42,7 @@ pub struct Icarus {
 
 /// Locates `name` on the project's tool path (`.hwenv` first, then `PATH`).
 pub fn locate(name: &'static str) -> Option<PathBuf> {
-    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    which::which_in(name, Some(tools::child_path()), cwd).ok()
+    tools::find_tool(name)
 }
 
 impl Icarus {

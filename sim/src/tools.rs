@@ -31,11 +31,11 @@ pub fn child_path() -> std::ffi::OsString {
     env::join_paths(parts).unwrap_or_default()
 }
 
-/// Finds an executable named `name` on [`child_path`].
+/// Finds an executable named `name` on [`child_path`] (with the `which` crate, so a
+/// file without the executable bit is passed over, as a shell would).
 pub fn find_tool(name: &str) -> Option<PathBuf> {
-    env::split_paths(&child_path())
-        .map(|d| d.join(name))
-        .find(|p| p.is_file())
+    let cwd = env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    which::which_in(name, Some(child_path()), cwd).ok()
 }
 
 /// The directory for cached builds: `$MASE_HW_CACHE`, else `target/mase-hw-cache`.
