@@ -6,6 +6,7 @@
 
 use std::fmt::Write as _;
 use std::fs;
+use std::path::PathBuf;
 use std::process::Command;
 use std::time::Instant;
 
@@ -191,7 +192,7 @@ pub fn cosim(cycles: u64, reps: usize) -> Result<()> {
 
 /// A compiled C++ main loop over the same Verilator model and beats.
 struct CppLoop {
-    dir: std::path::PathBuf,
+    dir: PathBuf,
 }
 
 impl CppLoop {
@@ -347,7 +348,7 @@ pub struct GenFigures {
 /// but not counted: `gen` exits without it).
 pub fn generation_figures(
     model: &std::path::Path,
-    config: Option<std::path::PathBuf>,
+    config: Option<PathBuf>,
     reps: usize,
 ) -> Result<GenFigures> {
     use crate::generate::{Stages, build};
@@ -400,7 +401,7 @@ pub fn generation_figures(
 /// total against the 2-second target.
 pub fn generation(
     model: &std::path::Path,
-    config: Option<std::path::PathBuf>,
+    config: Option<PathBuf>,
     reps: usize,
 ) -> Result<()> {
     let f = generation_figures(model, config, reps)?;
@@ -421,10 +422,11 @@ pub fn generation(
 /// seq 128, no accuracy run, no board.
 fn bench_gen_args(
     model: &std::path::Path,
-    config: Option<std::path::PathBuf>,
-    output: std::path::PathBuf,
+    config: Option<PathBuf>,
+    output: PathBuf,
 ) -> crate::generate::GenArgs {
-    use crate::generate::{GenArgs, Init};
+    use crate::generate::GenArgs;
+    use crate::system_run::Init;
     GenArgs {
         model: model.to_path_buf(),
         seq_len: 128,
@@ -447,7 +449,7 @@ fn bench_gen_args(
         report: false,
         verilator: false,
         budget: Default::default(),
-        board: crate::generate::BoardArgs {
+        board: crate::plan::BoardArgs {
             board: None,
             devices: None,
             clock: None,
@@ -578,7 +580,7 @@ pub fn compare_figures(
     let dut = Dut::build(&v, &c.sys, false).map_err(|e| anyhow::anyhow!(e));
     let build_secs = t.elapsed().as_secs_f64();
     let dut = dut?;
-    let (_, x) = crate::generate::sample_items(&c.graph, &c.sys, 0, 1)?;
+    let (_, x) = crate::system_run::sample_items(&c.graph, &c.sys, 0, 1)?;
     let mut inputs = c.sys.rom_tensors();
     inputs.insert("data_in".into(), x);
     let expected = c.sys.golden(&inputs)?;
@@ -648,4 +650,84 @@ pub fn fast_sim(
         c.verilator_secs / c.fast_secs,
     );
     Ok(())
+}
+
+/// `mase-hw bench …`: the benchmarks.
+#[derive(clap::Subcommand)]
+pub enum BenchCmd {
+    /// Every benchmark in one run, one table: co-simulation (Rust harness, C++ loop,
+    /// cocotb), Icarus vs Verilator, gen wall time, the fast engine (`make bench`).
+    All(crate::bench_all::BenchAllArgs),
+    /// Wall time of `mase-hw gen --no-accuracy` by stage (median of --reps runs).
+    Gen {
+        /// Model (as for `gen --model`).
+        #[arg(long, default_value = "examples/bert-base.json")]
+        model: PathBuf,
+        /// Quantization config.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Repetitions.
+        #[arg(long, default_value_t = 3)]
+        reps: usize,
+    },
+    /// Fast cycle engine (`sim::cycle`, timing mode): wall time for one sequence of
+    /// --model, then fast vs Verilator wall time on --compare-model.
+    Sim {
+        /// Model timed in the fast engine (as for `gen --model`).
+        #[arg(long, default_value = "examples/bert-base.json")]
+        model: PathBuf,
+        /// Its quantization config.
+        #[arg(long, default_value = "examples/bert-base-q.toml")]
+        config: PathBuf,
+        /// Model run in both engines.
+        #[arg(long, default_value = "examples/bert-tiny.json")]
+        compare_model: PathBuf,
+        /// Its quantization config.
+        #[arg(long, default_value = "examples/bert-tiny-q.toml")]
+        compare_config: PathBuf,
+        /// Repetitions (the median is reported).
+        #[arg(long, default_value_t = 3)]
+        reps: usize,
+    },
+    /// Rust-driven Verilator vs a hand-written C++ main loop on the same linear model,
+    /// and golden-model MAC throughput.
+    Cosim {
+        /// Simulated cycles per measurement.
+        #[arg(long, default_value_t = 200_000)]
+        cycles: u64,
+        /// Repetitions (the median is reported).
+        #[arg(long, default_value_t = 5)]
+        reps: usize,
+    },
+    /// Verilator build time per build mode (single unit vs split and parallel), from
+    /// an empty cache without ccache: verilate/compile/link seconds, CPU, peak memory.
+    Build(crate::bench_build::BenchBuildArgs),
+}
+
+/// Runs one `bench` subcommand.
+pub fn run(cmd: BenchCmd) -> Result<()> {
+    match cmd {
+        BenchCmd::All(args) => crate::bench_all::run(args),
+        BenchCmd::Cosim { cycles, reps } => {
+            if cycles == 0 || reps == 0 || cycles > 1_000_000_000 {
+                return Err(crate::user(
+                    "bench cosim: --cycles must be in 1..=10^9 and --reps at least 1",
+                ));
+            }
+            cosim(cycles, reps)
+        }
+        BenchCmd::Sim {
+            model,
+            config,
+            compare_model,
+            compare_config,
+            reps,
+        } => fast_sim(&model, &config, &compare_model, &compare_config, reps),
+        BenchCmd::Gen {
+            model,
+            config,
+            reps,
+        } => generation(&model, config, reps),
+        BenchCmd::Build(args) => crate::bench_build::run(&args),
+    }
 }

@@ -21,10 +21,13 @@ mod gen_timing;
 mod generate;
 mod junit;
 mod list;
+mod load;
+mod plan;
 mod progress;
 mod report;
 mod sim_component;
 mod sim_fast;
+mod sim_system;
 mod size_fifos;
 mod synth;
 mod system_run;
@@ -34,7 +37,6 @@ mod test_env;
 mod version;
 mod vivado_check;
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
@@ -88,11 +90,11 @@ enum Cmd {
     Synth(synth::SynthArgs),
     /// Fold and partition a model over devices of a board and print the plan (no
     /// files written); `gen --board` applies it.
-    Plan(generate::PlanArgs),
+    Plan(plan::PlanArgs),
     /// Benchmarks that print side-by-side ratios.
     Bench {
         #[command(subcommand)]
-        what: BenchCmd,
+        what: bench::BenchCmd,
     },
 }
 
@@ -100,60 +102,9 @@ enum Cmd {
 enum SimCmd {
     /// Run a generated system directory (mase-hw gen -o DIR) on a tensor: golden model or
     /// Verilator (bit-exact check, cycles, back-to-back throughput), accuracy vs float.
-    System(system_run::SimSystemArgs),
+    System(sim_system::SimSystemArgs),
     /// Simulate one configured component on tensors from a JSON file.
     Component(sim_component::SimComponentArgs),
-}
-
-#[derive(Subcommand)]
-enum BenchCmd {
-    /// Every benchmark in one run, one table: co-simulation (Rust harness, C++ loop,
-    /// cocotb), Icarus vs Verilator, gen wall time, the fast engine (`make bench`).
-    All(bench_all::BenchAllArgs),
-    /// Wall time of `mase-hw gen --no-accuracy` by stage (median of --reps runs).
-    Gen {
-        /// Model (as for `gen --model`).
-        #[arg(long, default_value = "examples/bert-base.json")]
-        model: PathBuf,
-        /// Quantization config.
-        #[arg(long)]
-        config: Option<PathBuf>,
-        /// Repetitions.
-        #[arg(long, default_value_t = 3)]
-        reps: usize,
-    },
-    /// Fast cycle engine (`sim::cycle`, timing mode): wall time for one sequence of
-    /// --model, then fast vs Verilator wall time on --compare-model.
-    Sim {
-        /// Model timed in the fast engine (as for `gen --model`).
-        #[arg(long, default_value = "examples/bert-base.json")]
-        model: PathBuf,
-        /// Its quantization config.
-        #[arg(long, default_value = "examples/bert-base-q.toml")]
-        config: PathBuf,
-        /// Model run in both engines.
-        #[arg(long, default_value = "examples/bert-tiny.json")]
-        compare_model: PathBuf,
-        /// Its quantization config.
-        #[arg(long, default_value = "examples/bert-tiny-q.toml")]
-        compare_config: PathBuf,
-        /// Repetitions (the median is reported).
-        #[arg(long, default_value_t = 3)]
-        reps: usize,
-    },
-    /// Rust-driven Verilator vs a hand-written C++ main loop on the same linear model,
-    /// and golden-model MAC throughput.
-    Cosim {
-        /// Simulated cycles per measurement.
-        #[arg(long, default_value_t = 200_000)]
-        cycles: u64,
-        /// Repetitions (the median is reported).
-        #[arg(long, default_value_t = 5)]
-        reps: usize,
-    },
-    /// Verilator build time per build mode (single unit vs split and parallel), from
-    /// an empty cache without ccache: verilate/compile/link seconds, CPU, peak memory.
-    Build(bench_build::BenchBuildArgs),
 }
 
 fn main() -> ExitCode {
@@ -207,7 +158,7 @@ fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Cmd::Synth(args) => synth::run(args),
-        Cmd::Plan(args) => generate::plan_only(&args),
+        Cmd::Plan(args) => plan::run(&args),
         Cmd::VivadoCheck(args) => vivado_check::run(args),
         Cmd::Test(args) => test_cmd::run(args),
         Cmd::Sim {
@@ -215,40 +166,7 @@ fn run(cli: Cli) -> Result<()> {
         } => sim_component::run(args),
         Cmd::Sim {
             what: SimCmd::System(args),
-        } => system_run::sim_system(args),
-        Cmd::Bench {
-            what: BenchCmd::All(args),
-        } => bench_all::run(args),
-        Cmd::Bench {
-            what: BenchCmd::Cosim { cycles, reps },
-        } => {
-            if cycles == 0 || reps == 0 || cycles > 1_000_000_000 {
-                return Err(user(
-                    "bench cosim: --cycles must be in 1..=10^9 and --reps at least 1",
-                ));
-            }
-            bench::cosim(cycles, reps)
-        }
-        Cmd::Bench {
-            what:
-                BenchCmd::Sim {
-                    model,
-                    config,
-                    compare_model,
-                    compare_config,
-                    reps,
-                },
-        } => bench::fast_sim(&model, &config, &compare_model, &compare_config, reps),
-        Cmd::Bench {
-            what:
-                BenchCmd::Gen {
-                    model,
-                    config,
-                    reps,
-                },
-        } => bench::generation(&model, config, reps),
-        Cmd::Bench {
-            what: BenchCmd::Build(args),
-        } => bench_build::run(&args),
+        } => sim_system::run(args),
+        Cmd::Bench { what } => bench::run(what),
     }
 }
