@@ -4,6 +4,7 @@
 //! rendered, into a temporary directory that is then moved into place, so an error
 //! never leaves half-written output.
 
+use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -46,7 +47,10 @@ pub fn sources(inst: &dyn Instance, top: &str, mem_dir: &str) -> (FileSet, Vec<S
 /// text is the same whatever the split); the first error in ROM order is returned.
 pub fn memory_files(inst: &dyn Instance, tensors: Option<&TensorMap>) -> Result<FileSet, GenError> {
     let mems = inst.memories();
-    let texts = crate::par::map_ordered(&mems, |m| memory_file(inst, m, tensors));
+    let texts = mems
+        .par_iter()
+        .map(|m| memory_file(inst, m, tensors))
+        .collect::<Vec<_>>();
     let mut files = FileSet::new();
     for (mem, text) in mems.iter().zip(texts) {
         files.insert(mem.file.clone(), text?);

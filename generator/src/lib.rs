@@ -13,7 +13,6 @@ pub mod error;
 pub mod library;
 pub mod names;
 pub mod outdir;
-pub mod par;
 pub mod params;
 pub mod resources;
 pub mod rng;

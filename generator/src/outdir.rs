@@ -8,6 +8,7 @@
 //! contents are then replaced inside it (old files removed first, `filelist.f` moved in
 //! last). This module knows nothing of what the files are.
 
+use rayon::prelude::*;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -154,14 +155,15 @@ fn write_tree(files: &FileSet, root: &Path) -> Result<(), GenError> {
     }
     // Copying hundreds of megabytes of ROM text into the page cache is CPU work.
     let list: Vec<(&String, &String)> = files.iter().collect();
-    crate::par::map_ordered(&list, |(name, text)| {
-        let p = root.join(name);
-        fs::write(&p, text).map_err(|e| io_at(&p)(e)).err()
-    })
-    .into_iter()
-    .flatten()
-    .next()
-    .map_or(Ok(()), Err)
+    list.par_iter()
+        .filter_map(|(name, text)| {
+            let p = root.join(name);
+            fs::write(&p, text).map_err(|e| io_at(&p)(e)).err()
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .next()
+        .map_or(Ok(()), Err)
 }
 
 /// The mount-point case: the new tree is written inside `dir`, then the old entries are

@@ -6,6 +6,7 @@
 //! relative to the directory, in compile order), `report.json` and `netlist.json`
 //! (what `mase-hw sim system` rebuilds the design from, see [`crate::load`]).
 
+use rayon::prelude::*;
 use std::collections::BTreeMap;
 
 use generator::Instance;
@@ -112,7 +113,7 @@ pub fn render(sys: &SystemInstance, top: &str) -> Result<FileSet, SystemError> {
         .iter()
         .filter(|n| !n.roms.is_empty())
         .collect();
-    let parts = generator::par::map_ordered(&nodes, |n| {
+    let parts = nodes.par_iter().map(|n| {
         generator::emit::memory_files(&*n.inst, Some(&n.roms)).map(|files| {
             files
                 .into_iter()
@@ -120,6 +121,7 @@ pub fn render(sys: &SystemInstance, top: &str) -> Result<FileSet, SystemError> {
                 .collect::<FileSet>()
         })
     });
+    let parts: Vec<_> = parts.collect();
     for part in parts {
         files.extend(part?);
     }
