@@ -117,21 +117,8 @@ impl CycleModel for Matmul {
             self.issues.push(c);
             progress = true;
         }
-        loop {
-            let m = self.out_pops.len();
-            if m >= io.out_beats(0) {
-                break;
-            }
-            let Some(&last) = self.issues.get(m * self.kb + self.kb - 1) else {
-                break;
-            };
-            let prev = if m == 0 { Some(0) } else { io.out_hs(0, m - 1) };
-            let Some(prev) = prev else { break };
-            let p = (last + self.t + 3).max(prev);
-            self.out_pops.push(p);
-            io.post_valid(0, p + 1);
-            progress = true;
-        }
-        progress
+        let posted =
+            super::credit_fifo::post_pops(&self.issues, self.kb, self.t, &mut self.out_pops, io);
+        progress || posted
     }
 }

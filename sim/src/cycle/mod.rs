@@ -21,6 +21,7 @@
 //! (`system`), and the stall generator itself (`testbenches::cosim::Pattern`, shared with Verilator).
 
 mod accumulator;
+mod credit_fifo;
 pub mod data;
 mod fifo;
 mod fork;

@@ -1,0 +1,34 @@
+//! The output tail `mh_linear` and `mh_matmul` share (`mh_credit_fifo`): output beat m
+//! is pushed into the FIFO T + 2 cycles after the last of its `kb` blocks issued and
+//! pops no earlier than the previous beat's handshake. One recurrence for both models.
+
+use super::Io;
+
+/// Posts every output beat whose blocks have issued (`issues`, in issue order, `kb` per
+/// beat) and whose predecessor has been taken; `pops` holds the pop cycle of every beat
+/// posted so far. Returns whether a beat was posted.
+pub(super) fn post_pops(
+    issues: &[u64],
+    kb: usize,
+    t: u64,
+    pops: &mut Vec<u64>,
+    io: &mut Io<'_>,
+) -> bool {
+    let mut progress = false;
+    loop {
+        let m = pops.len();
+        if m >= io.out_beats(0) {
+            break;
+        }
+        let Some(&last) = issues.get(m * kb + kb - 1) else {
+            break;
+        };
+        let prev = if m == 0 { Some(0) } else { io.out_hs(0, m - 1) };
+        let Some(prev) = prev else { break };
+        let p = (last + t + 3).max(prev);
+        pops.push(p);
+        io.post_valid(0, p + 1);
+        progress = true;
+    }
+    progress
+}
