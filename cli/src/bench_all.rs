@@ -40,9 +40,7 @@ pub struct BenchAllArgs {
     #[arg(long, default_value = "examples/bert-base-q.toml")]
     config: PathBuf,
     /// Model timed in the fast engine under the default config (16 bits, one lane).
-    /// bert-tiny by default: bert-base at one lane holds every weight beat's timing and
-    /// outgrew 17 GB of memory on a 24 GB machine.
-    #[arg(long, default_value = "examples/bert-tiny.json")]
+    #[arg(long, default_value = "examples/bert-base.json")]
     default_config_model: PathBuf,
     /// Model run in both the fast engine and Verilator.
     #[arg(long, default_value = "examples/bert-tiny.json")]
@@ -299,7 +297,10 @@ pub fn run(a: BenchAllArgs) -> Result<()> {
         format!("{dm} 1 sequence, default config (1 lane)"),
         sig(d.secs, 3),
         "s",
-        format!("{} cycles first in to last out", d.span_cycles),
+        format!(
+            "{} cycles first in to last out; {} handshakes",
+            d.span_cycles, d.handshakes
+        ),
     );
     step(&t, &mut shown, &format!(
         "fast engine vs Verilator on {}{}",

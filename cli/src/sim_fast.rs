@@ -127,17 +127,26 @@ pub fn run(sys: &SystemInstance, r: &FastRun<'_>) -> Result<Tensor> {
             per_s * tokens
         );
     }
-    println!("  node                                     busy  starved  backpressured");
+    let w = s.nodes.iter().map(|n| n.name.len()).max().unwrap_or(4).max(4);
+    println!("  {:<w$}  busy  starved  backpressured", "node");
     for n in &s.nodes {
         println!(
-            "  {:<40} {:>4.0}% {:>7.0}% {:>13.0}%",
+            "  {:<w$} {:>4.0}% {:>7.0}% {:>13.0}%",
             n.name,
             100.0 * n.busy,
             100.0 * n.starved,
             100.0 * n.backpressured
         );
     }
-    if let Some(b) = s.nodes.iter().max_by(|a, b| a.busy.total_cmp(&b.busy)) {
+    // The busiest node; the first of equals (the one the others wait behind).
+    let bottleneck = s
+        .nodes
+        .iter()
+        .fold(None::<&sim::cycle::system::NodeTiming>, |best, n| match best {
+            Some(b) if b.busy >= n.busy => Some(b),
+            _ => Some(n),
+        });
+    if let Some(b) = bottleneck {
         println!("fast: bottleneck {} ({:.0}% busy)", b.name, 100.0 * b.busy);
     }
     // FIFO peaks: beats accepted minus beats emitted, at its worst cycle.
@@ -161,7 +170,7 @@ pub fn run(sys: &SystemInstance, r: &FastRun<'_>) -> Result<Tensor> {
             peak = peak.max(k + 1 - j);
         }
         let depth = node.inst.params().get_usize("DEPTH") + 1;
-        println!("  fifo {:<35} peak {peak} of {depth} beats", node.name);
+        println!("  fifo {:<w$} peak {peak} of {depth} beats", node.name);
         fifos.push(FifoReport {
             name: node.name.clone(),
             depth,

@@ -1,15 +1,14 @@
 //! The output tail `mh_linear` and `mh_matmul` share (`mh_credit_fifo`): output beat m
-//! is pushed into the FIFO T + 2 cycles after the last of its `kb` blocks issued and
+//! is pushed into the FIFO T + 2 cycles after the last of its blocks issued and
 //! pops no earlier than the previous beat's handshake. One recurrence for both models.
 
 use super::Io;
 
-/// Posts every output beat whose blocks have issued (`issues`, in issue order, `kb` per
-/// beat) and whose predecessor has been taken; `pops` holds the pop cycle of every beat
-/// posted so far. Returns whether a beat was posted.
+/// Posts every output beat whose last block has issued (`last`: the issue cycle of
+/// each beat's last block) and whose predecessor has been taken; `pops` holds the pop
+/// cycle of every beat posted so far. Returns whether a beat was posted.
 pub(super) fn post_pops(
-    issues: &[u64],
-    kb: usize,
+    last: &[u64],
     t: u64,
     pops: &mut Vec<u64>,
     io: &mut Io<'_>,
@@ -20,7 +19,7 @@ pub(super) fn post_pops(
         if m >= io.out_beats(0) {
             break;
         }
-        let Some(&last) = issues.get(m * kb + kb - 1) else {
+        let Some(&last) = last.get(m) else {
             break;
         };
         let prev = if m == 0 { Some(0) } else { io.out_hs(0, m - 1) };

@@ -13,8 +13,9 @@
 //! cycles after it issued (`T = 2 + clog2(IN_PARALLELISM)`), then the FIFO model
 //! applies. `data_in` beats of row `r` are ready once row `r - 2`'s last block issued
 //! (its bank is free); bias beats wait in an `mh_fifo` popped as their beat's first
-//! block reaches the accumulator.
+//! block reaches the accumulator. Issues are kept per output beat (`blocks`).
 
+use super::blocks::Blocks;
 use super::{CycleModel, Io, Ready};
 
 pub struct Linear {
@@ -26,7 +27,7 @@ pub struct Linear {
     /// Input indices of the streams.
     weight: Option<usize>,
     bias: Option<usize>,
-    issues: Vec<u64>,
+    blocks: Blocks,
     /// Pop cycles of the output FIFO and of the bias FIFO.
     out_pops: Vec<u64>,
     bias_pops: Vec<u64>,
@@ -53,41 +54,38 @@ impl Linear {
             bias_depth: ((t as usize + kb) / kb).max(2),
             weight: idx("weight"),
             bias: idx("bias"),
-            issues: Vec::new(),
+            blocks: Blocks::new(kb),
             out_pops: Vec::new(),
             bias_pops: Vec::new(),
         }
     }
 
-    /// Earliest issue cycle of block `n` from everything but the weight stream.
-    fn can_issue(&self, io: &Io<'_>, n: usize) -> Option<u64> {
-        let per_row = self.kb * self.jb;
-        let (r, b) = (n / per_row, n % per_row);
-        let (j, k) = (b / self.kb, b % self.kb);
-        let m = r * self.jb + j;
-        let mut c = if n == 0 { 0 } else { self.issues[n - 1] + 1 };
+    /// Earliest issue cycle of block `k` of output beat `m` from everything but the
+    /// weight stream.
+    fn can_issue(&mut self, io: &Io<'_>, m: usize, k: usize) -> Option<u64> {
+        let r = m / self.jb;
+        let mut c = self.blocks.after_prev();
         c = c.max(io.in_hs(0, r * self.kb + k)? + 1);
-        if k == self.kb - 1 && m >= self.out_depth {
-            c = c.max(io.out_hs(0, m - self.out_depth)? + 1);
-        }
         if k == 0
             && let Some(bi) = self.bias
         {
             c = c.max(io.in_hs(bi, m)? + 1);
         }
+        if k == self.kb - 1 && m >= self.out_depth {
+            let credit = io.out_hs(0, m - self.out_depth)? + 1;
+            self.blocks.hold(credit.saturating_sub(c));
+            c = c.max(credit);
+        }
         Some(c)
-    }
-
-    /// Issue cycle of the first block of output beat `m`, if issued.
-    fn first_issue(&self, m: usize) -> Option<u64> {
-        self.issues.get(m * self.kb).copied()
     }
 }
 
 impl CycleModel for Linear {
+    fn activity(&self) -> Option<super::Activity> {
+        Some(self.blocks.activity())
+    }
     fn advance(&mut self, io: &mut Io<'_>) -> bool {
         let mut progress = false;
-        let per_row = self.kb * self.jb;
         // data_in: bank of row r free once row r-2's last block issued.
         let i = io.ready_posted(0);
         if i < io.in_beats(0) {
@@ -95,7 +93,7 @@ impl CycleModel for Linear {
             let from = if r < 2 {
                 Some(0)
             } else {
-                self.issues.get((r - 1) * per_row - 1).map(|c| c + 1)
+                self.blocks.last.get((r - 1) * self.jb - 1).map(|c| c + 1)
             };
             if let Some(from) = from {
                 io.post_ready(0, Ready::from(from));
@@ -123,7 +121,7 @@ impl CycleModel for Linear {
                 let prev = if x == 0 {
                     Some(0)
                 } else {
-                    self.first_issue(x - 1).map(|c| c + self.t)
+                    self.blocks.first.get(x - 1).map(|c| c + self.t)
                 };
                 if let Some(prev) = prev {
                     self.bias_pops.push((h + 1).max(prev));
@@ -132,36 +130,41 @@ impl CycleModel for Linear {
             }
         }
         // Issue.
-        let total = io.in_beats(0) / self.kb * per_row;
+        let total = io.in_beats(0) / self.kb * self.jb;
         loop {
-            let n = self.issues.len();
-            if n >= total {
+            let (m, k) = self.blocks.next();
+            if m >= total {
                 break;
             }
             match self.weight {
                 Some(w) => {
+                    let n = m * self.kb + k;
                     if io.ready_posted(w) == n {
-                        let Some(c) = self.can_issue(io, n) else {
+                        let Some(c) = self.can_issue(io, m, k) else {
                             break;
                         };
                         io.post_ready(w, Ready::from(c));
                         progress = true;
                     }
                     let Some(h) = io.in_hs(w, n) else { break };
-                    self.issues.push(h);
+                    self.blocks.issue(h);
                 }
                 None => {
-                    let Some(c) = self.can_issue(io, n) else {
+                    if m % self.jb != 0 {
+                        self.blocks.skip_middle();
+                    }
+                    let (m, k) = self.blocks.next();
+                    let Some(c) = self.can_issue(io, m, k) else {
                         break;
                     };
-                    self.issues.push(c);
+                    self.blocks.issue(c);
                 }
             }
             progress = true;
         }
         // Output FIFO: beat m pushed T + 2 cycles after its last block issued.
         let posted =
-            super::credit_fifo::post_pops(&self.issues, self.kb, self.t, &mut self.out_pops, io);
+            super::credit_fifo::post_pops(&self.blocks.last, self.t, &mut self.out_pops, io);
         progress || posted
     }
 }

@@ -12,16 +12,18 @@
 //! `T = 2 + clog2(K_PARALLELISM)`-register pipeline never stalls: output beat `m` enters
 //! the output FIFO `T + 2` cycles after its last block issued, then the FIFO model applies.
 
+use super::blocks::Blocks;
 use super::{CycleModel, Io, Ready};
 
 pub struct Matmul {
     kb: usize,
-    per_row: usize,
-    per_head: usize,
+    jb: usize,
+    /// Output beats per head.
+    beats_per_head: usize,
     b_beats: usize,
     t: u64,
     depth: usize,
-    issues: Vec<u64>,
+    blocks: Blocks,
     out_pops: Vec<u64>,
 }
 
@@ -47,32 +49,36 @@ impl Matmul {
         let banks = if transpose_b { pn } else { pk };
         Matmul {
             kb,
-            per_row: kb * jb,
-            per_head: kb * jb * m_size.max(1),
+            jb,
+            beats_per_head: jb * m_size.max(1),
             b_beats: kb * jb * banks,
             t,
             depth: credit_loop.div_ceil(kb).max(2),
-            issues: Vec::new(),
+            blocks: Blocks::new(kb),
             out_pops: Vec::new(),
         }
     }
 
-    fn can_issue(&self, io: &Io<'_>, n: usize) -> Option<u64> {
-        let (r, b) = (n / self.per_row, n % self.per_row);
-        let k = b % self.kb;
-        let m = n / self.kb;
-        let h = n / self.per_head;
-        let mut c = if n == 0 { 0 } else { self.issues[n - 1] + 1 };
+    /// Earliest issue cycle of block `k` of output beat `m`.
+    fn can_issue(&mut self, io: &Io<'_>, m: usize, k: usize) -> Option<u64> {
+        let r = m / self.jb;
+        let h = m / self.beats_per_head;
+        let mut c = self.blocks.after_prev();
         c = c.max(io.in_hs(0, r * self.kb + k)? + 1);
         c = c.max(io.in_hs(1, (h + 1) * self.b_beats - 1)? + 1);
         if k == self.kb - 1 && m >= self.depth {
-            c = c.max(io.out_hs(0, m - self.depth)? + 1);
+            let credit = io.out_hs(0, m - self.depth)? + 1;
+            self.blocks.hold(credit.saturating_sub(c));
+            c = c.max(credit);
         }
         Some(c)
     }
 }
 
 impl CycleModel for Matmul {
+    fn activity(&self) -> Option<super::Activity> {
+        Some(self.blocks.activity())
+    }
     fn advance(&mut self, io: &mut Io<'_>) -> bool {
         let mut progress = false;
         loop {
@@ -84,7 +90,7 @@ impl CycleModel for Matmul {
             let from = if r < 2 {
                 0
             } else {
-                match self.issues.get((r - 1) * self.per_row - 1) {
+                match self.blocks.last.get((r - 1) * self.jb - 1) {
                     Some(c) => c + 1,
                     None => break,
                 }
@@ -101,7 +107,7 @@ impl CycleModel for Matmul {
             let from = if h < 2 {
                 0
             } else {
-                match self.issues.get((h - 1) * self.per_head - 1) {
+                match self.blocks.last.get((h - 1) * self.beats_per_head - 1) {
                     Some(c) => c + 1,
                     None => break,
                 }
@@ -109,16 +115,25 @@ impl CycleModel for Matmul {
             io.post_ready(1, Ready::from(from));
             progress = true;
         }
-        let total = io.in_beats(0) / self.kb * self.per_row;
-        while self.issues.len() < total {
-            let Some(c) = self.can_issue(io, self.issues.len()) else {
+        let total = io.in_beats(0) / self.kb * self.jb;
+        loop {
+            let (m, _) = self.blocks.next();
+            if m >= total {
+                break;
+            }
+            // Later output blocks of a row read stored `a` beats and the same head's B.
+            if m % self.jb != 0 {
+                self.blocks.skip_middle();
+            }
+            let (m, k) = self.blocks.next();
+            let Some(c) = self.can_issue(io, m, k) else {
                 break;
             };
-            self.issues.push(c);
+            self.blocks.issue(c);
             progress = true;
         }
         let posted =
-            super::credit_fifo::post_pops(&self.issues, self.kb, self.t, &mut self.out_pops, io);
+            super::credit_fifo::post_pops(&self.blocks.last, self.t, &mut self.out_pops, io);
         progress || posted
     }
 }

@@ -21,6 +21,7 @@
 //! (`system`), and the stall generator itself (`testbenches::cosim::Pattern`, shared with Verilator).
 
 mod accumulator;
+mod blocks;
 mod credit_fifo;
 pub mod data;
 mod fifo;
@@ -141,6 +142,18 @@ pub trait CycleModel: Send {
     fn run_ahead(&mut self, _io: &mut Io<'_>) -> bool {
         false
     }
+    /// For a node whose work is not one output beat per busy cycle (a MAC engine issues
+    /// `kb` blocks per output beat): its busy and backpressured cycles in the run.
+    fn activity(&self) -> Option<Activity> {
+        None
+    }
+}
+
+/// Cycles a node worked, and cycles it was ready to work but held by its output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Activity {
+    pub busy: u64,
+    pub backpressured: u64,
 }
 
 /// A node's view of its streams during [`CycleModel::advance`].

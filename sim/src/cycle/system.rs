@@ -93,7 +93,9 @@ pub struct NodeTiming {
     pub last_out: Option<u64>,
     /// Fractions of the cycles between its first input and last output beat in which its
     /// first output stream moved a beat (busy), had no beat to offer (starved), or
-    /// offered one that was not taken (backpressured).
+    /// offered one that was not taken (backpressured). A MAC engine (`linear`,
+    /// `matmul`) counts its issue cycles as busy and the cycles an issue waited for an
+    /// output credit as backpressured instead ([`super::CycleModel::activity`]).
     pub busy: f64,
     pub starved: f64,
     pub backpressured: f64,
@@ -147,10 +149,19 @@ impl Net {
                 if let (Some(&s), Some(&f), Some(&o)) = (first, last, n.outs.first()) {
                     let st = &self.streams[o];
                     let span = (f + 1 - s) as f64;
-                    let beats = st.hs.len() as f64;
-                    let waiting: u64 = st.valid.iter().zip(&st.hs).map(|(v, h)| h - v).sum();
-                    busy = beats / span;
-                    bp = waiting as f64 / span;
+                    match n.model.activity() {
+                        Some(a) => {
+                            busy = a.busy as f64 / span;
+                            bp = a.backpressured as f64 / span;
+                        }
+                        None => {
+                            let beats = st.hs.len() as f64;
+                            let waiting: u64 =
+                                st.valid.iter().zip(&st.hs).map(|(v, h)| h - v).sum();
+                            busy = beats / span;
+                            bp = waiting as f64 / span;
+                        }
+                    }
                     starved = (1.0 - busy - bp).max(0.0);
                 }
                 NodeTiming {
