@@ -375,10 +375,16 @@ fn gen_and_sim_system_on_a_hugging_face_directory() {
     let out: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&y).unwrap()).unwrap();
     assert_eq!(out["data_out"]["shape"], serde_json::json!([2, 8, 64]));
-    assert!(
-        text.contains("accuracy vs float (2 items): cosine 0.99"),
-        "{text}"
-    );
+    // The real checkpoint at the default config (16 bits, frac auto): 1 - cosine is
+    // 1.7e-7 on these seeded inputs (deterministic); the bound keeps a 12x margin.
+    let cosine: f64 = text
+        .split("accuracy vs float (2 items): cosine ")
+        .nth(1)
+        .and_then(|t| t.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no accuracy line: {text}"));
+    println!("hf bert-tiny, 2 items: 1 - cosine {:.3e}", 1.0 - cosine);
+    assert!(1.0 - cosine <= 2e-6, "1 - cosine {:.3e}: {text}", 1.0 - cosine);
     // One sequence given as real values.
     let x = d.join("x.json");
     let values: Vec<f64> = (0..8 * 64).map(|i| ((i % 17) as f64 - 8.0) / 8.0).collect();

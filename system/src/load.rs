@@ -47,6 +47,9 @@ struct NodeFile {
     params: BTreeMap<String, i64>,
     /// Instance tensor → model parameter, for every ROM.
     roms: BTreeMap<String, String>,
+    /// Inserted by the netlist builder (absent: a model node's instance).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    inserted: bool,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -94,6 +97,7 @@ pub fn to_json(sys: &SystemInstance, top: &str) -> String {
                         .map(|s| (s.name.to_string(), n.inst.params().get(s.name)))
                         .collect(),
                     roms: n.rom_params.iter().cloned().collect(),
+                    inserted: n.inserted,
                 }
             })
             .collect(),
@@ -168,6 +172,7 @@ pub fn load(dir: &Path) -> Result<(SystemInstance, String), SystemError> {
             inst,
             roms,
             rom_params: n.roms.clone().into_iter().collect(),
+            inserted: n.inserted,
         });
     }
     let endpoint = |name: &str, top_name: &str, field: &str| {

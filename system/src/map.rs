@@ -339,6 +339,7 @@ impl Mapper<'_> {
                 inst,
                 roms,
                 rom_params,
+                inserted: false,
             },
             ports,
         )?;

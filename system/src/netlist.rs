@@ -61,6 +61,9 @@ pub struct NetNode {
     pub roms: TensorMap,
     /// The model parameter each ROM tensor came from (instance tensor → parameter).
     pub rom_params: Vec<(String, String)>,
+    /// Inserted by the builder (a fork, reconvergent FIFO, cast or lane converter
+    /// around model nodes) rather than implementing a model node.
+    pub inserted: bool,
 }
 
 impl NetNode {
@@ -72,6 +75,15 @@ impl NetNode {
             inst,
             roms: TensorMap::new(),
             rom_params: Vec::new(),
+            inserted: false,
+        }
+    }
+
+    /// A node the builder inserts around model nodes (see [`NetNode::inserted`]).
+    pub fn inserted(name: String, source: &str, inst: Box<dyn Instance>) -> NetNode {
+        NetNode {
+            inserted: true,
+            ..NetNode::plain(name, source, inst)
         }
     }
     /// Whether the node moves raw bits (its streams' formats are `unsigned(W, 0)`),
@@ -430,7 +442,7 @@ impl NetBuilder {
             })?;
         let name = format!("{}_fork", legal_name(&port.tensor));
         let (tensor, shape) = (port.tensor.clone(), port.shape());
-        let idx = self.add(NetNode::plain(name, &tensor, inst), vec![("data_in", port)])?;
+        let idx = self.add(NetNode::inserted(name, &tensor, inst), vec![("data_in", port)])?;
         (0..n)
             .map(|i| {
                 let mut p = self.port(idx, &format!("data_out_{i}"), &tensor, &shape)?;
@@ -486,7 +498,7 @@ impl NetBuilder {
             );
             let (tensor, shape) = (p.tensor.clone(), p.shape());
             let idx = self.add(
-                NetNode::plain(name, consumer, inst),
+                NetNode::inserted(name, consumer, inst),
                 vec![("data_in", p.clone())],
             )?;
             let name = &self.net.nodes[idx].name;
@@ -524,7 +536,7 @@ impl NetBuilder {
             })?;
         let name = format!("{consumer}_{stream}_cast");
         let (tensor, shape) = (port.tensor.clone(), port.shape());
-        let idx = self.add(NetNode::plain(name, source, inst), vec![("data_in", port)])?;
+        let idx = self.add(NetNode::inserted(name, source, inst), vec![("data_in", port)])?;
         self.port(idx, "data_out", &tensor, &shape)
     }
 
@@ -560,7 +572,7 @@ impl NetBuilder {
             .map_err(|_| lanes_error(&port))?;
         let name = format!("{consumer}_{stream}_resize");
         let (tensor, shape) = (port.tensor.clone(), port.shape());
-        let idx = self.add(NetNode::plain(name, source, inst), vec![("data_in", port)])?;
+        let idx = self.add(NetNode::inserted(name, source, inst), vec![("data_in", port)])?;
         self.port(idx, "data_out", &tensor, &shape)
     }
 

@@ -184,9 +184,12 @@ pub fn split(
         Endpoint::TopOut => n_dev - 1,
         Endpoint::Node(i) => dev[i],
     };
-    // Forks follow their consumers when those all sit on one later device.
+    // Fan-outs (nodes that move bits to several outputs: the inserted forks) follow
+    // their consumers when those all sit on one later device.
     for (i, n) in net.nodes.iter().enumerate() {
-        if n.inst.component().name() != "fork" {
+        let outputs = n.inst.streams().iter().filter(|s| s.direction == Dir::Output).count();
+        let fan_out = n.inst.behaviour().moves_bits && outputs > 1;
+        if !fan_out {
             continue;
         }
         let outs: Vec<usize> = net

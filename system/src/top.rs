@@ -373,7 +373,7 @@ impl SystemInstance {
             .zip(trace)
             // Every model node has one instance of its own; the others around it
             // (forks, FIFOs, casts, converters) are inserted by the builder.
-            .filter(|(n, _)| !INSERTED.contains(&n.inst.component().name()))
+            .filter(|(n, _)| !n.inserted)
             .map(|(_, (source, _, t))| (source, t))
             .collect()
     }
@@ -580,9 +580,6 @@ impl SystemInstance {
         }
     }
 }
-
-/// Components the netlist builder inserts around model nodes.
-const INSERTED: &[&str] = &["fork", "fifo", "cast", "resize"];
 
 impl Instance for SystemInstance {
     fn component(&self) -> &'static dyn Component {

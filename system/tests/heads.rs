@@ -132,3 +132,45 @@ fn relu_ffn_and_roberta_config_map() {
     println!("relu FFN, head size 32: cosine {c:.8}, probabilities {p:.8}");
     assert!(c >= 0.9995 && p >= 0.9995, "cosine {c}, {p}");
 }
+
+/// The builder marks the instances it inserts (forks, reconvergent FIFOs, casts, lane
+/// converters); the model trace keeps exactly one entry per model node, and a design
+/// directory written and loaded back keeps every mark.
+#[test]
+fn the_model_trace_holds_each_model_node_once_and_loading_keeps_the_marks() {
+    let g = expand(&config(64, 2), 8, "m").unwrap();
+    let w = weights(&g, 3);
+    let cfg = QuantConfig::from_toml("[default]\nparallelism = 4\n").unwrap();
+    let plan = system::map::resolve(&g, &cfg, &w, 0, 4).unwrap();
+    let sys = SystemInstance::new(system::map_model(&g, &plan, &w).unwrap());
+    let inserted = sys.net.nodes.iter().filter(|n| n.inserted).count();
+    assert!(inserted >= 4, "forks and FIFOs of two residuals: {inserted}");
+    let (_, x): (Vec<Vec<f64>>, Tensor) = system::inputs::synthetic(&g, &sys, 5, 1).unwrap();
+    let (trace, _) = sys
+        .golden_run(&TensorMap::from([("data_in".to_string(), x)]))
+        .unwrap();
+    let traced: Vec<String> = sys.model_trace(trace).into_iter().map(|(n, _)| n).collect();
+    let model: Vec<String> = g
+        .nodes
+        .iter()
+        .filter(|n| !matches!(n.op, Op::Input | Op::Output))
+        .map(|n| n.name.clone())
+        .collect();
+    let mut sorted = traced.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(sorted.len(), traced.len(), "one entry per model node: {traced:?}");
+    let mut want = model.clone();
+    want.sort();
+    assert_eq!(sorted, want);
+    let dir = std::env::temp_dir().join(format!("mh-heads-marks-{}", std::process::id()));
+    let files = system::emit::render(&sys, "mh_m").unwrap();
+    generator::emit::write_dir(&files, &dir).unwrap();
+    let back = system::load::load(&dir);
+    std::fs::remove_dir_all(&dir).unwrap();
+    let (back, _) = back.unwrap();
+    let marks = |s: &SystemInstance| -> Vec<(String, bool)> {
+        s.net.nodes.iter().map(|n| (n.name.clone(), n.inserted)).collect()
+    };
+    assert_eq!(marks(&back), marks(&sys));
+}

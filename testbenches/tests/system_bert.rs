@@ -82,11 +82,23 @@ fn bert_tiny_default_config_is_close_to_float() {
         reference.extend_from_slice(&acts.get("output").unwrap().data);
     }
     let acc = model::float::compare(&got, &reference);
+    // Measured (deterministic: seeded weights and inputs): 1 - cosine 6.3e-9 and a max
+    // error of 3.1 output LSBs. The bounds keep an 8x and a 2x margin; the 0.999
+    // target is five orders of magnitude looser and could not see a systematic LSB error.
+    let lsb = y.format.to_f64(1);
     println!(
-        "bert-tiny default config: cosine {:.6}, max abs {:.3e}",
-        acc.cosine, acc.max_abs_error
+        "bert-tiny default config: 1 - cosine {:.3e}, max abs {:.3e} ({:.2} output LSBs)",
+        1.0 - acc.cosine,
+        acc.max_abs_error,
+        acc.max_abs_error / lsb
     );
-    assert!(acc.cosine >= 0.999, "cosine {}", acc.cosine);
+    assert!(1.0 - acc.cosine <= 5e-8, "1 - cosine {:.3e}", 1.0 - acc.cosine);
+    assert!(
+        acc.max_abs_error <= 6.0 * lsb,
+        "max abs error {:.3e} is {:.2} output LSBs (> 6)",
+        acc.max_abs_error,
+        acc.max_abs_error / lsb
+    );
 }
 
 #[test]
