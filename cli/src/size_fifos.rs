@@ -135,10 +135,11 @@ fn print(s: &Sizing, secs: f64) {
         s.items,
         s.runs
     );
-    println!("  fifo                                       before   peak  sized  (DEPTH, beats)");
+    let w = s.fifos.iter().map(|f| f.name.len()).max().unwrap_or(4).max(4);
+    println!("  {:<w$} before   peak  sized  (DEPTH, beats)", "fifo");
     for f in &s.fifos {
         println!(
-            "  {:<42} {:>6} {:>6} {:>6}",
+            "  {:<w$} {:>6} {:>6} {:>6}",
             f.name, f.rule, f.peak, f.sized
         );
     }
@@ -151,10 +152,12 @@ fn print(s: &Sizing, secs: f64) {
         s.unbounded.cycles_per_item, s.sized.cycles_per_item, s.sized.latency_cycles
     );
     let (before, after) = s.bits();
-    println!(
-        "  FIFO memory: {before} bits before, {after} bits sized ({} bits saved)",
-        before as i64 - after as i64
-    );
+    let change = if after <= before {
+        format!("{} bits saved", before - after)
+    } else {
+        format!("{} bits more", after - before)
+    };
+    println!("  FIFO memory: {before} bits before, {after} bits sized ({change})");
 }
 
 /// The directory's new file set: what the sized netlist renders, the other files kept.
