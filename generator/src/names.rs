@@ -282,9 +282,7 @@ pub fn is_identifier(s: &str) -> bool {
 
 /// FNV-1a of `s`: the deterministic hash that shortens long names.
 fn fnv(s: &str) -> u64 {
-    s.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    })
+    golden::hash::fnv1a(s.as_bytes())
 }
 
 /// `name` made a legal identifier fragment (see the module docs). Not necessarily
