@@ -218,7 +218,7 @@ fn gen_onto_a_mount_point_writes_in_place() {
     };
     let jsc = example("jsc-mlp.json");
     let tiny = example("bert-tiny.json");
-    let results = (|| {
+    let results = {
         let mut failures = Vec::new();
         // Empty mount point, then a mount point holding an earlier output.
         for (step, model) in [("empty", &tiny), ("replacing", &jsc)] {
@@ -234,7 +234,7 @@ fn gen_onto_a_mount_point_writes_in_place() {
             }
         }
         failures
-    })();
+    };
     if unmount {
         let _ = Command::new("umount").arg(&mnt).status();
     } else {

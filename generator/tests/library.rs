@@ -184,9 +184,9 @@ fn library_files_follow_the_written_conventions() {
             // One named connection per line; no implicit `.name` or `.*` connections.
             let conns = t.matches('.').filter(|_| t.starts_with('.')).count();
             assert!(conns <= 1, "{at}: more than one connection on a line: {t}");
-            if t.starts_with('.') {
-                let name: String = t[1..].chars().take_while(|&c| is_ident(c)).collect();
-                let rest = t[1 + name.len()..].trim_start();
+            if let Some(conn) = t.strip_prefix('.') {
+                let name: String = conn.chars().take_while(|&c| is_ident(c)).collect();
+                let rest = conn[name.len()..].trim_start();
                 assert!(
                     !name.is_empty() && rest.starts_with('('),
                     "{at}: connection is not `.name (signal)`: {t}"

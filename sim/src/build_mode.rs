@@ -150,7 +150,7 @@ pub fn run_units(
     progress: Option<&Progress>,
     run: fn(Command, &Path, &str) -> Result<(), SimError>,
 ) -> Result<(), SimError> {
-    units.sort_by(|a, b| b.bytes.cmp(&a.bytes));
+    units.sort_by_key(|u| std::cmp::Reverse(u.bytes));
     let total = units.len();
     let queue = Mutex::new(units.into_iter());
     let done = AtomicUsize::new(0);

@@ -574,7 +574,7 @@ impl Mapper<'_> {
                 .b
                 .resize(&legal_name(&node.name), &node.name, "data_in", x, want)?;
         }
-        if out_row % x.lanes != 0 {
+        if !out_row.is_multiple_of(x.lanes) {
             return Err(SystemError::node(
                 &node.name,
                 "shape",

@@ -36,7 +36,7 @@ pub enum DataError {
     Golden {
         node: String,
         #[source]
-        source: GenError,
+        source: Box<GenError>,
     },
 }
 
@@ -93,7 +93,7 @@ pub fn run_data(sys: &SystemInstance, net: &Net, x: &Tensor) -> Result<DataRun, 
                 .to_beats("system", "data_in", e.lanes.max(1))
                 .map_err(|source| DataError::Golden {
                     node: "data_in".into(),
-                    source,
+                    source: Box::new(source),
                 })?;
             post(&mut values, s, beats, x.format)?;
         }
@@ -124,7 +124,7 @@ pub fn run_data(sys: &SystemInstance, net: &Net, x: &Tensor) -> Result<DataRun, 
             .node_golden(i, incoming)
             .map_err(|source| DataError::Golden {
                 node: node.name.clone(),
-                source,
+                source: Box::new(source),
             })?;
         let defs = node.streams(Dir::Output);
         for ((_, t), (def, &s)) in outs.into_iter().zip(defs.iter().zip(&cn.outs)) {
@@ -132,7 +132,7 @@ pub fn run_data(sys: &SystemInstance, net: &Net, x: &Tensor) -> Result<DataRun, 
                 .to_beats(&node.name, &def.name, def.lanes.max(1))
                 .map_err(|source| DataError::Golden {
                     node: node.name.clone(),
-                    source,
+                    source: Box::new(source),
                 })?;
             post(&mut values, s, beats, t.format)?;
         }
@@ -145,7 +145,7 @@ pub fn run_data(sys: &SystemInstance, net: &Net, x: &Tensor) -> Result<DataRun, 
     let y = take(&mut values, out)?;
     let output = sys.output_tensor(y).map_err(|source| DataError::Golden {
         node: "data_out".into(),
-        source,
+        source: Box::new(source),
     })?;
     Ok(DataRun {
         output,
