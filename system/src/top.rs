@@ -501,12 +501,7 @@ impl SystemInstance {
             };
             wired.push((s, wire));
         }
-        conns.extend(connect_streams(
-            m,
-            &format!("{}_", n.name),
-            wired,
-            true,
-        ));
+        conns.extend(connect_streams(m, &format!("{}_", n.name), wired, true));
         conns.extend(n.inst.tie_offs());
         for (port, width) in n.inst.unused_outputs() {
             let w = format!("{}_unused_{port}", n.name);
@@ -572,7 +567,7 @@ impl SystemInstance {
     }
 
     /// The wire stem of node `i`'s output stream `stream` (or the top input).
-    fn wire(&self, from: Endpoint, stream: &str) -> String {
+    pub(crate) fn wire(&self, from: Endpoint, stream: &str) -> String {
         match from {
             Endpoint::TopIn => "data_in".into(),
             Endpoint::TopOut => "data_out".into(),
@@ -762,5 +757,4 @@ impl Instance for SystemInstance {
             .push((format!("{last}_ready"), "data_out_ready".into()));
         m
     }
-
 }
