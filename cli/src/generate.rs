@@ -97,6 +97,7 @@ pub struct GenArgs {
     pub board: BoardArgs,
 }
 
+
 /// Calibration inputs within a budget of 2^26 multiply-adds (1..=64).
 fn default_calibration(graph: &Graph) -> u64 {
     let params: usize = graph

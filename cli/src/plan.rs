@@ -115,6 +115,7 @@ pub fn plan_options(b: &BoardArgs) -> Result<Option<system::plan::PlanOptions>> 
     }))
 }
 
+
 /// `mase-hw plan`: formats from the config (fractional widths do not matter, so
 /// `"auto"` is resolved as 0 without calibrating), then the plan, printed.
 pub fn run(a: &PlanArgs) -> Result<()> {
@@ -272,3 +273,4 @@ pub fn print_plan(p: &system::plan::SystemPlan, nodes: bool) {
         }
     }
 }
+

@@ -51,11 +51,7 @@ fn bench(c: &mut Criterion) {
         for b in &data {
             let words = bits::pack(b, f);
             assert_eq!(words, bitvec_pack(b, f), "bitvec packs the same words");
-            assert_eq!(
-                &bitvec_unpack(&words, lanes, f),
-                b,
-                "bitvec unpacks the lanes"
-            );
+            assert_eq!(&bitvec_unpack(&words, lanes, f), b, "bitvec unpacks the lanes");
         }
         let packed: Vec<Vec<u32>> = data.iter().map(|b| bits::pack(b, f)).collect();
         let mut g = c.benchmark_group(format!("{lanes} x {width}-bit lanes (256 beats)"));
@@ -66,20 +62,10 @@ fn bench(c: &mut Criterion) {
             b.iter(|| data.iter().map(|x| bitvec_pack(black_box(x), f)).count())
         });
         g.bench_function("bits::unpack", |b| {
-            b.iter(|| {
-                packed
-                    .iter()
-                    .map(|w| bits::unpack(black_box(w), lanes, f))
-                    .count()
-            })
+            b.iter(|| packed.iter().map(|w| bits::unpack(black_box(w), lanes, f)).count())
         });
         g.bench_function("bitvec load_le", |b| {
-            b.iter(|| {
-                packed
-                    .iter()
-                    .map(|w| bitvec_unpack(black_box(w), lanes, f))
-                    .count()
-            })
+            b.iter(|| packed.iter().map(|w| bitvec_unpack(black_box(w), lanes, f)).count())
         });
         g.finish();
     }

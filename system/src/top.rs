@@ -501,7 +501,12 @@ impl SystemInstance {
             };
             wired.push((s, wire));
         }
-        conns.extend(connect_streams(m, &format!("{}_", n.name), wired, true));
+        conns.extend(connect_streams(
+            m,
+            &format!("{}_", n.name),
+            wired,
+            true,
+        ));
         conns.extend(n.inst.tie_offs());
         for (port, width) in n.inst.unused_outputs() {
             let w = format!("{}_unused_{port}", n.name);
@@ -757,4 +762,5 @@ impl Instance for SystemInstance {
             .push((format!("{last}_ready"), "data_out_ready".into()));
         m
     }
+
 }
