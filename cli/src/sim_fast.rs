@@ -52,6 +52,23 @@ struct NodeReport {
     busy: f64,
     starved: f64,
     backpressured: f64,
+    /// What the shares count: `stream` (the first output stream's beats and waits) or
+    /// `issue` (a MAC engine's issue cycles; fast engine only).
+    shares: &'static str,
+}
+
+impl NodeReport {
+    fn of(n: sim::cycle::system::NodeTiming) -> NodeReport {
+        NodeReport {
+            name: n.name,
+            first_in: n.first_in,
+            last_out: n.last_out,
+            busy: n.busy,
+            starved: n.starved,
+            backpressured: n.backpressured,
+            shares: if n.shares_from_issue { "issue" } else { "stream" },
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -59,6 +76,16 @@ struct FifoReport {
     name: String,
     depth: usize,
     peak: usize,
+}
+
+impl FifoReport {
+    fn of(f: sim::cycle::system::FifoPeak) -> FifoReport {
+        FifoReport {
+            name: f.name,
+            depth: f.depth,
+            peak: f.peak,
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -150,33 +177,12 @@ pub fn run(sys: &SystemInstance, r: &FastRun<'_>) -> Result<Tensor> {
         println!("fast: bottleneck {} ({:.0}% busy)", b.name, 100.0 * b.busy);
     }
     // FIFO peaks: beats accepted minus beats emitted, at its worst cycle.
-    let mut fifos = Vec::new();
-    let mut fifo_nodes = Vec::new();
-    for (i, node) in sys.net.nodes.iter().enumerate() {
-        if node.inst.component().name() != "fifo" {
-            continue;
-        }
-        fifo_nodes.push(i);
-        let n = &net.nodes[i];
-        let (a, e) = (
-            net.streams[n.ins[0]].handshakes(),
-            net.streams[n.outs[0]].handshakes(),
-        );
-        let (mut j, mut peak) = (0, 0);
-        for (k, &c) in a.iter().enumerate() {
-            while j < e.len() && e[j] < c {
-                j += 1;
-            }
-            peak = peak.max(k + 1 - j);
-        }
-        let depth = node.inst.params().get_usize("DEPTH") + 1;
-        println!("  fifo {:<w$} peak {peak} of {depth} beats", node.name);
-        fifos.push(FifoReport {
-            name: node.name.clone(),
-            depth,
-            peak,
-        });
+    let peaks = sim::cycle::system::fifo_peaks(&sys.net, &net);
+    for f in &peaks {
+        println!("  fifo {:<w$} peak {} of {} beats", f.name, f.peak, f.depth);
     }
+    let fifo_nodes: Vec<usize> = peaks.iter().map(|f| f.node).collect();
+    let fifos = peaks.into_iter().map(FifoReport::of).collect();
     if let Some(p) = report {
         let rep = Report {
             engine: "fast",
@@ -184,18 +190,7 @@ pub fn run(sys: &SystemInstance, r: &FastRun<'_>) -> Result<Tensor> {
             latency_cycles: s.latency_cycles,
             first_in_to_last_out_cycles: s.first_in_to_last_out_cycles,
             cycles_per_item: s.cycles_per_item,
-            nodes: s
-                .nodes
-                .into_iter()
-                .map(|n| NodeReport {
-                    name: n.name,
-                    first_in: n.first_in,
-                    last_out: n.last_out,
-                    busy: n.busy,
-                    starved: n.starved,
-                    backpressured: n.backpressured,
-                })
-                .collect(),
+            nodes: s.nodes.into_iter().map(NodeReport::of).collect(),
             fifos,
         };
         let text = serde_json::to_string_pretty(&rep)? + "\n";
@@ -241,23 +236,40 @@ pub fn run(sys: &SystemInstance, r: &FastRun<'_>) -> Result<Tensor> {
     Ok(d.output)
 }
 
-/// `--report` for `--engine verilator`: the same field names; per-node and FIFO figures
-/// are empty (the harness observes only the top's streams).
+/// `--report` for `--engine verilator`: the same fields, measured on the netlist edges'
+/// handshakes a monitored run recorded (`m.probes`, one per edge in netlist order):
+/// every node's first input and last output beat and its shares from its first output
+/// stream (`shares: "stream"`; a MAC engine's issue cycles are invisible on streams),
+/// every FIFO's peak occupancy, computed by the fast engine's own functions.
 pub fn write_verilator_report(
     path: &Path,
+    sys: &SystemInstance,
     items: usize,
-    latency: Option<u64>,
-    first_in_to_last_out: Option<u64>,
-    cycles_per_item: Option<f64>,
+    m: &crate::system_run::Measured,
 ) -> Result<()> {
+    let mut net = system_net(&sys.net, items).map_err(crate::user)?;
+    if m.probes.len() != net.streams.len() {
+        return Err(anyhow!(
+            "verilator report: {} monitored streams for {} netlist edges",
+            m.probes.len(),
+            net.streams.len()
+        ));
+    }
+    for (k, p) in m.probes.iter().enumerate() {
+        net.set_observed(k, p.valid.clone(), p.fires.clone());
+    }
+    let s = net.stream_summary(items);
     let r = Report {
         engine: "verilator",
         items,
-        latency_cycles: latency.unwrap_or(0),
-        first_in_to_last_out_cycles: first_in_to_last_out.unwrap_or(0),
-        cycles_per_item,
-        nodes: Vec::new(),
-        fifos: Vec::new(),
+        latency_cycles: m.latency.unwrap_or(0),
+        first_in_to_last_out_cycles: m.total_cycles.unwrap_or(0),
+        cycles_per_item: m.cycles_per_item,
+        nodes: s.nodes.into_iter().map(NodeReport::of).collect(),
+        fifos: sim::cycle::system::fifo_peaks(&sys.net, &net)
+            .into_iter()
+            .map(FifoReport::of)
+            .collect(),
     };
     let text = serde_json::to_string_pretty(&r)? + "\n";
     std::fs::write(path, text).map_err(|e| anyhow!("writing {}: {e}", path.display()))?;

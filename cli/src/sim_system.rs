@@ -257,15 +257,20 @@ pub fn run(a: SimSystemArgs) -> Result<()> {
             )?
         }
         (crate::Engine::Verilator, _) => {
-            let m = verilator_stalled(&sys, &x, a.waves.as_deref(), a.stalls.into(), a.seed)?;
+            // A report needs every edge's handshakes: the monitored build.
+            let m = if a.report.is_some() {
+                crate::system_run::verilator_monitored(
+                    &sys,
+                    &x,
+                    a.waves.as_deref(),
+                    a.stalls.into(),
+                    a.seed,
+                )?
+            } else {
+                verilator_stalled(&sys, &x, a.waves.as_deref(), a.stalls.into(), a.seed)?
+            };
             if let Some(p) = &a.report {
-                crate::sim_fast::write_verilator_report(
-                    p,
-                    items,
-                    m.latency,
-                    m.total_cycles,
-                    m.cycles_per_item,
-                )?;
+                crate::sim_fast::write_verilator_report(p, &sys, items, &m)?;
             }
             let y = m.output;
             figures = float_figures()?;

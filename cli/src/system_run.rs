@@ -289,6 +289,9 @@ pub struct Measured {
     pub latency: Option<u64>,
     pub wall_secs: f64,
     pub build_secs: f64,
+    /// Every netlist edge's observed valid and handshake cycles (monitored runs only:
+    /// [`verilator_monitored`]; empty otherwise).
+    pub probes: Vec<testbenches::monitor::ProbeLog>,
 }
 
 /// Runs `x` through the system in Verilator with no stalls, items back to back, and
@@ -308,7 +311,33 @@ pub fn verilator_stalled(
     stall: Stall,
     seed: u64,
 ) -> Result<Measured> {
-    verilator_of_stalled(sys, sys.rom_tensors(), x, waves, stall, seed)
+    verilator_of_stalled(sys, sys.rom_tensors(), x, waves, stall, seed, None)
+}
+
+/// [`verilator_stalled`] on the system wrapped in its monitor (`system::monitor`, a
+/// separately cached build): the result also holds every netlist edge's handshakes.
+pub fn verilator_monitored(
+    sys: &SystemInstance,
+    x: &Tensor,
+    waves: Option<&Path>,
+    stall: Stall,
+    seed: u64,
+) -> Result<Measured> {
+    let wrapper = sys.monitor_top("mh_dut", "mh_monitor");
+    let monitor = testbenches::monitor::Monitor {
+        wrapper: &wrapper,
+        valid_port: system::monitor::VALID_PORT,
+        fire_port: system::monitor::FIRE_PORT,
+    };
+    verilator_of_stalled(
+        sys,
+        sys.rom_tensors(),
+        x,
+        waves,
+        stall,
+        seed,
+        Some(&monitor),
+    )
 }
 
 /// [`verilator`] for any system-like instance (a split system: every device joined by
@@ -319,7 +348,7 @@ pub fn verilator_of(
     x: &Tensor,
     waves: Option<&Path>,
 ) -> Result<Measured> {
-    verilator_of_stalled(sys, roms, x, waves, Stall::None, 1)
+    verilator_of_stalled(sys, roms, x, waves, Stall::None, 1, None)
 }
 
 fn verilator_of_stalled(
@@ -329,13 +358,17 @@ fn verilator_of_stalled(
     waves: Option<&Path>,
     stall: Stall,
     seed: u64,
+    monitor: Option<&testbenches::monitor::Monitor<'_>>,
 ) -> Result<Measured> {
     let v = crate::progress::verilator()?;
     let mut inputs = roms;
     inputs.insert("data_in".into(), x.clone());
     let expected = sys.golden(&inputs)?;
     let t0 = std::time::Instant::now();
-    let dut = Dut::build(&v, sys, waves.is_some())?;
+    let dut = match monitor {
+        Some(m) => Dut::build_monitored(&v, sys, m, waves.is_some())?,
+        None => Dut::build(&v, sys, waves.is_some())?,
+    };
     let build_secs = t0.elapsed().as_secs_f64();
     let t1 = std::time::Instant::now();
     let spin = crate::progress::Spinner::new("Verilator");
@@ -372,6 +405,7 @@ fn verilator_of_stalled(
         latency: out.latency,
         wall_secs,
         build_secs,
+        probes: out.probes.clone(),
     };
     let show = |c: Option<u64>| c.map_or("-".to_string(), |c| c.to_string());
     println!(

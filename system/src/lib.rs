@@ -18,6 +18,7 @@ pub mod html;
 pub mod inputs;
 pub mod load;
 pub mod map;
+pub mod monitor;
 pub mod netlist;
 pub mod plan;
 pub mod split;

@@ -572,7 +572,7 @@ impl SystemInstance {
     }
 
     /// The wire stem of node `i`'s output stream `stream` (or the top input).
-    fn wire(&self, from: Endpoint, stream: &str) -> String {
+    pub(crate) fn wire(&self, from: Endpoint, stream: &str) -> String {
         match from {
             Endpoint::TopIn => "data_in".into(),
             Endpoint::TopOut => "data_out".into(),

@@ -21,6 +21,8 @@ use generator::tensor::{Beat, TensorMap};
 use golden::Format;
 use sim::{BuildRequest, Library, Model, PortDecl, PortDir, Verilator};
 
+use crate::monitor::{Monitor, ProbeLog, ProbePorts, Recorder};
+
 /// Stall patterns crossed with every configuration.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Stall {
@@ -199,6 +201,9 @@ pub struct RunOutcome {
     pub observed: BTreeMap<String, Vec<Beat>>,
     /// The cycle of every handshake, per stream (inputs and outputs), in beat order.
     pub handshakes: BTreeMap<String, Vec<u64>>,
+    /// Every monitored internal stream's record, in monitor bit order (empty without a
+    /// monitor: [`Dut::build_monitored`]).
+    pub probes: Vec<ProbeLog>,
 }
 
 impl RunOutcome {
@@ -213,6 +218,7 @@ pub struct Dut<'i> {
     lib: Arc<Library>,
     mem_dir: PathBuf,
     streams: Vec<StreamDef>,
+    probes: Option<ProbePorts>,
 }
 
 /// An exclusive advisory lock on `dir/.lock`, held while the returned file is open.
@@ -234,19 +240,19 @@ fn lock_dir(dir: &Path) -> Result<fs::File, CosimError> {
 
 /// Port declarations of an instance's generated top.
 pub fn ports_of(inst: &dyn Instance) -> Vec<PortDecl> {
-    inst.top("mh_dut", "")
-        .ports
-        .iter()
-        .map(|p| PortDecl {
-            name: p.name.clone(),
-            width: p.width,
-            dir: if p.dir == Dir::Input {
-                PortDir::Input
-            } else {
-                PortDir::Output
-            },
-        })
-        .collect()
+    inst.top("mh_dut", "").ports.iter().map(port_decl).collect()
+}
+
+fn port_decl(p: &generator::sv::SvPort) -> PortDecl {
+    PortDecl {
+        name: p.name.clone(),
+        width: p.width,
+        dir: if p.dir == Dir::Input {
+            PortDir::Input
+        } else {
+            PortDir::Output
+        },
+    }
 }
 
 impl<'i> Dut<'i> {
@@ -257,6 +263,28 @@ impl<'i> Dut<'i> {
         v: &Verilator,
         inst: &'i dyn Instance,
         trace: bool,
+    ) -> Result<Dut<'i>, CosimError> {
+        Self::build_with(v, inst, trace, None)
+    }
+
+    /// [`Dut::build`] with the monitor wrapper `monitor` as the Verilator top (its
+    /// `mh_dut` instance is the instance's top): the same ports plus the monitor's, so
+    /// every run also records the monitored streams ([`RunOutcome::probes`]). A build
+    /// of its own, cached apart from the unmonitored one.
+    pub fn build_monitored(
+        v: &Verilator,
+        inst: &'i dyn Instance,
+        monitor: &Monitor<'_>,
+        trace: bool,
+    ) -> Result<Dut<'i>, CosimError> {
+        Self::build_with(v, inst, trace, Some(monitor))
+    }
+
+    fn build_with(
+        v: &Verilator,
+        inst: &'i dyn Instance,
+        trace: bool,
+        monitor: Option<&Monitor<'_>>,
     ) -> Result<Dut<'i>, CosimError> {
         let tag = format!(
             "{}-{:016x}",
@@ -271,21 +299,41 @@ impl<'i> Dut<'i> {
             })?;
         }
         let prefix = format!("{}/", mem_dir.display());
-        let (files, order) = generator::emit::sources(inst, "mh_dut", &prefix);
-        let ports = ports_of(inst);
+        let (mut files, mut order) = generator::emit::sources(inst, "mh_dut", &prefix);
+        let mut ports = ports_of(inst);
+        let mut top = "mh_dut";
+        if let Some(m) = monitor {
+            let file = format!("{}.sv", m.wrapper.name);
+            files.insert(file.clone(), m.wrapper.print());
+            order.push(file);
+            ports = m.wrapper.ports.iter().map(port_decl).collect();
+            top = &m.wrapper.name;
+        }
         let req = BuildRequest {
-            top: "mh_dut",
+            top,
             files: &files,
             order: &order,
             ports: &ports,
             trace,
         };
         let lib = v.build(&req)?;
+        let probes = match monitor {
+            Some(m) => Some(ProbePorts {
+                valid: lib.port_index(m.valid_port)?,
+                fire: lib.port_index(m.fire_port)?,
+                count: ports
+                    .iter()
+                    .find(|p| p.name == m.fire_port)
+                    .map_or(0, |p| p.width as usize),
+            }),
+            None => None,
+        };
         Ok(Dut {
             inst,
             lib,
             mem_dir,
             streams: inst.streams(),
+            probes,
         })
     }
 
@@ -318,9 +366,18 @@ impl<'i> Dut<'i> {
         let total_out: usize = outs.iter().map(|o| o.board.expects()).sum();
         let limit = cycle_limit(self.inst, total_in, total_out);
         let mut out = RunOutcome::default();
+        let mut recorder = self.probes.map(Recorder::new);
         let started = std::time::Instant::now();
-        let (cycles, timed_out) = drive(&mut model, clk, &mut ins, &mut outs, limit, &mut out);
+        let (cycles, timed_out) = drive(
+            &mut model,
+            clk,
+            (&mut ins, &mut outs),
+            recorder.as_mut(),
+            limit,
+            &mut out,
+        );
         out.loop_secs = started.elapsed().as_secs_f64();
+        out.probes = recorder.map(|r| r.logs).unwrap_or_default();
         let inputs = ins
             .into_iter()
             .map(|i| InputLog {
@@ -460,8 +517,8 @@ fn reset(model: &mut Model<'_>, clk: usize, rst: usize) {
 fn drive(
     model: &mut Model<'_>,
     clk: usize,
-    ins: &mut [InPort],
-    outs: &mut [OutPort],
+    (ins, outs): (&mut [InPort], &mut [OutPort]),
+    mut recorder: Option<&mut Recorder>,
     limit: u64,
     out: &mut RunOutcome,
 ) -> (u64, bool) {
@@ -499,6 +556,9 @@ fn drive(
                 i.pos += 1;
                 i.fires.push(cycle);
             }
+        }
+        if let Some(r) = recorder.as_deref_mut() {
+            r.sample(model, cycle);
         }
         for o in outs.iter_mut() {
             let valid = model.get_u64(o.valid) == 1;

@@ -14,6 +14,7 @@ pub mod cosim;
 pub mod fast;
 pub mod icarus;
 pub mod lint;
+pub mod monitor;
 pub mod regress;
 
 use sim::Verilator;

@@ -1,20 +1,26 @@
 //! The fast cycle simulator on a stitched system against Verilator: the gated-residual
 //! toy graph (`system/tests/data/gated.json`: a three-way fork, a `mul` gate, a
-//! residual `add`, lane converters, reconvergent FIFOs, two `linear`s) under the four
-//! stall patterns, several items back to back. Every handshake of the top's input and
-//! output (and so latency, first-input-to-last-output and cycles per item) must be
-//! Verilator's. With its reconvergent FIFOs cut to two entries both engines must
-//! agree again: the same cycles if it completes, a reported deadlock if it hangs.
+//! residual `add`, lane converters, reconvergent FIFOs, two `linear`s), jsc-mlp and
+//! bert-tiny (shipped config and the 1-lane default) under the four stall patterns,
+//! several items back to back. Verilator runs the design inside its monitor wrapper
+//! (`system::monitor`), which exposes every netlist edge's valid and handshake: every
+//! handshake of the top's input and output (and so latency, first-input-to-last-output
+//! and cycles per item), every node's first input and last output beat, its
+//! stream-based busy / starved / backpressured shares, every FIFO's peak occupancy and
+//! finally every handshake of every internal stream must be Verilator's. With the gated
+//! graph's reconvergent FIFOs cut to two entries both engines must agree again: the same
+//! cycles if it completes, a reported deadlock if it hangs.
 
 use generator::component::Component;
 use generator::{Instance, TensorMap};
 use model::quant::QuantConfig;
 use model::weights::{SyntheticInit, Weights};
 use sim::cycle::CycleError;
-use sim::cycle::system::system_net;
+use sim::cycle::system::{fifo_peaks, system_net};
 use system::SystemInstance;
 use testbenches::cosim::{Dut, Stall};
 use testbenches::fast::PatternStimulus;
+use testbenches::monitor::Monitor;
 
 const CONFIG: &str = include_str!("../../system/tests/data/gated.toml");
 
@@ -51,7 +57,13 @@ fn compare_named(
     let mut inputs: TensorMap = sys.rom_tensors();
     inputs.insert("data_in".into(), x);
     let expected = sys.golden(&inputs).unwrap();
-    let dut = Dut::build(v, sys, false).map_err(|e| e.to_string())?;
+    let wrapper = sys.monitor_top("mh_dut", "mh_monitor");
+    let monitor = Monitor {
+        wrapper: &wrapper,
+        valid_port: system::monitor::VALID_PORT,
+        fire_port: system::monitor::FIRE_PORT,
+    };
+    let dut = Dut::build_monitored(v, sys, &monitor, false).map_err(|e| e.to_string())?;
     let mut compared = 0;
     for (k, stall) in Stall::ALL.into_iter().enumerate() {
         let seed = 11 + k as u64;
@@ -98,11 +110,97 @@ fn compare_named(
             }
             compared += want.len() as u64;
         }
+        compared += compare_internal(label, stall, seed, sys, &net, &out.probes, items)?;
         let sum = net.summary(items);
         eprintln!(
-            "{label} {stall}: latency {} cycles, first in -> last out {}, cycles/item {:?} (equal in both engines)",
-            sum.latency_cycles, sum.first_in_to_last_out_cycles, sum.cycles_per_item
+            "{label} {stall}: latency {} cycles, first in -> last out {}, cycles/item {:?}; {} nodes' first/last beats and shares, {} FIFO peaks, {} streams (equal in both engines)",
+            sum.latency_cycles,
+            sum.first_in_to_last_out_cycles,
+            sum.cycles_per_item,
+            sum.nodes.len(),
+            fifo_peaks(&sys.net, &net).len(),
+            net.streams.len()
         );
+    }
+    Ok(compared)
+}
+
+/// The internal figures of the fast run `net` against those Verilator's monitor observed
+/// (`probes`, one per netlist edge): per node first input and last output beat and the
+/// stream-based shares, per FIFO the peak, then every internal handshake. The message
+/// names the system, stall pattern, node (or FIFO, stream), field and both values.
+fn compare_internal(
+    label: &str,
+    stall: Stall,
+    seed: u64,
+    sys: &SystemInstance,
+    net: &sim::cycle::Net,
+    probes: &[testbenches::monitor::ProbeLog],
+    items: usize,
+) -> Result<u64, String> {
+    let at = format!("{label} stalls {stall} seed {seed}");
+    if probes.len() != net.streams.len() {
+        return Err(format!(
+            "{at}: {} monitored streams for {} edges",
+            probes.len(),
+            net.streams.len()
+        ));
+    }
+    let mut seen = system_net(&sys.net, items).map_err(|e| e.to_string())?;
+    for (k, p) in probes.iter().enumerate() {
+        seen.set_observed(k, p.valid.clone(), p.fires.clone());
+    }
+    let (fast, vl) = (net.stream_summary(items), seen.stream_summary(items));
+    let mut compared = 0;
+    for (f, v) in fast.nodes.iter().zip(&vl.nodes) {
+        for (field, a, b) in [
+            ("first_in", f.first_in, v.first_in),
+            ("last_out", f.last_out, v.last_out),
+        ] {
+            if a != b {
+                return Err(format!(
+                    "{at}: node {} {field}: Verilator {b:?}, fast {a:?}",
+                    f.name
+                ));
+            }
+        }
+        for (field, a, b) in [
+            ("busy", f.busy, v.busy),
+            ("starved", f.starved, v.starved),
+            ("backpressured", f.backpressured, v.backpressured),
+        ] {
+            if a != b {
+                return Err(format!(
+                    "{at}: node {} {field} (from its output stream): Verilator {b}, fast {a}",
+                    f.name
+                ));
+            }
+        }
+        compared += 1;
+    }
+    for (f, v) in fifo_peaks(&sys.net, net)
+        .iter()
+        .zip(fifo_peaks(&sys.net, &seen))
+    {
+        if f.peak != v.peak {
+            return Err(format!(
+                "{at}: fifo {} peak: Verilator {}, fast {} (depth {})",
+                f.name, v.peak, f.peak, f.depth
+            ));
+        }
+        compared += 1;
+    }
+    for (s, p) in net.streams.iter().zip(probes) {
+        let got = s.handshakes();
+        if let Some(b) = (0..p.fires.len().max(got.len())).find(|&b| p.fires.get(b) != got.get(b)) {
+            return Err(format!(
+                "{at}: stream {} beat {b}: Verilator cycle {:?}, fast cycle {:?}",
+                s.name,
+                p.fires.get(b),
+                got.get(b)
+            ));
+        }
+        compared += got.len() as u64;
     }
     Ok(compared)
 }
@@ -187,6 +285,27 @@ fn bert_tiny_fast_engine_equals_verilator() {
     };
     let (g, sys) = bert_tiny();
     let n = compare_named(&v, "bert-tiny", &g, &sys, 2, 500).unwrap_or_else(|e| panic!("{e}"));
+    assert!(n > 0);
+}
+
+/// bert-tiny under the default config (16 bits, frac auto, parallelism 1: `gen`
+/// without `--config`).
+fn bert_tiny_default() -> (model::graph::Graph, SystemInstance) {
+    let g = model::json::from_json(&example("bert-tiny.json")).unwrap();
+    let w = Weights::synthetic(&g, 3);
+    let plan = system::map::resolve(&g, &QuantConfig::default(), &w, 0, 16).unwrap();
+    let sys = SystemInstance::new(system::map_model(&g, &plan, &w).unwrap());
+    (g, sys)
+}
+
+#[test]
+fn bert_tiny_default_config_fast_engine_equals_verilator() {
+    let Some(v) = testbenches::verilator_or_skip("cycle_system bert-tiny default") else {
+        return;
+    };
+    let (g, sys) = bert_tiny_default();
+    let n =
+        compare_named(&v, "bert-tiny default", &g, &sys, 2, 500).unwrap_or_else(|e| panic!("{e}"));
     assert!(n > 0);
 }
 

@@ -99,6 +99,9 @@ pub struct NodeTiming {
     pub busy: f64,
     pub starved: f64,
     pub backpressured: f64,
+    /// True when the shares come from the node's issue cycles (a MAC engine in the fast
+    /// engine), false when from its first output stream.
+    pub shares_from_issue: bool,
 }
 
 /// Timing figures of a finished run of a net.
@@ -119,6 +122,28 @@ impl Net {
     /// The timing figures of a finished run with `items` items; the boundary input and
     /// output are the streams with boundary ends.
     pub fn summary(&self, items: usize) -> Summary {
+        self.summary_with(items, true)
+    }
+
+    /// [`Net::summary`] with every node's shares from its first output stream, the
+    /// figures an observer of the streams alone can measure (an RTL simulation through
+    /// [`Net::set_observed`]): MAC engines' issue cycles are not used.
+    pub fn stream_summary(&self, items: usize) -> Summary {
+        self.summary_with(items, false)
+    }
+
+    /// Replaces stream `s`'s record by one observed elsewhere: beat `k` offered from
+    /// `valid[k]` and taken at `handshakes[k]` (offers past the last handshake are
+    /// dropped).
+    pub fn set_observed(&mut self, s: usize, mut valid: Vec<u64>, handshakes: Vec<u64>) {
+        valid.truncate(handshakes.len());
+        let st = &mut self.streams[s];
+        st.valid = valid;
+        st.hs = handshakes;
+        st.ready.clear();
+    }
+
+    fn summary_with(&self, items: usize, issue: bool) -> Summary {
         let input = self
             .streams
             .iter()
@@ -146,10 +171,11 @@ impl Net {
                     .filter_map(|&s| self.streams[s].hs.last())
                     .max();
                 let (mut busy, mut starved, mut bp) = (0.0, 0.0, 0.0);
+                let activity = if issue { n.model.activity() } else { None };
                 if let (Some(&s), Some(&f), Some(&o)) = (first, last, n.outs.first()) {
                     let st = &self.streams[o];
                     let span = (f + 1 - s) as f64;
-                    match n.model.activity() {
+                    match activity {
                         Some(a) => {
                             busy = a.busy as f64 / span;
                             bp = a.backpressured as f64 / span;
@@ -171,6 +197,7 @@ impl Net {
                     busy,
                     starved,
                     backpressured: bp,
+                    shares_from_issue: activity.is_some(),
                 }
             })
             .collect();
@@ -185,4 +212,44 @@ impl Net {
             nodes,
         }
     }
+}
+
+/// One FIFO node's occupancy in a finished run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FifoPeak {
+    pub name: String,
+    /// Its capacity in beats (`DEPTH` entries plus the output register).
+    pub depth: usize,
+    /// Beats accepted minus beats emitted, at its worst cycle (a beat taken in and out
+    /// in one cycle counts as held).
+    pub peak: usize,
+    /// Its index in the netlist (and the net).
+    pub node: usize,
+}
+
+/// The occupancy peak of every `fifo` node of `netlist` in the finished run `run`
+/// (built by [`system_net`] from the same netlist), in netlist order.
+pub fn fifo_peaks(netlist: &Netlist, run: &Net) -> Vec<FifoPeak> {
+    let mut v = Vec::new();
+    for (i, node) in netlist.nodes.iter().enumerate() {
+        if node.inst.component().name() != "fifo" {
+            continue;
+        }
+        let n = &run.nodes[i];
+        let (a, e) = (&run.streams[n.ins[0]].hs, &run.streams[n.outs[0]].hs);
+        let (mut j, mut peak) = (0, 0);
+        for (k, &c) in a.iter().enumerate() {
+            while j < e.len() && e[j] < c {
+                j += 1;
+            }
+            peak = peak.max(k + 1 - j);
+        }
+        v.push(FifoPeak {
+            name: node.name.clone(),
+            depth: node.inst.params().get_usize("DEPTH") + 1,
+            peak,
+            node: i,
+        });
+    }
+    v
 }
