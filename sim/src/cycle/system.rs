@@ -227,12 +227,14 @@ pub struct FifoPeak {
     pub node: usize,
 }
 
-/// The occupancy peak of every `fifo` node of `netlist` in the finished run `run`
-/// (built by [`system_net`] from the same netlist), in netlist order.
+/// The occupancy peak of every reconvergent FIFO the netlist builder inserted
+/// ([`Netlist::fifos`]) in the finished run `run` (built by [`system_net`] from the same
+/// netlist), in netlist order.
 pub fn fifo_peaks(netlist: &Netlist, run: &Net) -> Vec<FifoPeak> {
     let mut v = Vec::new();
     for (i, node) in netlist.nodes.iter().enumerate() {
-        if node.inst.component().name() != "fifo" {
+        let instance = format!("u_{}", node.name);
+        if !netlist.fifos.iter().any(|(f, _, _)| *f == instance) {
             continue;
         }
         let n = &run.nodes[i];
