@@ -280,6 +280,10 @@ pub enum CycleError {
     Deadlock(Deadlock),
     #[error("node {node}: a stream is not connected")]
     Unconnected { node: String },
+    #[error(
+        "the cut after device {device} carries {streams} streams over one link: the fast engine simulates single-stream cuts only (use Verilator: sim system)"
+    )]
+    MultiStreamCut { device: usize, streams: usize },
 }
 
 /// A netlist of cycle models.
