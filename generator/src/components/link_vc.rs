@@ -46,7 +46,13 @@ const PARAMS: &[ParamSpec] = &[
         8,
         "beats per item of every channel (a word never spans two items)",
     ),
-    ParamSpec::int("CREDITS", 3, 1 << 16, 32, "receiver buffer per channel (words)"),
+    ParamSpec::int(
+        "CREDITS",
+        3,
+        1 << 16,
+        32,
+        "receiver buffer per channel (words)",
+    ),
     ParamSpec::int("LATENCY", 1, 4096, 8, "one-way link latency (cycles)"),
     ParamSpec::int(
         "BITS_PER_CYCLE",
@@ -110,8 +116,18 @@ impl Component for LinkVc {
     fn corners(&self) -> Vec<Vec<(&'static str, i64)>> {
         vec![
             vec![],
-            vec![("CHANNELS", 3), ("WIDTH", 8), ("PARALLELISM", 4), ("ITEM_BEATS", 5)],
-            vec![("CHANNELS", 2), ("WIDTH", 1), ("PARALLELISM", 1), ("ITEM_BEATS", 70)],
+            vec![
+                ("CHANNELS", 3),
+                ("WIDTH", 8),
+                ("PARALLELISM", 4),
+                ("ITEM_BEATS", 5),
+            ],
+            vec![
+                ("CHANNELS", 2),
+                ("WIDTH", 1),
+                ("PARALLELISM", 1),
+                ("ITEM_BEATS", 70),
+            ],
             vec![
                 ("CHANNELS", 4),
                 ("WIDTH", 40),
@@ -121,7 +137,13 @@ impl Component for LinkVc {
                 ("ITEM_BEATS", 2),
             ],
             vec![("CHANNELS", 2), ("CREDITS", 3), ("LATENCY", 5)],
-            vec![("CHANNELS", 5), ("LATENCY", 1), ("CREDITS", 8), ("WIDTH", 16), ("PARALLELISM", 4)],
+            vec![
+                ("CHANNELS", 5),
+                ("LATENCY", 1),
+                ("CREDITS", 8),
+                ("WIDTH", 16),
+                ("PARALLELISM", 4),
+            ],
         ]
     }
     fn random(&self, rng: &mut Rng) -> Vec<(&'static str, i64)> {
@@ -163,7 +185,9 @@ impl LinkVcInstance {
         self.params.get(name) as u64
     }
     fn names(&self, base: &str) -> Vec<String> {
-        (0..self.channels()).map(|k| format!("{base}_{k}")).collect()
+        (0..self.channels())
+            .map(|k| format!("{base}_{k}"))
+            .collect()
     }
 }
 
@@ -190,7 +214,10 @@ impl Instance for LinkVcInstance {
     }
     fn sv_params(&self, _mem_dir: &str) -> Vec<(String, SvValue)> {
         let mut v = vec![
-            ("CHANNELS".to_string(), SvValue::Int(self.params.get("CHANNELS"))),
+            (
+                "CHANNELS".to_string(),
+                SvValue::Int(self.params.get("CHANNELS")),
+            ),
             (
                 "DATA_WIDTH".to_string(),
                 SvValue::Int(self.beat_bits() as i64),
@@ -237,8 +264,10 @@ impl Instance for LinkVcInstance {
     fn behaviour(&self) -> Behaviour {
         // Moves bits, channel by channel: a word leaves once the beats it packs are in.
         let names = self.names("data_in");
-        let waits: Vec<(&str, FirstOutput)> =
-            names.iter().map(|n| (n.as_str(), FirstOutput::Beat)).collect();
+        let waits: Vec<(&str, FirstOutput)> = names
+            .iter()
+            .map(|n| (n.as_str(), FirstOutput::Beat))
+            .collect();
         Behaviour::new(true, &waits)
     }
     fn timing(&self) -> Timing {

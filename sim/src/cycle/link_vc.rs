@@ -267,6 +267,8 @@ impl Stepped for LinkVc {
             && self.fwd.ready(&self.wire)
             && self.rev.ready(&self.wire)
     }
+    // The per-channel state, parameters and handshakes are parallel arrays.
+    #[allow(clippy::needless_range_loop)]
     fn step(&mut self, fire: &[bool], ready: &[bool]) {
         let k = self.ch.len();
         let c = self.comb();
@@ -375,4 +377,3 @@ impl Stepped for LinkVc {
         self.rev.step(&self.wire, rev_word);
     }
 }
-
