@@ -11,7 +11,7 @@ use model::weights::Weights;
 use system::SystemInstance;
 
 use crate::load::{load_model, read_config};
-use crate::plan::{BoardArgs, Cuts, plan_options, print_plan};
+use crate::plan::{BoardArgs, plan_options, print_plan};
 use crate::system_run::{self, FloatSpec, Init, sample_items};
 use crate::{check_top, user};
 
@@ -231,11 +231,6 @@ pub fn build(a: &GenArgs, stages: &mut Stages) -> Result<Built> {
         }
     };
     lap(stages, "calibrate");
-    if a.board.cuts == Cuts::Any && a.board.board.is_some() {
-        return Err(user(
-            "--cuts any: gen builds single-stream cuts only (a cut inside a residual block needs a multiplexed link); use `mase-hw plan --cuts any` for the figure",
-        ));
-    }
     let system_plan = match plan_options(&a.board)? {
         Some(opts) => {
             let p = system::plan::plan(&hw_graph, &plan, &opts).map_err(user)?;
@@ -416,12 +411,13 @@ pub fn generate(a: GenArgs) -> Result<()> {
                     .map(|(_, v)| v)
                     .sum::<u64>(),
                 m.cuts.get(d).map_or(String::new(), |c| format!(
-                    "; link to device {}: `{}`, {} lanes x {} bits, {} words per item",
+                    "; link to device {}: {}{} words per item",
                     d + 1,
-                    c.tensor,
-                    c.lanes,
-                    c.lane_width,
-                    c.item_words
+                    c.streams
+                        .iter()
+                        .map(|s| format!("`{}` {} lanes x {} bits, ", s.tensor, s.lanes, s.lane_width))
+                        .collect::<String>(),
+                    c.item_words()
                 ))
             );
         }

@@ -38,8 +38,8 @@ pub struct BoardArgs {
     /// Largest device count `auto` tries.
     #[arg(long, default_value_t = 16)]
     pub max_devices: usize,
-    /// Where the planner may cut: `single` (one live stream, what `gen` builds) or
-    /// `any` (also inside residual blocks, several streams per cut; `plan` only).
+    /// Where the planner may cut: `single` (one live stream) or `any` (also inside
+    /// residual blocks: several streams per cut, multiplexed over one link by `gen`).
     #[arg(long, value_enum, default_value_t = Cuts::Single)]
     pub cuts: Cuts,
 }

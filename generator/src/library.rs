@@ -38,6 +38,18 @@ pub const MODULES: &[(&str, &str)] = &[
     ),
     ("mh_link", include_str!("../../components/link/mh_link.sv")),
     (
+        "mh_link_mux",
+        include_str!("../../components/link_mux/mh_link_mux.sv"),
+    ),
+    (
+        "mh_link_demux",
+        include_str!("../../components/link_demux/mh_link_demux.sv"),
+    ),
+    (
+        "mh_link_vc",
+        include_str!("../../components/link_vc/mh_link_vc.sv"),
+    ),
+    (
         "mh_weight_rom",
         include_str!("../../components/weight_rom/mh_weight_rom.sv"),
     ),

@@ -217,7 +217,15 @@ pub fn render(
                 &multi.device_module(d),
                 &ends,
                 multi.link.word_width as u32,
-                multi.link.credits,
+                // Every stream of a multiplexed cut has its own credits in flight.
+                multi.link.credits
+                    * [d.checked_sub(1), Some(d)]
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|c| multi.cuts.get(c))
+                        .map(|c| c.streams.len() as u64)
+                        .max()
+                        .unwrap_or(1),
             ),
         );
         let init_clk = if ends.is_empty() {

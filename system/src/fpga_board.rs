@@ -13,9 +13,10 @@
 //! with the board reset, and does not route a host interface: the first and last
 //! device keep their `data_in`/`data_out` streams as ports for a shell to connect.
 //!
-//! Sizing: each receive FIFO holds at least twice the link's credits. A sender only
-//! sends words it holds credits for, so at most `credits` link words (data or credit
-//! returns) are ever in flight, and the receive FIFO, whose write side cannot apply
+//! Sizing: each receive FIFO holds at least twice the link's credits (of all streams
+//! together on a multiplexed cut, the caller's `credits`). A sender only sends words
+//! it holds credits for, so at most `credits` link words (data or credit returns) are
+//! ever in flight, and the receive FIFO, whose write side cannot apply
 //! back-pressure to the Aurora core, never overflows.
 
 use std::fmt::Write as _;

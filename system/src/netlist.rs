@@ -184,10 +184,40 @@ impl Netlist {
     }
     /// The edge out of the top's input.
     pub fn input_edge(&self) -> &Edge {
-        match self.edges.iter().find(|e| e.from == Endpoint::TopIn) {
+        match self
+            .edges
+            .iter()
+            .find(|e| e.from == Endpoint::TopIn && e.from_stream == "data_in")
+        {
             Some(e) => e,
             None => unreachable!("a finished netlist has an input edge"),
         }
+    }
+    /// The edges of the extra boundary streams of a device of a split system (a cut
+    /// crossed by several streams): out of `data_in_<k>` and into `data_out_<k>`,
+    /// `k ≥ 1`, in `k` order. Empty for a whole model.
+    pub fn extra_edges(&self) -> (Vec<&Edge>, Vec<&Edge>) {
+        let key = |s: &str, base: &str| -> Option<usize> {
+            s.strip_prefix(base)?.strip_prefix('_')?.parse().ok()
+        };
+        let mut ins: Vec<(usize, &Edge)> = self
+            .edges
+            .iter()
+            .filter(|e| e.from == Endpoint::TopIn)
+            .filter_map(|e| key(&e.from_stream, "data_in").map(|k| (k, e)))
+            .collect();
+        let mut outs: Vec<(usize, &Edge)> = self
+            .edges
+            .iter()
+            .filter(|e| e.to == Endpoint::TopOut)
+            .filter_map(|e| key(&e.to_stream, "data_out").map(|k| (k, e)))
+            .collect();
+        ins.sort_by_key(|p| p.0);
+        outs.sort_by_key(|p| p.0);
+        (
+            ins.into_iter().map(|p| p.1).collect(),
+            outs.into_iter().map(|p| p.1).collect(),
+        )
     }
     /// The edge into `to`'s stream `stream`.
     pub fn edge_to(&self, to: Endpoint, stream: &str) -> &Edge {

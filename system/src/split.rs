@@ -7,12 +7,18 @@
 //! Every netlist node goes to the device of the model node it implements (`source`);
 //! a fork whose consumers all sit on a later device moves there, so a layer's input
 //! crosses a cut once, not once per branch. Each cut between devices `d` and `d + 1`
-//! must be crossed by exactly one stream: a partition that cuts inside a residual
-//! block (the block's input live on both sides) or skips a device is refused with the
-//! streams named. Carrying several streams per cut would need one link per stream
-//! (or a multiplexer) and buffering for the residual across the link latency; the
-//! cut points of a transformer encoder where one stream is live (after each
-//! LayerNorm) are enough to balance layers.
+//! carries every stream live there over ONE link: one stream (after a LayerNorm) gets
+//! a `mh_link_tx`/`mh_link_rx` pair; several (a cut inside a residual block: the main
+//! path and the residual skip; inside attention up to four) get one pair per stream,
+//! each with its own receive buffer and credits (a virtual channel), joined by an
+//! `mh_link_mux` on the sending device and an `mh_link_demux` on the receiving one,
+//! and the credits return the same way (the `link_vc` component is exactly this, co-
+//! simulated on its own). A device's partition then has extra boundary streams
+//! `data_in_<k>` / `data_out_<k>` besides `data_in` / `data_out`. One pool of credits
+//! shared by the streams would deadlock a reconvergent join on the receiving device
+//! (the skip stream, read late, takes every credit while the join waits for the main
+//! path); the argument is in docs/components.md (`link_vc`). A partition that skips a
+//! device (a stream from device `d` to `d + 2`) is refused with the stream named.
 //!
 //! The device tops are what `fpga/<device>/top.sv` holds; the link model stands in
 //! for the Aurora 64B/66B core and cable in simulation only.
@@ -58,10 +64,9 @@ impl Default for LinkParams {
     }
 }
 
-/// One cut: the stream leaving device `from` for device `from + 1`.
+/// One stream crossing a cut.
 #[derive(Clone, Debug, serde::Serialize)]
-pub struct Cut {
-    pub from: usize,
+pub struct CutStream {
     /// The model node whose output crosses.
     pub tensor: String,
     pub lanes: usize,
@@ -69,6 +74,36 @@ pub struct Cut {
     /// Beats per item (one model input) and link words per item.
     pub item_beats: usize,
     pub item_words: usize,
+}
+
+/// One cut: the streams leaving device `from` for device `from + 1`, over one link.
+/// Stream `k` leaves the sending device's partition as `data_out` (`k = 0`) or
+/// `data_out_<k>` and enters the receiving one's as `data_in` / `data_in_<k>`; with
+/// several streams each is a virtual channel of an `mh_link_mux`/`mh_link_demux` pair
+/// (channel `k`, its own credits), as `link_vc` builds it.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Cut {
+    pub from: usize,
+    pub streams: Vec<CutStream>,
+}
+
+impl Cut {
+    /// Several streams share the link through a multiplexer.
+    pub fn is_multiplexed(&self) -> bool {
+        self.streams.len() > 1
+    }
+    /// Link words per item over all streams.
+    pub fn item_words(&self) -> usize {
+        self.streams.iter().map(|c| c.item_words).sum()
+    }
+    /// The word width each stream's link ends use: the link's, less the channel tag.
+    pub fn channel_width(&self, link: &LinkParams) -> usize {
+        if self.is_multiplexed() {
+            link.word_width - generator::components::link_vc::tag_width(self.streams.len())
+        } else {
+            link.word_width
+        }
+    }
 }
 
 /// A system split into devices.
@@ -129,7 +164,8 @@ fn split_error(model: &str, rule: String) -> SystemError {
 ///
 /// # Errors
 /// A partition that does not cover the model's nodes in order, leaves a device empty,
-/// or makes a cut that more than one stream crosses; link parameters out of range.
+/// or feeds a stream past the next device; link parameters out of range (too few
+/// credits for a beat, a word too narrow for the channel tag).
 pub fn split(
     net: Netlist,
     partition: &Partition,
@@ -234,47 +270,60 @@ pub fn split(
         }
         crossing[a].push(e);
     }
-    for (a, c) in crossing.iter().enumerate() {
-        if c.len() != 1 {
-            let names: Vec<String> = c
-                .iter()
-                .map(|e| format!("`{}`", name_of(&net, e.from)))
-                .collect();
-            return Err(split_error(
-                &model,
-                format!(
-                    "partition: the cut between devices {a} and {} is crossed by {} streams ({}); cut where one stream is live (after a LayerNorm, not inside a residual block)",
-                    a + 1,
-                    c.len(),
-                    names.join(", ")
-                ),
-            ));
-        }
-    }
-    let cut_edges: Vec<Edge> = crossing.iter().map(|c| c[0].clone()).collect();
     let mut cuts = Vec::new();
-    for (a, e) in cut_edges.iter().enumerate() {
-        let item_beats = e.elements / e.lanes.max(1);
-        let bits = e.lanes * e.format.width() as usize;
-        cuts.push(Cut {
-            from: a,
-            tensor: name_of(&net, e.from),
-            lanes: e.lanes,
-            lane_width: e.format.width(),
-            item_beats,
-            item_words: golden::link::words_per_item(bits, link.word_width, item_beats),
-        });
-        let (_, split) = golden::link::pack_split(bits, link.word_width);
-        if (link.credits as usize) < split.max(3) {
+    for (a, c) in crossing.iter().enumerate() {
+        if c.is_empty() {
             return Err(split_error(
                 &model,
                 format!(
-                    "link: {} credits cannot hold the {split} words of one beat of `{}`",
-                    link.credits,
-                    name_of(&net, e.from)
+                    "partition: no stream crosses the cut between devices {a} and {}",
+                    a + 1
                 ),
             ));
         }
+        let mut cut = Cut {
+            from: a,
+            streams: Vec::new(),
+        };
+        let tag = generator::components::link_vc::tag_width(c.len());
+        let word = if c.len() > 1 {
+            link.word_width.checked_sub(tag).filter(|&w| w >= 8)
+        } else {
+            Some(link.word_width)
+        };
+        let Some(word) = word else {
+            return Err(split_error(
+                &model,
+                format!(
+                    "link: word width {} leaves fewer than 8 bits per word for the {} streams of the cut after device {a} (a {tag}-bit channel tag)",
+                    link.word_width,
+                    c.len()
+                ),
+            ));
+        };
+        for e in c {
+            let item_beats = e.elements / e.lanes.max(1);
+            let bits = e.lanes * e.format.width() as usize;
+            cut.streams.push(CutStream {
+                tensor: name_of(&net, e.from),
+                lanes: e.lanes,
+                lane_width: e.format.width(),
+                item_beats,
+                item_words: golden::link::words_per_item(bits, word, item_beats),
+            });
+            let (_, split) = golden::link::pack_split(bits, word);
+            if (link.credits as usize) < split.max(3) {
+                return Err(split_error(
+                    &model,
+                    format!(
+                        "link: {} credits cannot hold the {split} words of one beat of `{}`",
+                        link.credits,
+                        name_of(&net, e.from)
+                    ),
+                ));
+            }
+        }
+        cuts.push(cut);
     }
     // Build the sub-netlists.
     let mut index = vec![0usize; net.nodes.len()];
@@ -290,22 +339,22 @@ pub fn split(
             input_name: if d == 0 {
                 net.input_name.clone()
             } else {
-                cuts[d - 1].tensor.clone()
+                cuts[d - 1].streams[0].tensor.clone()
             },
             output_name: if d + 1 == n_dev {
                 net.output_name.clone()
             } else {
-                cuts[d].tensor.clone()
+                cuts[d].streams[0].tensor.clone()
             },
             input_shape: if d == 0 {
                 net.input_shape.clone()
             } else {
-                shape_of(&cut_edges[d - 1])
+                shape_of(crossing[d - 1][0])
             },
             output_shape: if d + 1 == n_dev {
                 net.output_shape.clone()
             } else {
-                shape_of(&cut_edges[d])
+                shape_of(crossing[d][0])
             },
             nodes: Vec::new(),
             edges: Vec::new(),
@@ -325,15 +374,20 @@ pub fn split(
                 ..e.clone()
             });
         } else {
+            let k = crossing[a]
+                .iter()
+                .position(|c| std::ptr::eq(*c, e))
+                .unwrap_or(0);
+            let suffix = if k == 0 { String::new() } else { format!("_{k}") };
             subs[a].edges.push(Edge {
                 from: local(e.from),
                 to: Endpoint::TopOut,
-                to_stream: "data_out".into(),
+                to_stream: format!("data_out{suffix}"),
                 ..e.clone()
             });
             subs[b].edges.push(Edge {
                 from: Endpoint::TopIn,
-                from_stream: "data_in".into(),
+                from_stream: format!("data_in{suffix}"),
                 to: local(e.to),
                 ..e.clone()
             });
@@ -414,16 +468,13 @@ impl MultiInstance {
         format!("mh_dev{d}_part")
     }
 
-    fn link_params(&self, cut: &Cut) -> Vec<(String, SvValue)> {
+    fn link_params(&self, cut: &CutStream, word_width: usize) -> Vec<(String, SvValue)> {
         vec![
             (
                 "DATA_WIDTH".into(),
                 SvValue::Int((cut.lanes * cut.lane_width as usize) as i64),
             ),
-            (
-                "WORD_WIDTH".into(),
-                SvValue::Int(self.link.word_width as i64),
-            ),
+            ("WORD_WIDTH".into(), SvValue::Int(word_width as i64)),
             ("ITEM_BEATS".into(), SvValue::Int(cut.item_beats as i64)),
             ("CREDITS".into(), SvValue::Int(self.link.credits as i64)),
         ]
@@ -479,48 +530,32 @@ impl MultiInstance {
             stream_ports(&mut m, "down_data", Dir::Output, w, true);
             stream_ports(&mut m, "down_credit", Dir::Input, w, false);
         }
-        let (pin, pout) = ("part_in", "part_out");
-        for (s, width) in [(pin, si.data_width()), (pout, so.data_width())] {
-            m.wires.push(SvWire::bits(s.to_string(), width));
-            m.wires.push(SvWire::bits(format!("{s}_valid"), 1));
-            m.wires.push(SvWire::bits(format!("{s}_ready"), 1));
-        }
         let clk = || {
             vec![
                 ("clk".to_string(), "clk".to_string()),
                 ("rst".to_string(), "rst".to_string()),
             ]
         };
+        // The partition's streams on wires `part_<port>`.
+        let mut conns = clk();
+        for st in &streams {
+            let wire = format!("part_{}", st.name);
+            m.wires.push(SvWire::bits(wire.clone(), st.data_width()));
+            m.wires.push(SvWire::bits(format!("{wire}_valid"), 1));
+            m.wires.push(SvWire::bits(format!("{wire}_ready"), 1));
+            for suffix in ["", "_valid", "_ready"] {
+                conns.push((format!("{}{suffix}", st.name), format!("{wire}{suffix}")));
+            }
+        }
         if d == 0 {
+            let pin = "part_data_in";
             m.assigns.push((pin.into(), "data_in".into()));
             m.assigns
                 .push((format!("{pin}_valid"), "data_in_valid".into()));
             m.assigns
                 .push(("data_in_ready".into(), format!("{pin}_ready")));
         } else {
-            let mut conns = clk();
-            conns.extend([
-                ("link_in".into(), "up_data".into()),
-                ("link_in_valid".into(), "up_data_valid".into()),
-                ("data_out".into(), pin.into()),
-                ("data_out_valid".into(), format!("{pin}_valid")),
-                ("data_out_ready".into(), format!("{pin}_ready")),
-                ("credit_out".into(), "up_credit".into()),
-                ("credit_out_valid".into(), "up_credit_valid".into()),
-                ("credit_out_ready".into(), "up_credit_ready".into()),
-            ]);
-            m.instances.push(SvInstance {
-                module: "mh_link_rx".into(),
-                name: "u_link_rx".into(),
-                params: self.link_params(&self.cuts[d - 1]),
-                conns,
-            });
-        }
-        let mut conns = clk();
-        for (port, wire) in [("data_in", pin), ("data_out", pout)] {
-            for suffix in ["", "_valid", "_ready"] {
-                conns.push((format!("{port}{suffix}"), format!("{wire}{suffix}")));
-            }
+            self.receiving_end(&mut m, &self.cuts[d - 1]);
         }
         m.instances.push(SvInstance {
             module: Self::part_top(d),
@@ -529,36 +564,239 @@ impl MultiInstance {
             conns,
         });
         if d + 1 == n {
+            let pout = "part_data_out";
             m.assigns.push(("data_out".into(), pout.into()));
             m.assigns
                 .push(("data_out_valid".into(), format!("{pout}_valid")));
             m.assigns
                 .push((format!("{pout}_ready"), "data_out_ready".into()));
         } else {
+            self.sending_end(&mut m, &self.cuts[d]);
+        }
+        m
+    }
+
+    /// Stream `k` of a cut: the partition port it leaves or enters by.
+    fn channel_port(base: &str, k: usize) -> String {
+        if k == 0 {
+            base.to_string()
+        } else {
+            format!("{base}_{k}")
+        }
+    }
+
+    /// `mh_link_mux`/`mh_link_demux` parameters for `cut`.
+    fn vc_params(&self, cut: &Cut) -> Vec<(String, SvValue)> {
+        vec![
+            ("CHANNELS".into(), SvValue::Int(cut.streams.len() as i64)),
+            (
+                "WORD_WIDTH".into(),
+                SvValue::Int(self.link.word_width as i64),
+            ),
+        ]
+    }
+
+    /// The link ends receiving `cut` (from `up_data`, credits to `up_credit`) into the
+    /// partition's input wires: one `mh_link_rx`, or one per stream between an
+    /// `mh_link_demux` (data) and an `mh_link_mux` (credits).
+    fn receiving_end(&self, m: &mut SvModule, cut: &Cut) {
+        let clk = || {
+            vec![
+                ("clk".to_string(), "clk".to_string()),
+                ("rst".to_string(), "rst".to_string()),
+            ]
+        };
+        let k_n = cut.streams.len();
+        let cw = cut.channel_width(&self.link) as u32;
+        let multi = cut.is_multiplexed();
+        if multi {
+            for (w, width) in [
+                ("rx_word", k_n as u32 * cw),
+                ("rx_valid", k_n as u32),
+                ("rx_credit", k_n as u32 * cw),
+                ("rx_credit_valid", k_n as u32),
+                ("rx_credit_ready", k_n as u32),
+            ] {
+                m.wires.push(SvWire::bits(w, width));
+            }
+            let mut conns = vec![
+                ("data_in".to_string(), "up_data".to_string()),
+                ("data_in_valid".into(), "up_data_valid".into()),
+                ("data_out".into(), "rx_word".into()),
+                ("data_out_valid".into(), "rx_valid".into()),
+            ];
+            m.instances.push(SvInstance {
+                module: "mh_link_demux".into(),
+                name: "u_link_demux".into(),
+                params: self.vc_params(cut),
+                conns: std::mem::take(&mut conns),
+            });
             let mut conns = clk();
             conns.extend([
-                ("data_in".into(), pout.into()),
-                ("data_in_valid".into(), format!("{pout}_valid")),
-                ("data_in_ready".into(), format!("{pout}_ready")),
-                ("link_out".into(), "down_data".into()),
-                ("link_out_valid".into(), "down_data_valid".into()),
-                ("link_out_ready".into(), "down_data_ready".into()),
-                ("credit_in".into(), "down_credit".into()),
-                ("credit_in_valid".into(), "down_credit_valid".into()),
+                ("data_in".to_string(), "rx_credit".to_string()),
+                ("data_in_valid".into(), "rx_credit_valid".into()),
+                ("data_in_ready".into(), "rx_credit_ready".into()),
+                ("data_out".into(), "up_credit".into()),
+                ("data_out_valid".into(), "up_credit_valid".into()),
+                ("data_out_ready".into(), "up_credit_ready".into()),
             ]);
             m.instances.push(SvInstance {
-                module: "mh_link_tx".into(),
-                name: "u_link_tx".into(),
-                params: self.link_params(&self.cuts[d]),
+                module: "mh_link_mux".into(),
+                name: "u_credit_mux".into(),
+                params: self.vc_params(cut),
                 conns,
             });
         }
-        m
+        for (k, st) in cut.streams.iter().enumerate() {
+            let pin = format!("part_{}", Self::channel_port("data_in", k));
+            let slice = |w: &str| format!("{w}[{}:{}]", (k as u32 + 1) * cw - 1, k as u32 * cw);
+            let (link_in, link_valid, credit, credit_valid, credit_ready) = if multi {
+                (
+                    slice("rx_word"),
+                    format!("rx_valid[{k}]"),
+                    slice("rx_credit"),
+                    format!("rx_credit_valid[{k}]"),
+                    format!("rx_credit_ready[{k}]"),
+                )
+            } else {
+                (
+                    "up_data".into(),
+                    "up_data_valid".into(),
+                    "up_credit".into(),
+                    "up_credit_valid".into(),
+                    "up_credit_ready".into(),
+                )
+            };
+            let mut conns = clk();
+            conns.extend([
+                ("link_in".into(), link_in),
+                ("link_in_valid".into(), link_valid),
+                ("data_out".into(), pin.clone()),
+                ("data_out_valid".into(), format!("{pin}_valid")),
+                ("data_out_ready".into(), format!("{pin}_ready")),
+                ("credit_out".into(), credit),
+                ("credit_out_valid".into(), credit_valid),
+                ("credit_out_ready".into(), credit_ready),
+            ]);
+            m.instances.push(SvInstance {
+                module: "mh_link_rx".into(),
+                name: if multi {
+                    format!("u_link_rx_{k}")
+                } else {
+                    "u_link_rx".into()
+                },
+                params: self.link_params(st, cw as usize),
+                conns,
+            });
+        }
+    }
+
+    /// The link ends sending `cut` from the partition's output wires (to `down_data`,
+    /// credits from `down_credit`): one `mh_link_tx`, or one per stream between an
+    /// `mh_link_mux` (data) and an `mh_link_demux` (credits).
+    fn sending_end(&self, m: &mut SvModule, cut: &Cut) {
+        let clk = || {
+            vec![
+                ("clk".to_string(), "clk".to_string()),
+                ("rst".to_string(), "rst".to_string()),
+            ]
+        };
+        let k_n = cut.streams.len();
+        let cw = cut.channel_width(&self.link) as u32;
+        let multi = cut.is_multiplexed();
+        if multi {
+            for (w, width) in [
+                ("tx_word", k_n as u32 * cw),
+                ("tx_valid", k_n as u32),
+                ("tx_ready", k_n as u32),
+                ("tx_credit", k_n as u32 * cw),
+                ("tx_credit_valid", k_n as u32),
+            ] {
+                m.wires.push(SvWire::bits(w, width));
+            }
+            let mut conns = clk();
+            conns.extend([
+                ("data_in".to_string(), "tx_word".to_string()),
+                ("data_in_valid".into(), "tx_valid".into()),
+                ("data_in_ready".into(), "tx_ready".into()),
+                ("data_out".into(), "down_data".into()),
+                ("data_out_valid".into(), "down_data_valid".into()),
+                ("data_out_ready".into(), "down_data_ready".into()),
+            ]);
+            m.instances.push(SvInstance {
+                module: "mh_link_mux".into(),
+                name: "u_link_mux".into(),
+                params: self.vc_params(cut),
+                conns,
+            });
+            m.instances.push(SvInstance {
+                module: "mh_link_demux".into(),
+                name: "u_credit_demux".into(),
+                params: self.vc_params(cut),
+                conns: vec![
+                    ("data_in".to_string(), "down_credit".to_string()),
+                    ("data_in_valid".into(), "down_credit_valid".into()),
+                    ("data_out".into(), "tx_credit".into()),
+                    ("data_out_valid".into(), "tx_credit_valid".into()),
+                ],
+            });
+        }
+        for (k, st) in cut.streams.iter().enumerate() {
+            let pout = format!("part_{}", Self::channel_port("data_out", k));
+            let slice = |w: &str| format!("{w}[{}:{}]", (k as u32 + 1) * cw - 1, k as u32 * cw);
+            let (link_out, link_valid, link_ready, credit, credit_valid) = if multi {
+                (
+                    slice("tx_word"),
+                    format!("tx_valid[{k}]"),
+                    format!("tx_ready[{k}]"),
+                    slice("tx_credit"),
+                    format!("tx_credit_valid[{k}]"),
+                )
+            } else {
+                (
+                    "down_data".into(),
+                    "down_data_valid".into(),
+                    "down_data_ready".into(),
+                    "down_credit".into(),
+                    "down_credit_valid".into(),
+                )
+            };
+            let mut conns = clk();
+            conns.extend([
+                ("data_in".into(), pout.clone()),
+                ("data_in_valid".into(), format!("{pout}_valid")),
+                ("data_in_ready".into(), format!("{pout}_ready")),
+                ("link_out".into(), link_out),
+                ("link_out_valid".into(), link_valid),
+                ("link_out_ready".into(), link_ready),
+                ("credit_in".into(), credit),
+                ("credit_in_valid".into(), credit_valid),
+            ]);
+            m.instances.push(SvInstance {
+                module: "mh_link_tx".into(),
+                name: if multi {
+                    format!("u_link_tx_{k}")
+                } else {
+                    "u_link_tx".into()
+                },
+                params: self.link_params(st, cw as usize),
+                conns,
+            });
+        }
     }
 
     /// Library modules one device needs (its partition's, plus the link ends).
     pub fn device_library(&self, d: usize) -> Vec<&'static str> {
         let mut v = self.devices[d].library();
+        let muxed = [d.checked_sub(1), Some(d)]
+            .into_iter()
+            .flatten()
+            .filter_map(|c| self.cuts.get(c))
+            .any(Cut::is_multiplexed);
+        if muxed {
+            v.insert(0, "mh_link_demux");
+            v.insert(0, "mh_link_mux");
+        }
         for m in ["mh_fifo", "mh_link_tx", "mh_link_rx"] {
             if !v.contains(&m) {
                 v.insert(0, m);
@@ -591,6 +829,9 @@ impl Instance for MultiInstance {
     }
     fn library(&self) -> Vec<&'static str> {
         let mut v: Vec<&'static str> = vec!["mh_fifo", "mh_link_tx", "mh_link_rx", "mh_link_model"];
+        if self.cuts.iter().any(Cut::is_multiplexed) {
+            v.extend(["mh_link_mux", "mh_link_demux"]);
+        }
         for s in &self.devices {
             for m in s.library() {
                 if !v.contains(&m) {
@@ -616,7 +857,8 @@ impl Instance for MultiInstance {
         let last = self.devices[self.devices.len() - 1].tensors();
         let mut v = vec![first[0].clone(), last[1].clone()];
         for s in &self.devices {
-            v.extend(s.tensors().into_iter().skip(2));
+            // ROM tensors (`<instance>.<tensor>`), not a device's boundary streams.
+            v.extend(s.tensors().into_iter().skip(2).filter(|t| t.name.contains('.')));
         }
         v
     }
@@ -636,7 +878,7 @@ impl Instance for MultiInstance {
         let link_cycles = self
             .cuts
             .iter()
-            .map(|c| (c.item_words as f64 * per_word).ceil() as u64)
+            .map(|c| (c.item_words() as f64 * per_word).ceil() as u64)
             .max()
             .unwrap_or(0);
         let item = self
@@ -669,20 +911,24 @@ impl Instance for MultiInstance {
         r
     }
     fn golden(&self, inputs: &TensorMap) -> Result<TensorMap, GenError> {
-        let mut x =
+        let x =
             generator::tensor::require(inputs, "multi_system", "data_in", "input items")?.clone();
+        // Every device's outputs `data_out[_k]` are the next one's `data_in[_k]`.
+        let mut m = TensorMap::from([("data_in".to_string(), x)]);
         for s in &self.devices {
-            let mut m = TensorMap::from([("data_in".to_string(), x)]);
-            let mut out = s.golden(&std::mem::take(&mut m))?;
-            x = out
-                .remove("data_out")
-                .ok_or_else(|| GenError::MissingTensor {
-                    component: "multi_system".into(),
-                    tensor: "data_out".into(),
-                    what: "device output".into(),
-                })?;
+            let out = s.golden(&std::mem::take(&mut m))?;
+            for (k, t) in out {
+                if let Some(rest) = k.strip_prefix("data_out") {
+                    m.insert(format!("data_in{rest}"), t);
+                }
+            }
         }
-        Ok(TensorMap::from([("data_out".to_string(), x)]))
+        let y = m.remove("data_in").ok_or_else(|| GenError::MissingTensor {
+            component: "multi_system".into(),
+            tensor: "data_out".into(),
+            what: "device output".into(),
+        })?;
+        Ok(TensorMap::from([("data_out".to_string(), y)]))
     }
     fn memory_words(&self, mem: &MemDef, tensors: &TensorMap) -> Result<Vec<Beat>, GenError> {
         match self.device_of_rom(&mem.tensor) {

@@ -198,7 +198,7 @@ impl SystemInstance {
         &self,
         inputs: &TensorMap,
     ) -> Result<(Vec<(String, &'static str, Tensor)>, Tensor), GenError> {
-        self.execute(inputs, true)
+        self.execute(inputs, true).map(|(t, y, _)| (t, y))
     }
 
     /// [`Self::golden_run`]; the per-node trace (a copy of every node's first
@@ -210,10 +210,14 @@ impl SystemInstance {
         &self,
         inputs: &TensorMap,
         keep_trace: bool,
-    ) -> Result<(Vec<(String, &'static str, Tensor)>, Tensor), GenError> {
+    ) -> Result<(Vec<(String, &'static str, Tensor)>, Tensor, TensorMap), GenError> {
         let x = self.input_items(inputs)?;
         let mut streams: BTreeMap<(Endpoint, String), Tensor> = BTreeMap::new();
         streams.insert((Endpoint::TopIn, "data_in".into()), x.clone());
+        for e in self.net.extra_edges().0 {
+            let t = generator::tensor::require(inputs, "system", &e.from_stream, "device input")?;
+            streams.insert((Endpoint::TopIn, e.from_stream.clone()), t.clone());
+        }
         let mut trace = Vec::with_capacity(self.net.nodes.len());
         for (i, n) in self.net.nodes.iter().enumerate() {
             let incoming = self.incoming(i, &mut streams)?;
@@ -225,8 +229,19 @@ impl SystemInstance {
                 streams.insert((Endpoint::Node(i), s), t);
             }
         }
+        let mut extra = TensorMap::new();
+        for e in self.net.extra_edges().1 {
+            let t = streams
+                .remove(&(e.from, e.from_stream.clone()))
+                .ok_or_else(|| GenError::MissingTensor {
+                    component: "system".into(),
+                    tensor: e.to_stream.clone(),
+                    what: "golden output".into(),
+                })?;
+            extra.insert(e.to_stream.clone(), t);
+        }
         let y = self.system_output(&mut streams)?;
-        Ok((trace, y))
+        Ok((trace, y, extra))
     }
 
     /// The input tensor `data_in`, checked to hold whole items in range.
@@ -574,8 +589,7 @@ impl SystemInstance {
     /// The wire stem of node `i`'s output stream `stream` (or the top input).
     pub(crate) fn wire(&self, from: Endpoint, stream: &str) -> String {
         match from {
-            Endpoint::TopIn => "data_in".into(),
-            Endpoint::TopOut => "data_out".into(),
+            Endpoint::TopIn | Endpoint::TopOut => stream.to_string(),
             Endpoint::Node(i) => format!("{}_{stream}", self.net.nodes[i].name),
         }
     }
@@ -605,9 +619,21 @@ impl Instance for SystemInstance {
     fn sv_params(&self, _mem_dir: &str) -> Vec<(String, SvValue)> {
         Vec::new()
     }
+    /// `data_in`, `data_out`, then a device's extra boundary streams (`data_in_<k>`,
+    /// `data_out_<k>`, see [`Netlist::extra_edges`]).
     fn streams(&self) -> Vec<StreamDef> {
         let (i, o) = self.io();
-        vec![i, o]
+        let mut v = vec![i, o];
+        let (ins, outs) = self.net.extra_edges();
+        for e in ins {
+            let n = &e.from_stream;
+            v.push(StreamDef::new(n, Dir::Input, e.lanes, e.format, n));
+        }
+        for e in outs {
+            let n = &e.to_stream;
+            v.push(StreamDef::new(n, Dir::Output, e.lanes, e.format, n));
+        }
+        v
     }
     fn memories(&self) -> Vec<MemDef> {
         let mut v = Vec::new();
@@ -662,6 +688,19 @@ impl Instance for SystemInstance {
                 format: o.format(),
             },
         ];
+        let (ins, outs) = self.net.extra_edges();
+        for (e, name, direction) in ins
+            .iter()
+            .map(|e| (e, &e.from_stream, Dir::Input))
+            .chain(outs.iter().map(|e| (e, &e.to_stream, Dir::Output)))
+        {
+            v.push(TensorDef {
+                name: name.clone(),
+                direction,
+                shape: shape(&[e.elements / e.row.max(1), e.row]),
+                format: e.format,
+            });
+        }
         for n in &self.net.nodes {
             for d in n.inst.tensors() {
                 if n.roms.contains_key(&d.name) {
@@ -700,8 +739,9 @@ impl Instance for SystemInstance {
         r
     }
     fn golden(&self, inputs: &TensorMap) -> Result<TensorMap, GenError> {
-        let (_, y) = self.execute(inputs, false)?;
-        Ok(TensorMap::from([("data_out".to_string(), y)]))
+        let (_, y, mut out) = self.execute(inputs, false)?;
+        out.insert("data_out".to_string(), y);
+        Ok(out)
     }
     fn memory_words(&self, mem: &MemDef, tensors: &TensorMap) -> Result<Vec<Beat>, GenError> {
         for n in &self.net.nodes {
@@ -750,13 +790,17 @@ impl Instance for SystemInstance {
             let inst = self.node_instance(&mut m, i, mem_dir);
             m.instances.push(inst);
         }
-        let e = self.net.output_edge();
-        let last = self.wire(e.from, &e.from_stream);
-        m.assigns.push(("data_out".into(), last.clone()));
-        m.assigns
-            .push(("data_out_valid".into(), format!("{last}_valid")));
-        m.assigns
-            .push((format!("{last}_ready"), "data_out_ready".into()));
+        let mut outs = vec![self.net.output_edge()];
+        outs.extend(self.net.extra_edges().1);
+        for e in outs {
+            let last = self.wire(e.from, &e.from_stream);
+            let port = &e.to_stream;
+            m.assigns.push((port.clone(), last.clone()));
+            m.assigns
+                .push((format!("{port}_valid"), format!("{last}_valid")));
+            m.assigns
+                .push((format!("{last}_ready"), format!("{port}_ready")));
+        }
         m
     }
 

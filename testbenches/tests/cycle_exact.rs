@@ -100,3 +100,13 @@ fn matmul_cycle_exact() {
 fn layernorm_cycle_exact() {
     check("layernorm");
 }
+
+#[test]
+fn link_cycle_exact() {
+    check("link");
+}
+
+#[test]
+fn link_vc_cycle_exact() {
+    check("link_vc");
+}

@@ -39,12 +39,40 @@ fn tclsh_or_skip() -> bool {
 /// directory plus `fpga/`.
 fn generate(devices: usize, board: &str, tag: &str) -> Result<PathBuf, system::SystemError> {
     let g = model::json::from_json(&example("bert-tiny.json")).unwrap();
+    let part = system::plan::split_by_count(&g, devices, board)?;
+    generate_part(&g, part, board, tag)
+}
+
+/// bert-tiny cut into three devices inside residual blocks: after layer 0's FFN GELU
+/// (main path + residual) and after layer 1's key heads (residual, value input, query
+/// and key heads), so the middle device has a multiplexed link on both sides.
+fn generate_multi_stream(tag: &str) -> Result<PathBuf, system::SystemError> {
+    let g = model::json::from_json(&example("bert-tiny.json")).unwrap();
+    let names: Vec<String> = g.nodes.iter().map(|n| n.name.clone()).collect();
+    let at = |s: &str| names.iter().position(|n| n.ends_with(s)).unwrap() + 1;
+    let (a, b) = (at("layer.0.intermediate.gelu"), at("layer.1.attention.self.key.heads"));
+    let dev = |r: std::ops::Range<usize>| system::plan::DevicePart {
+        board: "u250".into(),
+        nodes: names[r].to_vec(),
+    };
+    let part = system::plan::Partition {
+        devices: vec![dev(0..a), dev(a..b), dev(b..names.len())],
+    };
+    generate_part(&g, part, "u250", tag)
+}
+
+fn generate_part(
+    g: &model::graph::Graph,
+    part: system::plan::Partition,
+    board: &str,
+    tag: &str,
+) -> Result<PathBuf, system::SystemError> {
+    let g = g.clone();
     let w = Weights::synthetic(&g, 3);
     let cfg = QuantConfig::from_toml(&example("bert-tiny-q.toml")).unwrap();
     let plan = system::map::resolve(&g, &cfg, &w, 0, 4).unwrap();
     let sys = SystemInstance::new(system::map_model(&g, &plan, &w).unwrap());
     let mut files = system::emit::render(&sys, "mh_bert_tiny").unwrap();
-    let part = system::plan::split_by_count(&g, devices, board)?;
     let multi = system::split::split(
         system::map_model(&g, &plan, &w).unwrap(),
         &part,
@@ -62,8 +90,12 @@ fn every_device_script_passes_the_vivado_dry_run() {
     if !tclsh_or_skip() {
         return;
     }
-    for (board, devices) in [("u250", 2), ("u250", 3), ("u280", 2), ("vcu118", 3)] {
-        let dir = generate(devices, board, &format!("ok{board}{devices}")).unwrap();
+    for (board, devices) in [("u250", 2), ("u250", 3), ("u280", 2), ("vcu118", 3), ("mux", 3)] {
+        let dir = if board == "mux" {
+            generate_multi_stream("okmux").unwrap()
+        } else {
+            generate(devices, board, &format!("ok{board}{devices}")).unwrap()
+        };
         let lines = system::fpga::vivado_check(&dir).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(lines.len(), devices, "{lines:?}");
         // Every device reaches the bitstream; middle devices create two link cores.
@@ -372,8 +404,26 @@ fn the_board_top_lints_clean_against_stub_ip_modules() {
         eprintln!("SKIPPED: verilator not found");
         return;
     };
-    let dir = generate(3, "u250", "lint").unwrap();
+    for multi_stream in [false, true] {
+        board_top_lints_clean(&verilator, multi_stream);
+    }
+}
+
+/// [`the_board_top_lints_clean_against_stub_ip_modules`] for the middle device of a
+/// 3-device bert-tiny, cut after LayerNorms or (`multi_stream`) inside residual blocks.
+fn board_top_lints_clean(verilator: &Path, multi_stream: bool) {
+    let dir = if multi_stream {
+        generate_multi_stream("lintmux").unwrap()
+    } else {
+        generate(3, "u250", "lint").unwrap()
+    };
     let dev = dir.join("fpga/dev1");
+    let top = std::fs::read_to_string(dev.join("top.sv")).unwrap();
+    assert_eq!(
+        top.matches("mh_link_mux #").count() + top.matches("mh_link_demux #").count(),
+        if multi_stream { 4 } else { 0 },
+        "link multiplexers of the middle device"
+    );
     let tcl = std::fs::read_to_string(dev.join("build.tcl")).unwrap();
     let stubs = dir.join("stubs");
     std::fs::create_dir_all(&stubs).unwrap();

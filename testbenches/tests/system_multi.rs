@@ -12,7 +12,38 @@ use model::quant::QuantConfig;
 use model::weights::Weights;
 use system::SystemInstance;
 use system::split::{LinkParams, MultiInstance};
-use testbenches::cosim::{Dut, Stall};
+use testbenches::cosim::{Dut, RunOutcome, Stall};
+use testbenches::fast::PatternStimulus;
+
+/// The fast engine on the split system (`sim::cycle::system::multi_net`: every device's
+/// net and a cycle-stepped node per cut) under the stall pattern and seed of a
+/// Verilator run: every handshake of the top's `data_in` and `data_out` must be
+/// Verilator's.
+fn fast_equals_verilator(multi: &MultiInstance, items: usize, out: &RunOutcome, stall: Stall, seed: u64) {
+    use sim::cycle::End;
+    let mut net = sim::cycle::system::multi_net(multi, items).unwrap();
+    let mut stim = PatternStimulus::new(&multi.streams(), stall, seed);
+    net.run(&mut stim).unwrap();
+    let mut compared = 0;
+    for s in &net.streams {
+        let port = match (s.producer, s.consumer) {
+            (End::Boundary(_), _) => "data_in",
+            (_, End::Boundary(_)) => "data_out",
+            _ => continue,
+        };
+        let want = &out.handshakes[port];
+        let got = s.handshakes();
+        if let Some(b) = (0..want.len().max(got.len())).find(|&b| want.get(b) != got.get(b)) {
+            panic!(
+                "{stall:?} seed {seed}: `{port}` beat {b}: Verilator cycle {:?}, fast engine {:?}",
+                want.get(b),
+                got.get(b)
+            );
+        }
+        compared += want.len();
+    }
+    assert!(compared > 0);
+}
 
 fn example(name: &str) -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -70,8 +101,9 @@ fn check(devices: usize, link: LinkParams, stalls: &[Stall]) {
             out.errors
         );
         assert_eq!(out.beats_compared as usize, 2 * 8 * 64 / 4);
+        fast_equals_verilator(&multi, 2, &out, stall, 21 + k as u64);
     }
-    println!("bert-tiny on {devices} devices: bit-exact");
+    println!("bert-tiny on {devices} devices: bit-exact, fast engine cycle-exact");
 }
 
 #[test]
@@ -92,18 +124,16 @@ fn bert_tiny_on_three_devices_over_a_throttled_link_equals_the_single_device_out
     check(3, link, &[Stall::None, Stall::Both]);
 }
 
-#[test]
-fn a_cut_inside_a_residual_block_is_refused() {
+/// bert-tiny cut into two devices after model node `after` (`names[..=after]` on
+/// device 0): the graph, the single-device system and the split one.
+fn setup_cut(after: &str, link: LinkParams) -> (model::graph::Graph, SystemInstance, MultiInstance) {
     let g = model::json::from_json(&example("bert-tiny.json")).unwrap();
     let w = Weights::synthetic(&g, 3);
-    let plan = system::map::resolve(&g, &QuantConfig::default(), &w, 0, 1).unwrap();
+    let cfg = QuantConfig::from_toml(&example("bert-tiny-q.toml")).unwrap();
+    let plan = system::map::resolve(&g, &cfg, &w, 0, 16).unwrap();
+    let single = SystemInstance::new(system::map_model(&g, &plan, &w).unwrap());
     let names: Vec<String> = g.nodes.iter().map(|n| n.name.clone()).collect();
-    // Cut right after the first query projection: the layer input is live on both sides.
-    let k = names
-        .iter()
-        .position(|n| n.ends_with("layer.0.attention.self.query"))
-        .unwrap()
-        + 1;
+    let k = names.iter().position(|n| n.ends_with(after)).unwrap() + 1;
     let part = system::plan::Partition {
         devices: vec![
             system::plan::DevicePart {
@@ -116,15 +146,65 @@ fn a_cut_inside_a_residual_block_is_refused() {
             },
         ],
     };
-    let e = system::split::split(
-        system::map_model(&g, &plan, &w).unwrap(),
-        &part,
-        LinkParams::default(),
-    )
-    .err()
-    .unwrap()
-    .to_string();
-    assert!(e.contains("crossed by") && e.contains("streams"), "{e}");
+    let multi =
+        system::split::split(system::map_model(&g, &plan, &w).unwrap(), &part, link).unwrap();
+    (g, single, multi)
+}
+
+/// A cut inside the first FFN block (after its GELU): the main path and the residual
+/// skip into the block's `add` both cross, multiplexed over one link (per-stream
+/// credits). Bit-exact against the single-device golden output under every stall
+/// pattern.
+#[test]
+fn bert_tiny_cut_inside_a_residual_block_equals_the_single_device_output() {
+    let Some(v) = testbenches::verilator_or_skip("system_multi") else {
+        return;
+    };
+    let (g, single, multi) = setup_cut("layer.0.intermediate.gelu", LinkParams::default());
+    assert_eq!(multi.cuts.len(), 1);
+    let tensors: Vec<&str> = multi.cuts[0]
+        .streams
+        .iter()
+        .map(|s| s.tensor.as_str())
+        .collect();
+    assert_eq!(tensors.len(), 2, "{tensors:?}");
+    assert!(
+        tensors.iter().any(|t| t.ends_with("intermediate.gelu"))
+            && tensors.iter().any(|t| t.contains("attention.output.LayerNorm")),
+        "{tensors:?}"
+    );
+    let (_, x) = system::inputs::synthetic(&g, &single, 500, 2).unwrap();
+    let mut inputs = single.rom_tensors();
+    inputs.insert("data_in".into(), x);
+    let expected = single.golden(&inputs).unwrap();
+    // The split system's own golden chain (devices with two boundary streams) agrees.
+    assert_eq!(multi.golden(&inputs).unwrap()["data_out"], expected["data_out"]);
+    let dut = Dut::build(&v, &multi, false).unwrap();
+    for (k, &stall) in Stall::ALL.iter().enumerate() {
+        let out = dut
+            .run(&inputs, &expected, stall, 31 + k as u64, None)
+            .unwrap();
+        println!(
+            "bert-tiny cut inside a residual block {stall:?}: {} cycles, latency {:?}",
+            out.cycles, out.latency
+        );
+        assert!(
+            out.passed(),
+            "{stall:?}: {:?} {:?}",
+            out.first_mismatch,
+            out.errors
+        );
+        assert_eq!(out.beats_compared as usize, 2 * 8 * 64 / 4);
+    }
+    // The fast engine refuses a multiplexed cut rather than report a false deadlock.
+    let e = sim::cycle::system::multi_net(&multi, 2).err().unwrap().to_string();
+    assert!(e.contains("2 streams") && e.contains("single-stream cuts only"), "{e}");
+}
+
+#[test]
+fn single_stream_cut_points_are_after_residual_adds_and_layernorms() {
+    let g = model::json::from_json(&example("bert-tiny.json")).unwrap();
+    let names: Vec<String> = g.nodes.iter().map(|n| n.name.clone()).collect();
     // split_by_count only offers single-stream cuts: after each residual add and each
     // LayerNorm (not before the output node).
     let cuts = system::plan::single_stream_cuts(&g);

@@ -248,37 +248,44 @@ impl Instance for LinkInstance {
     }
     fn golden(&self, inputs: &TensorMap) -> Result<TensorMap, GenError> {
         let x = crate::tensor::require(inputs, "link", "data_in", "input")?;
-        let w = self.format.width() as usize;
-        let beats: Vec<Vec<bool>> = x
-            .raw
-            .chunks(self.lanes)
-            .map(|lanes| {
-                lanes
-                    .iter()
-                    .flat_map(|&r| (0..w).map(move |k| (r >> k) & 1 == 1))
-                    .collect()
-            })
-            .collect();
-        let (bb, word, item) = (
-            self.beat_bits(),
+        let (word, item) = (
             self.params.get_usize("WORD_WIDTH"),
             self.params.get_usize("ITEM_BEATS"),
         );
-        let words = golden::link::frame(&beats, bb, word, item);
-        let back = golden::link::unframe(&words, bb, word, item);
-        let raw: Vec<i128> = back
-            .iter()
-            .flat_map(|b| {
-                b.chunks(w).map(|lane| {
-                    lane.iter()
-                        .enumerate()
-                        .fold(0i128, |a, (k, &bit)| a | (i128::from(bit) << k))
-                })
-            })
-            .collect();
         Ok(TensorMap::from([(
             "data_out".to_string(),
-            Tensor::new(x.shape.clone(), raw, self.format),
+            frame_unframe(x, self.lanes, word, item),
         )]))
     }
+}
+
+/// `x` (beats of `lanes` lanes) framed into `word`-bit link words and unframed
+/// again ([`golden::link::frame`], [`golden::link::unframe`]): what the far end of a
+/// link delivers.
+pub(crate) fn frame_unframe(x: &Tensor, lanes: usize, word: usize, item: usize) -> Tensor {
+    let w = x.format.width() as usize;
+    let beats: Vec<Vec<bool>> = x
+        .raw
+        .chunks(lanes)
+        .map(|lanes| {
+            lanes
+                .iter()
+                .flat_map(|&r| (0..w).map(move |k| (r >> k) & 1 == 1))
+                .collect()
+        })
+        .collect();
+    let bb = lanes * w;
+    let words = golden::link::frame(&beats, bb, word, item);
+    let back = golden::link::unframe(&words, bb, word, item);
+    let raw: Vec<i128> = back
+        .iter()
+        .flat_map(|b| {
+            b.chunks(w).map(|lane| {
+                lane.iter()
+                    .enumerate()
+                    .fold(0i128, |a, (k, &bit)| a | (i128::from(bit) << k))
+            })
+        })
+        .collect();
+    Tensor::new(x.shape.clone(), raw, x.format)
 }

@@ -15,6 +15,7 @@ pub mod join;
 pub mod layernorm;
 pub mod linear;
 pub mod link;
+pub mod link_vc;
 pub mod matmul;
 pub mod mul;
 mod passthrough;
@@ -38,6 +39,7 @@ pub fn all() -> &'static [&'static dyn Component] {
         &transpose::Transpose,
         &resize::Resize,
         &link::Link,
+        &link_vc::LinkVc,
         &weight_rom::WeightRom,
         &cast::Cast,
         &adder_tree::AdderTree,

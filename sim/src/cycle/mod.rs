@@ -29,6 +29,7 @@ mod fork;
 mod layernorm;
 mod linear;
 pub mod link;
+pub mod link_vc;
 mod matmul;
 mod mul;
 mod pipeline;
@@ -279,6 +280,10 @@ pub enum CycleError {
     Deadlock(Deadlock),
     #[error("node {node}: a stream is not connected")]
     Unconnected { node: String },
+    #[error(
+        "the cut after device {device} carries {streams} streams over one link: the fast engine simulates single-stream cuts only (use Verilator: sim system)"
+    )]
+    MultiStreamCut { device: usize, streams: usize },
 }
 
 /// A netlist of cycle models.
@@ -492,6 +497,30 @@ pub fn model_for(inst: &dyn Instance) -> Result<Box<dyn CycleModel>, CycleError>
                 ),
                 if streams { 3 } else { 1 },
                 1,
+            ))
+        }
+        "link" | "link_vc" => {
+            let k = if name == "link" { 1 } else { p.get_usize("CHANNELS") };
+            let word = p.get_usize("WORD_WIDTH");
+            let ch = link_vc::Channel {
+                beat_bits: p.get_usize("WIDTH") * p.get_usize("PARALLELISM"),
+                word_bits: if k > 1 {
+                    word - generator::components::link_vc::tag_width(k)
+                } else {
+                    word
+                },
+                item_beats: p.get_usize("ITEM_BEATS"),
+                credits: p.get("CREDITS") as u64,
+            };
+            let wire = link_vc::Wire {
+                word_width: word as u64,
+                latency: p.get_usize("LATENCY"),
+                bits_per_cycle: p.get("BITS_PER_CYCLE") as u64,
+            };
+            Box::new(stepped::Stepper::new(
+                link_vc::LinkVc::new(vec![ch; k], wire),
+                k,
+                k,
             ))
         }
         "softmax" => Box::new(stepped::Stepper::new(

@@ -6,15 +6,153 @@
 //! Each netlist edge becomes one stream carrying `items × elements / lanes` beats; the
 //! top's `data_in` is boundary input 0 and `data_out` boundary output 0, matching the
 //! stream order of `SystemInstance::streams`, so the harness's stall patterns apply.
+//! A split system ([`multi_net`]) is every device's net plus one cycle-stepped node per
+//! cut (the link ends and the link models of `link`), so the fast engine simulates the
+//! devices and their links as one design; cuts crossed by several streams are not
+//! simulated here yet (see [`multi_net`]).
 
 use generator::sv::Dir;
 use system::netlist::{Endpoint, Netlist};
+use system::split::MultiInstance;
 
 use super::{CycleError, End, Net, Node, model_for};
 
 /// Builds the net of `net` for `items` back-to-back items.
 pub fn system_net(net: &Netlist, items: usize) -> Result<Net, CycleError> {
     let mut out = Net::default();
+    let mut top_in = |_: &str| End::Boundary(0);
+    let mut top_out = |_: &str| End::Boundary(0);
+    add_netlist(&mut out, net, items, "", &mut top_in, &mut top_out)?;
+    Ok(out)
+}
+
+/// Builds the net of a split system for `items` items: every device's netlist (stream
+/// names prefixed `dev<d>.`), and per cut one node (`link<d>`, a
+/// [`super::link_vc::LinkVc`]) whose input `k` is the sending device's `data_out[_k]`
+/// and output `k` the receiving device's `data_in[_k]`. Boundary input 0 is the first
+/// device's `data_in`, boundary output 0 the last device's `data_out`.
+///
+/// # Errors
+/// A cut crossed by several streams ([`CycleError::MultiStreamCut`]): the stepped link
+/// model advances a cycle only once every channel's handshake in it is known, and a
+/// channel whose first beat comes late (the main path behind a row-wait) would hold
+/// the residual channel's readies back, which its producer (the fork feeding both)
+/// needs first; the engine would report a deadlock the hardware does not have.
+pub fn multi_net(m: &MultiInstance, items: usize) -> Result<Net, CycleError> {
+    if let Some(c) = m.cuts.iter().find(|c| c.is_multiplexed()) {
+        return Err(CycleError::MultiStreamCut {
+            device: c.from,
+            streams: c.streams.len(),
+        });
+    }
+    let mut out = Net::default();
+    let n_dev = m.devices.len();
+    let base: usize = m.devices.iter().map(|s| s.net.nodes.len()).sum();
+    // Streams of each link node's inputs and outputs, by channel.
+    let mut link_ins: Vec<Vec<Option<usize>>> =
+        m.cuts.iter().map(|c| vec![None; c.streams.len()]).collect();
+    let mut link_outs = link_ins.clone();
+    let channel = |s: &str, base: &str| -> usize {
+        s.strip_prefix(base)
+            .and_then(|r| r.strip_prefix('_'))
+            .and_then(|r| r.parse().ok())
+            .unwrap_or(0)
+    };
+    for (d, dev) in m.devices.iter().enumerate() {
+        let before = out.streams.len();
+        let mut top_in = |s: &str| {
+            if d == 0 {
+                End::Boundary(0)
+            } else {
+                End::Node {
+                    node: base + d - 1,
+                    port: channel(s, "data_in"),
+                }
+            }
+        };
+        let mut top_out = |s: &str| {
+            if d + 1 == n_dev {
+                End::Boundary(0)
+            } else {
+                End::Node {
+                    node: base + d,
+                    port: channel(s, "data_out"),
+                }
+            }
+        };
+        add_netlist(
+            &mut out,
+            &dev.net,
+            items,
+            &format!("dev{d}."),
+            &mut top_in,
+            &mut top_out,
+        )?;
+        for (i, st) in out.streams.iter().enumerate().skip(before) {
+            if let End::Node { node, port } = st.producer
+                && node >= base
+            {
+                link_outs[node - base][port] = Some(i);
+            }
+            if let End::Node { node, port } = st.consumer
+                && node >= base
+            {
+                link_ins[node - base][port] = Some(i);
+            }
+        }
+    }
+    let wire = super::link_vc::Wire {
+        word_width: m.link.word_width as u64,
+        latency: m.link.latency as usize,
+        bits_per_cycle: m.link.bits_per_cycle,
+    };
+    for (c, cut) in m.cuts.iter().enumerate() {
+        let word = cut.channel_width(&m.link);
+        let ch = cut
+            .streams
+            .iter()
+            .map(|s| super::link_vc::Channel {
+                beat_bits: s.lanes * s.lane_width as usize,
+                word_bits: word,
+                item_beats: s.item_beats,
+                credits: m.link.credits,
+            })
+            .collect();
+        let unconnected = || CycleError::Unconnected {
+            node: format!("link{c}"),
+        };
+        let k = cut.streams.len();
+        out.nodes.push(Node {
+            name: format!("link{c}"),
+            ins: link_ins[c]
+                .iter()
+                .map(|s| s.ok_or_else(unconnected))
+                .collect::<Result<_, _>>()?,
+            outs: link_outs[c]
+                .iter()
+                .map(|s| s.ok_or_else(unconnected))
+                .collect::<Result<_, _>>()?,
+            model: Box::new(super::stepped::Stepper::new(
+                super::link_vc::LinkVc::new(ch, wire),
+                k,
+                k,
+            )),
+        });
+    }
+    Ok(out)
+}
+
+/// Adds `net`'s nodes and edges to `out` (node indices offset by the nodes already
+/// there); the top's streams get the ends `top_in(stream)` / `top_out(stream)`.
+fn add_netlist(
+    out: &mut Net,
+    net: &Netlist,
+    items: usize,
+    prefix: &str,
+    top_in: &mut dyn FnMut(&str) -> End,
+    top_out: &mut dyn FnMut(&str) -> End,
+) -> Result<(), CycleError> {
+    let off = out.nodes.len();
     let mut ins: Vec<Vec<Option<usize>>> = net
         .nodes
         .iter()
@@ -36,32 +174,32 @@ pub fn system_net(net: &Netlist, items: usize) -> Result<Net, CycleError> {
         let beats = items * e.elements / e.lanes.max(1);
         let producer = match e.from {
             Endpoint::Node(i) => End::Node {
-                node: i,
+                node: off + i,
                 port: port(i, Dir::Output, &e.from_stream),
             },
-            _ => End::Boundary(0),
+            _ => top_in(&e.from_stream),
         };
         let consumer = match e.to {
             Endpoint::Node(i) => End::Node {
-                node: i,
+                node: off + i,
                 port: port(i, Dir::Input, &e.to_stream),
             },
-            _ => End::Boundary(0),
+            _ => top_out(&e.to_stream),
         };
         let name = match e.from {
-            Endpoint::Node(i) => format!("{}.{}", net.nodes[i].name, e.from_stream),
-            _ => "data_in".to_string(),
+            Endpoint::Node(i) => format!("{prefix}{}.{}", net.nodes[i].name, e.from_stream),
+            _ => format!("{prefix}{}", e.from_stream),
         };
         let name = match e.to {
             Endpoint::Node(i) => format!("{name} -> {}.{}", net.nodes[i].name, e.to_stream),
-            _ => format!("{name} -> data_out"),
+            _ => format!("{name} -> {prefix}{}", e.to_stream),
         };
         let s = out.add_stream(&name, beats, producer, consumer);
-        if let End::Node { node, port } = producer {
-            outs[node][port] = Some(s);
+        if let Endpoint::Node(i) = e.from {
+            outs[i][port(i, Dir::Output, &e.from_stream)] = Some(s);
         }
-        if let End::Node { node, port } = consumer {
-            ins[node][port] = Some(s);
+        if let Endpoint::Node(i) = e.to {
+            ins[i][port(i, Dir::Input, &e.to_stream)] = Some(s);
         }
     }
     for (i, n) in net.nodes.iter().enumerate() {
@@ -69,7 +207,7 @@ pub fn system_net(net: &Netlist, items: usize) -> Result<Net, CycleError> {
             node: n.name.clone(),
         };
         out.nodes.push(Node {
-            name: n.name.clone(),
+            name: format!("{prefix}{}", n.name),
             ins: ins[i]
                 .iter()
                 .map(|s| s.ok_or_else(unconnected))
@@ -81,7 +219,7 @@ pub fn system_net(net: &Netlist, items: usize) -> Result<Net, CycleError> {
             model: model_for(&*n.inst)?,
         });
     }
-    Ok(out)
+    Ok(())
 }
 
 /// One node's timing in a finished run.
