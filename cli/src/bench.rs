@@ -59,7 +59,11 @@ pub struct CosimFigures {
 /// with their golden output.
 pub fn linear_setup(
     rows: usize,
-) -> Result<(Box<dyn Instance>, generator::TensorMap, generator::TensorMap)> {
+) -> Result<(
+    Box<dyn Instance>,
+    generator::TensorMap,
+    generator::TensorMap,
+)> {
     let params: Vec<String> = LINEAR.iter().map(|s| s.to_string()).collect();
     let c = generator::components::find("linear")?;
     let inst = c.elaborate(&generator::Params::parse("linear", c.params(), &params)?)?;
@@ -399,11 +403,7 @@ pub fn generation_figures(
 
 /// `mase-hw bench gen`: [`generation_figures`], each stage's median and the median
 /// total against the 2-second target.
-pub fn generation(
-    model: &std::path::Path,
-    config: Option<PathBuf>,
-    reps: usize,
-) -> Result<()> {
+pub fn generation(model: &std::path::Path, config: Option<PathBuf>, reps: usize) -> Result<()> {
     let f = generation_figures(model, config, reps)?;
     println!("{}", f.summary);
     for (name, secs) in &f.stages {
@@ -469,7 +469,11 @@ fn build_system(
     config: Option<&std::path::Path>,
 ) -> Result<crate::generate::Built> {
     use crate::generate::{Stages, build};
-    let args = bench_gen_args(model, config.map(std::path::Path::to_path_buf), std::env::temp_dir());
+    let args = bench_gen_args(
+        model,
+        config.map(std::path::Path::to_path_buf),
+        std::env::temp_dir(),
+    );
     build(&args, &mut Stages::new())
 }
 

@@ -68,7 +68,10 @@ fn machine() -> Vec<String> {
                 .find(|l| l.starts_with("MemTotal:"))
                 .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
         })
-        .map_or_else(|| "unknown RAM".into(), |kb| format!("{:.1} GiB RAM", kb / 1048576.0));
+        .map_or_else(
+            || "unknown RAM".into(),
+            |kb| format!("{:.1} GiB RAM", kb / 1048576.0),
+        );
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let load = std::fs::read_to_string("/proc/loadavg")
         .ok()
@@ -128,7 +131,10 @@ fn regression(sim: &str, names: &[String]) -> Result<RegressFigures> {
 /// run that is stopped still shows what it measured).
 fn step(t: &Table, shown: &mut usize, what: &str) {
     for r in &t.rows[*shown..] {
-        eprintln!("  {} | {}: {} {} ({})", r.group, r.what, r.value, r.unit, r.note);
+        eprintln!(
+            "  {} | {}: {} {} ({})",
+            r.group, r.what, r.value, r.unit, r.note
+        );
     }
     *shown = t.rows.len();
     if !what.is_empty() {
@@ -163,7 +169,13 @@ pub fn run(a: BenchAllArgs) -> Result<()> {
     let c = bench::cosim_figures(cycles, reps)?;
     let g = "cosim linear 64x16 (16x4 lanes)";
     let n = format!("{} cycles, cycle loop only", c.cycles);
-    t.push(g, "Rust-driven Verilator (FFI harness)", sig(c.rust, 3), "cycles/s", &n);
+    t.push(
+        g,
+        "Rust-driven Verilator (FFI harness)",
+        sig(c.rust, 3),
+        "cycles/s",
+        &n,
+    );
     t.push(g, "plain C++ Verilator loop", sig(c.cpp, 3), "cycles/s", &n);
     t.push(
         g,
@@ -201,7 +213,10 @@ pub fn run(a: BenchAllArgs) -> Result<()> {
         "ratio Rust / C++",
         format!("{:.3}", c.ratio.0),
         "x",
-        format!("median of paired runs (min {:.3}, max {:.3}); target >= 0.8", c.ratio.1, c.ratio.2),
+        format!(
+            "median of paired runs (min {:.3}, max {:.3}); target >= 0.8",
+            c.ratio.1, c.ratio.2
+        ),
     );
     t.push(g, "ratio Rust / cocotb", sig(c.rust / co_rate, 3), "x", "");
     t.push(
@@ -215,7 +230,11 @@ pub fn run(a: BenchAllArgs) -> Result<()> {
     // The same regression on both simulators.
     let g = "regression";
     let label = format!("mase-hw test --configs 0 {}", names.join(" "));
-    step(&t, &mut shown, &format!("regression on Verilator ({label})"));
+    step(
+        &t,
+        &mut shown,
+        &format!("regression on Verilator ({label})"),
+    );
     let v = regression("verilator", &names)?;
     step(&t, &mut shown, "regression on Icarus");
     let i = regression("icarus", &names)?;
@@ -267,7 +286,11 @@ pub fn run(a: BenchAllArgs) -> Result<()> {
 
     // Fast cycle engine.
     let g = "fast engine";
-    step(&t, &mut shown, &format!("fast engine on {}", a.model.display()));
+    step(
+        &t,
+        &mut shown,
+        &format!("fast engine on {}", a.model.display()),
+    );
     let f = bench::fast_figures(&a.model, Some(&a.config), &[1, 4], reps)?;
     for (k, fig) in f.iter().enumerate() {
         let items = [1, 4][k];
@@ -290,7 +313,11 @@ pub fn run(a: BenchAllArgs) -> Result<()> {
         );
     }
     let dm = a.default_config_model.display();
-    step(&t, &mut shown, &format!("fast engine on {dm}, default config"));
+    step(
+        &t,
+        &mut shown,
+        &format!("fast engine on {dm}, default config"),
+    );
     let d = bench::fast_figures(&a.default_config_model, None, &[1], reps)?.remove(0);
     t.push(
         g,
@@ -302,18 +329,38 @@ pub fn run(a: BenchAllArgs) -> Result<()> {
             d.span_cycles, d.handshakes
         ),
     );
-    step(&t, &mut shown, &format!(
-        "fast engine vs Verilator on {}{}",
-        a.compare_model.display(),
-        if a.quick { "" } else { " (cold Verilator build)" }
-    ));
+    step(
+        &t,
+        &mut shown,
+        &format!(
+            "fast engine vs Verilator on {}{}",
+            a.compare_model.display(),
+            if a.quick {
+                ""
+            } else {
+                " (cold Verilator build)"
+            }
+        ),
+    );
     let cf = bench::compare_figures(&a.compare_model, &a.compare_config, reps, !a.quick)?;
     let fast_rate = cf.fast_cycles as f64 / cf.fast_secs;
     let vl_rate = cf.verilator_cycles as f64 / cf.verilator_secs;
     let vl_build_rate = cf.verilator_cycles as f64 / (cf.verilator_secs + cf.build_secs);
     let m = a.compare_model.display();
-    t.push(g, format!("{m} fast engine"), sig(fast_rate, 3), "cycles/s", format!("{} cycles; {} instances", cf.fast_cycles, cf.instances));
-    t.push(g, format!("{m} Verilator"), sig(vl_rate, 3), "cycles/s", format!("{} cycles, cycle loop only", cf.verilator_cycles));
+    t.push(
+        g,
+        format!("{m} fast engine"),
+        sig(fast_rate, 3),
+        "cycles/s",
+        format!("{} cycles; {} instances", cf.fast_cycles, cf.instances),
+    );
+    t.push(
+        g,
+        format!("{m} Verilator"),
+        sig(vl_rate, 3),
+        "cycles/s",
+        format!("{} cycles, cycle loop only", cf.verilator_cycles),
+    );
     t.push(
         g,
         format!("{m} Verilator incl. build"),
@@ -322,11 +369,27 @@ pub fn run(a: BenchAllArgs) -> Result<()> {
         format!(
             "model build {:.1} s ({})",
             cf.build_secs,
-            if cf.cold { "cold: empty model cache" } else { "model cache as found" }
+            if cf.cold {
+                "cold: empty model cache"
+            } else {
+                "model cache as found"
+            }
         ),
     );
-    t.push(g, "ratio fast / Verilator", sig(fast_rate / vl_rate, 3), "x", "target >= 20");
-    t.push(g, "ratio fast / Verilator incl. build", sig(fast_rate / vl_build_rate, 3), "x", "");
+    t.push(
+        g,
+        "ratio fast / Verilator",
+        sig(fast_rate / vl_rate, 3),
+        "x",
+        "target >= 20",
+    );
+    t.push(
+        g,
+        "ratio fast / Verilator incl. build",
+        sig(fast_rate / vl_build_rate, 3),
+        "x",
+        "",
+    );
 
     step(&t, &mut shown, "");
     print!("{}", t.text());

@@ -62,7 +62,11 @@ pub fn run(a: &BenchBuildArgs) -> Result<()> {
             let p = generator::Params::parse(name, c.params(), &a.params).map_err(crate::user)?;
             c.elaborate(&p).map_err(crate::user)?
         }
-        (None, None) => return Err(crate::user("bench build: give --system DIR or --component NAME")),
+        (None, None) => {
+            return Err(crate::user(
+                "bench build: give --system DIR or --component NAME",
+            ));
+        }
     };
     let base = crate::progress::verilator()?.with_ccache(false);
     let base = match a.jobs {

@@ -112,11 +112,7 @@ pub struct CocotbFigures {
 
 /// Renders the testbench for `inst` on `inputs` into a fresh directory under the build
 /// cache and runs the plain test once.
-pub fn run(
-    inst: &dyn Instance,
-    inputs: &TensorMap,
-    expected: &TensorMap,
-) -> Result<CocotbFigures> {
+pub fn run(inst: &dyn Instance, inputs: &TensorMap, expected: &TensorMap) -> Result<CocotbFigures> {
     let py = sim::tools::hwenv().join("bin").join("python");
     let probe = Command::new(&py)
         .args(["-c", "import cocotb, cocotb_tools.runner"])
@@ -133,7 +129,8 @@ pub fn run(
     files.insert("bench_runner.py".into(), RUNNER.into());
     let dir = sim::tools::cache_dir().join("bench-cocotb");
     let _ = std::fs::remove_dir_all(&dir);
-    generator::emit::write_dir(&files, &dir).with_context(|| format!("writing {}", dir.display()))?;
+    generator::emit::write_dir(&files, &dir)
+        .with_context(|| format!("writing {}", dir.display()))?;
     let out = Command::new(&py)
         .arg("bench_runner.py")
         .current_dir(&dir)

@@ -96,11 +96,7 @@ impl Table {
         let _ = writeln!(s, "{}", "-".repeat(wg + ww + wv + wu + 8 + 4));
         let mut last = None;
         for r in &self.rows {
-            let g = if last == Some(&r.group) {
-                ""
-            } else {
-                &r.group
-            };
+            let g = if last == Some(&r.group) { "" } else { &r.group };
             line(&mut s, g, &r.what, &r.value, &r.unit, &r.note);
             last = Some(&r.group);
         }
@@ -141,7 +137,13 @@ mod tests {
     fn sample() -> Table {
         let mut t = Table::new("bench all");
         t.machine.push("2 cores".into());
-        t.push("cosim", "Rust", sig(1234567.8, 3), "cycles/s", "median of 5");
+        t.push(
+            "cosim",
+            "Rust",
+            sig(1234567.8, 3),
+            "cycles/s",
+            "median of 5",
+        );
         t.push("cosim", "C++ | loop", sig(0.5, 3), "x", "");
         t.push("gen", "bert-base", sig(f64::NAN, 3), "s", "skipped");
         t
@@ -164,10 +166,7 @@ mod tests {
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines[0], "bench all");
         assert_eq!(lines[1], "  2 cores");
-        assert_eq!(
-            lines[2],
-            "group  measurement    value  unit      note"
-        );
+        assert_eq!(lines[2], "group  measurement    value  unit      note");
         assert!(lines[3].chars().all(|c| c == '-'));
         assert_eq!(
             lines[4],

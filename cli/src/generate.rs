@@ -97,7 +97,6 @@ pub struct GenArgs {
     pub board: BoardArgs,
 }
 
-
 /// Calibration inputs within a budget of 2^26 multiply-adds (1..=64).
 fn default_calibration(graph: &Graph) -> u64 {
     let params: usize = graph
@@ -415,7 +414,10 @@ pub fn generate(a: GenArgs) -> Result<()> {
                     d + 1,
                     c.streams
                         .iter()
-                        .map(|s| format!("`{}` {} lanes x {} bits, ", s.tensor, s.lanes, s.lane_width))
+                        .map(|s| format!(
+                            "`{}` {} lanes x {} bits, ",
+                            s.tensor, s.lanes, s.lane_width
+                        ))
                         .collect::<String>(),
                     c.item_words()
                 ))

@@ -115,7 +115,6 @@ pub fn plan_options(b: &BoardArgs) -> Result<Option<system::plan::PlanOptions>> 
     }))
 }
 
-
 /// `mase-hw plan`: formats from the config (fractional widths do not matter, so
 /// `"auto"` is resolved as 0 without calibrating), then the plan, printed.
 pub fn run(a: &PlanArgs) -> Result<()> {
@@ -273,4 +272,3 @@ pub fn print_plan(p: &system::plan::SystemPlan, nodes: bool) {
         }
     }
 }
-

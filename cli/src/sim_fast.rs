@@ -66,7 +66,11 @@ impl NodeReport {
             busy: n.busy,
             starved: n.starved,
             backpressured: n.backpressured,
-            shares: if n.shares_from_issue { "issue" } else { "stream" },
+            shares: if n.shares_from_issue {
+                "issue"
+            } else {
+                "stream"
+            },
         }
     }
 }
@@ -154,7 +158,13 @@ pub fn run(sys: &SystemInstance, r: &FastRun<'_>) -> Result<Tensor> {
             per_s * tokens
         );
     }
-    let w = s.nodes.iter().map(|n| n.name.len()).max().unwrap_or(4).max(4);
+    let w = s
+        .nodes
+        .iter()
+        .map(|n| n.name.len())
+        .max()
+        .unwrap_or(4)
+        .max(4);
     println!("  {:<w$}  busy  starved  backpressured", "node");
     for n in &s.nodes {
         println!(
@@ -166,13 +176,14 @@ pub fn run(sys: &SystemInstance, r: &FastRun<'_>) -> Result<Tensor> {
         );
     }
     // The busiest node; the first of equals (the one the others wait behind).
-    let bottleneck = s
-        .nodes
-        .iter()
-        .fold(None::<&sim::cycle::system::NodeTiming>, |best, n| match best {
-            Some(b) if b.busy >= n.busy => Some(b),
-            _ => Some(n),
-        });
+    let bottleneck =
+        s.nodes.iter().fold(
+            None::<&sim::cycle::system::NodeTiming>,
+            |best, n| match best {
+                Some(b) if b.busy >= n.busy => Some(b),
+                _ => Some(n),
+            },
+        );
     if let Some(b) = bottleneck {
         println!("fast: bottleneck {} ({:.0}% busy)", b.name, 100.0 * b.busy);
     }

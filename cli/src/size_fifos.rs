@@ -135,7 +135,13 @@ fn print(s: &Sizing, secs: f64) {
         s.items,
         s.runs
     );
-    let w = s.fifos.iter().map(|f| f.name.len()).max().unwrap_or(4).max(4);
+    let w = s
+        .fifos
+        .iter()
+        .map(|f| f.name.len())
+        .max()
+        .unwrap_or(4)
+        .max(4);
     println!("  {:<w$} before   peak  sized  (DEPTH, beats)", "fifo");
     for f in &s.fifos {
         println!(

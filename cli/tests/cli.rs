@@ -384,7 +384,11 @@ fn gen_and_sim_system_on_a_hugging_face_directory() {
         .and_then(|v| v.parse().ok())
         .unwrap_or_else(|| panic!("no accuracy line: {text}"));
     println!("hf bert-tiny, 2 items: 1 - cosine {:.3e}", 1.0 - cosine);
-    assert!(1.0 - cosine <= 2e-6, "1 - cosine {:.3e}: {text}", 1.0 - cosine);
+    assert!(
+        1.0 - cosine <= 2e-6,
+        "1 - cosine {:.3e}: {text}",
+        1.0 - cosine
+    );
     // One sequence given as real values.
     let x = d.join("x.json");
     let values: Vec<f64> = (0..8 * 64).map(|i| ((i % 17) as f64 - 8.0) / 8.0).collect();

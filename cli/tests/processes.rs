@@ -110,7 +110,10 @@ fn concurrent_gens_into_one_directory_leave_one_whole_run_or_refuse() {
     let mut serial = Vec::new();
     for s in seeds {
         let out = d.join(format!("serial-{s}"));
-        let o = Command::new(bin()).args(gen_args(&out, s)).output().unwrap();
+        let o = Command::new(bin())
+            .args(gen_args(&out, s))
+            .output()
+            .unwrap();
         assert!(o.status.success(), "{}", stderr(&o));
         serial.push(tree(&out));
     }
@@ -230,7 +233,9 @@ fn gen_onto_a_mount_point_writes_in_place() {
             let (ok, err) = run(&reference, model);
             assert!(ok, "{err}");
             if tree(&mnt) != tree(&reference) {
-                failures.push(format!("{step}: the mount point's files differ from a plain directory's"));
+                failures.push(format!(
+                    "{step}: the mount point's files differ from a plain directory's"
+                ));
             }
         }
         failures
@@ -261,7 +266,12 @@ fn two_concurrent_regressions_on_a_warm_cache_both_pass() {
     let args = ["test", "linear", "--configs", "1", "--jobs", "1"];
     // Warm the cache: builds every configuration once.
     let warm = Command::new(bin()).args(args).output().unwrap();
-    assert!(warm.status.success(), "warm-up: {}{}", stdout(&warm), stderr(&warm));
+    assert!(
+        warm.status.success(),
+        "warm-up: {}{}",
+        stdout(&warm),
+        stderr(&warm)
+    );
     let children: Vec<_> = (0..2)
         .map(|_| {
             Command::new(bin())

@@ -39,7 +39,11 @@ fn on_terminal(dir: &Path, ci: Option<&str>) -> Option<String> {
         cmd.env("CI", v);
     }
     let out = cmd.output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     Some(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
@@ -61,7 +65,10 @@ fn gen_draws_stages_on_a_terminal_only() {
     assert!(tty.contains('\x1b'), "no terminal control codes:\n{tty}");
 
     let ci = on_terminal(&dir, Some("true")).unwrap();
-    assert!(!ci.contains("gen: ") && !ci.contains('\x1b'), "drawn under CI=true:\n{ci}");
+    assert!(
+        !ci.contains("gen: ") && !ci.contains('\x1b'),
+        "drawn under CI=true:\n{ci}"
+    );
     assert!(ci.contains("wrote "), "{ci}");
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -75,7 +82,11 @@ fn gen_piped_has_no_progress() {
         .env_remove("CI")
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     for (name, bytes) in [("stdout", &out.stdout), ("stderr", &out.stderr)] {
         let text = String::from_utf8_lossy(bytes);
         assert!(

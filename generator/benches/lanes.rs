@@ -51,21 +51,39 @@ fn bench(c: &mut Criterion) {
         for b in &data {
             let words = bits::pack(b, f);
             assert_eq!(words, bitvec_pack(b, f), "bitvec packs the same words");
-            assert_eq!(&bitvec_unpack(&words, lanes, f), b, "bitvec unpacks the lanes");
+            assert_eq!(
+                &bitvec_unpack(&words, lanes, f),
+                b,
+                "bitvec unpacks the lanes"
+            );
         }
         let packed: Vec<Vec<u32>> = data.iter().map(|b| bits::pack(b, f)).collect();
         let mut g = c.benchmark_group(format!("{lanes} x {width}-bit lanes (256 beats)"));
         g.bench_function("bits::pack", |b| {
-            b.iter(|| data.iter().for_each(|x| drop(black_box(bits::pack(black_box(x), f)))))
+            b.iter(|| {
+                data.iter()
+                    .for_each(|x| drop(black_box(bits::pack(black_box(x), f))))
+            })
         });
         g.bench_function("bitvec store_le", |b| {
-            b.iter(|| data.iter().for_each(|x| drop(black_box(bitvec_pack(black_box(x), f)))))
+            b.iter(|| {
+                data.iter()
+                    .for_each(|x| drop(black_box(bitvec_pack(black_box(x), f))))
+            })
         });
         g.bench_function("bits::unpack", |b| {
-            b.iter(|| packed.iter().for_each(|w| drop(black_box(bits::unpack(black_box(w), lanes, f)))))
+            b.iter(|| {
+                packed
+                    .iter()
+                    .for_each(|w| drop(black_box(bits::unpack(black_box(w), lanes, f))))
+            })
         });
         g.bench_function("bitvec load_le", |b| {
-            b.iter(|| packed.iter().for_each(|w| drop(black_box(bitvec_unpack(black_box(w), lanes, f)))))
+            b.iter(|| {
+                packed
+                    .iter()
+                    .for_each(|w| drop(black_box(bitvec_unpack(black_box(w), lanes, f))))
+            })
         });
         g.finish();
     }

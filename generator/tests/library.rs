@@ -11,7 +11,9 @@ use generator::library::MODULES;
 /// Registers exempt from the `_q` rule: memories inferred as RAM/ROM, the adder tree's
 /// per-level node arrays, and linear's stage-T bias (a register in the ROM branch, the
 /// FIFO output in the stream branch). docs/components.md lists the same exceptions.
-const NOT_Q: &[&str] = &["mem", "rom", "row_mem", "buf_mem", "st_mem", "node", "bias_t"];
+const NOT_Q: &[&str] = &[
+    "mem", "rom", "row_mem", "buf_mem", "st_mem", "node", "bias_t",
+];
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap()
@@ -159,13 +161,20 @@ fn every_sv_file_is_a_library_module() {
         let Some((_, src)) = entry else {
             panic!("{rel}: module {stem} is not in generator/src/library.rs");
         };
-        assert_eq!(*src, text, "{rel}: library.rs includes a different file for {stem}");
+        assert_eq!(
+            *src, text,
+            "{rel}: library.rs includes a different file for {stem}"
+        );
         assert!(
             text.contains(&format!("\nmodule {stem} ")),
             "{rel}: file name is not the module name"
         );
     }
-    assert_eq!(files.len(), MODULES.len(), "library.rs lists a module with no file");
+    assert_eq!(
+        files.len(),
+        MODULES.len(),
+        "library.rs lists a module with no file"
+    );
 }
 
 #[test]
@@ -176,8 +185,14 @@ fn library_files_follow_the_written_conventions() {
             text.starts_with("`default_nettype none\n"),
             "{module}: does not start with `default_nettype none"
         );
-        assert!(text.ends_with("`resetall\n"), "{module}: does not end with `resetall");
-        assert!(!text.contains("lint_off"), "{module}: lint pragma in the body");
+        assert!(
+            text.ends_with("`resetall\n"),
+            "{module}: does not end with `resetall"
+        );
+        assert!(
+            !text.contains("lint_off"),
+            "{module}: lint pragma in the body"
+        );
         for (n, line) in c.lines().enumerate() {
             let at = format!("{module}.sv line {}", n + 1);
             let t = line.trim();
@@ -194,7 +209,10 @@ fn library_files_follow_the_written_conventions() {
             }
             // The one reset form: synchronous, active high.
             for bad in ["posedge rst", "negedge", "rst_n", "always_latch"] {
-                assert!(!t.contains(bad), "{at}: `{bad}` (use the synchronous rst form)");
+                assert!(
+                    !t.contains(bad),
+                    "{at}: `{bad}` (use the synchronous rst form)"
+                );
             }
         }
         let toks = tokens(&c);

@@ -57,8 +57,13 @@ fn raw_codes(bits: u32, d: u32, signed: bool) -> impl Strategy<Value = i128> {
             };
             norm((hi << d) | low)
         }),
-        prop_oneof![Just(0u128), Just(1u128 << (bits - 1)), Just((1u128 << (bits - 1)) - 1), Just(u128::MAX)]
-            .prop_map(norm),
+        prop_oneof![
+            Just(0u128),
+            Just(1u128 << (bits - 1)),
+            Just((1u128 << (bits - 1)) - 1),
+            Just(u128::MAX)
+        ]
+        .prop_map(norm),
     ]
 }
 
@@ -84,16 +89,76 @@ macro_rules! convert_oracle {
     };
 }
 
-convert_oracle!(s16_8_to_s8_4, FixedI16<U8>, (16, 8, true), FixedI8<U4>, (8, 4, true));
-convert_oracle!(s16_8_to_s8_8, FixedI16<U8>, (16, 8, true), FixedI8<U8>, (8, 8, true));
-convert_oracle!(s8_4_to_s16_12, FixedI8<U4>, (8, 4, true), FixedI16<U12>, (16, 12, true));
-convert_oracle!(s16_8_to_s16_12, FixedI16<U8>, (16, 8, true), FixedI16<U12>, (16, 12, true));
-convert_oracle!(s32_16_to_s16_8, FixedI32<U16>, (32, 16, true), FixedI16<U8>, (16, 8, true));
-convert_oracle!(s64_24_to_s32_16, FixedI64<U24>, (64, 24, true), FixedI32<U16>, (32, 16, true));
-convert_oracle!(u16_8_to_u8_4, FixedU16<U8>, (16, 8, false), FixedU8<U4>, (8, 4, false));
-convert_oracle!(s16_8_to_u8_4, FixedI16<U8>, (16, 8, true), FixedU8<U4>, (8, 4, false));
-convert_oracle!(u16_8_to_s8_4, FixedU16<U8>, (16, 8, false), FixedI8<U4>, (8, 4, true));
-convert_oracle!(s32_16_to_s16_0, FixedI32<U16>, (32, 16, true), FixedI16<U0>, (16, 0, true));
+convert_oracle!(
+    s16_8_to_s8_4,
+    FixedI16<U8>,
+    (16, 8, true),
+    FixedI8<U4>,
+    (8, 4, true)
+);
+convert_oracle!(
+    s16_8_to_s8_8,
+    FixedI16<U8>,
+    (16, 8, true),
+    FixedI8<U8>,
+    (8, 8, true)
+);
+convert_oracle!(
+    s8_4_to_s16_12,
+    FixedI8<U4>,
+    (8, 4, true),
+    FixedI16<U12>,
+    (16, 12, true)
+);
+convert_oracle!(
+    s16_8_to_s16_12,
+    FixedI16<U8>,
+    (16, 8, true),
+    FixedI16<U12>,
+    (16, 12, true)
+);
+convert_oracle!(
+    s32_16_to_s16_8,
+    FixedI32<U16>,
+    (32, 16, true),
+    FixedI16<U8>,
+    (16, 8, true)
+);
+convert_oracle!(
+    s64_24_to_s32_16,
+    FixedI64<U24>,
+    (64, 24, true),
+    FixedI32<U16>,
+    (32, 16, true)
+);
+convert_oracle!(
+    u16_8_to_u8_4,
+    FixedU16<U8>,
+    (16, 8, false),
+    FixedU8<U4>,
+    (8, 4, false)
+);
+convert_oracle!(
+    s16_8_to_u8_4,
+    FixedI16<U8>,
+    (16, 8, true),
+    FixedU8<U4>,
+    (8, 4, false)
+);
+convert_oracle!(
+    u16_8_to_s8_4,
+    FixedU16<U8>,
+    (16, 8, false),
+    FixedI8<U4>,
+    (8, 4, true)
+);
+convert_oracle!(
+    s32_16_to_s16_0,
+    FixedI32<U16>,
+    (32, 16, true),
+    FixedI16<U0>,
+    (16, 0, true)
+);
 
 /// The four rounding modes `fixed` has, each with `SAT` and `WRAP`, dropping `d`
 /// fractional bits: `$mid` is the source's bits with `d` fractional bits and `$int`
@@ -129,7 +194,19 @@ macro_rules! round_oracle {
 round_oracle!(round_s16_8_to_s8_4, FixedI16<U4>, (16, 8, true), 4, i8);
 round_oracle!(round_s8_4_to_s8_0, FixedI8<U4>, (8, 4, true), 4, i8);
 round_oracle!(round_s32_16_to_s16_8, FixedI32<U8>, (32, 16, true), 8, i16);
-round_oracle!(round_s32_16_to_s16_0, FixedI32<U16>, (32, 16, true), 16, i16);
-round_oracle!(round_s64_32_to_s32_8, FixedI64<U24>, (64, 32, true), 24, i32);
+round_oracle!(
+    round_s32_16_to_s16_0,
+    FixedI32<U16>,
+    (32, 16, true),
+    16,
+    i16
+);
+round_oracle!(
+    round_s64_32_to_s32_8,
+    FixedI64<U24>,
+    (64, 32, true),
+    24,
+    i32
+);
 round_oracle!(round_u16_8_to_u8_5, FixedU16<U3>, (16, 8, false), 3, u8);
 round_oracle!(round_s16_6_to_s16_0, FixedI16<U6>, (16, 6, true), 6, i16);

@@ -892,8 +892,16 @@ mod tests {
         let norm = |v: &[f64]| v.iter().map(|x| x * x).sum::<f64>().sqrt();
         let cosine = dot / (norm(&out.data) * norm(&moved));
         assert!(cosine < 1.0 - 1e-6, "the move is visible: {cosine}");
-        assert!((c.cosine - cosine).abs() < 1e-12, "{} vs {cosine}", c.cosine);
-        assert!((c.max_abs_error - delta).abs() < 1e-12, "{}", c.max_abs_error);
+        assert!(
+            (c.cosine - cosine).abs() < 1e-12,
+            "{} vs {cosine}",
+            c.cosine
+        );
+        assert!(
+            (c.max_abs_error - delta).abs() < 1e-12,
+            "{}",
+            c.max_abs_error
+        );
         assert!((c.mean_abs_error - delta / 512.0).abs() < 1e-12);
     }
 }

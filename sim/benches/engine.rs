@@ -24,14 +24,25 @@ fn beat_counts(inst: &dyn Instance, rows: usize) -> BTreeMap<String, usize> {
     all.extend(inputs);
     inst.streams()
         .iter()
-        .map(|s| (s.name.clone(), inst.stream_beats(s, &all).expect("beats").len()))
+        .map(|s| {
+            (
+                s.name.clone(),
+                inst.stream_beats(s, &all).expect("beats").len(),
+            )
+        })
         .collect()
 }
 
 fn bench(c: &mut Criterion) {
     let linear = instance(
         "linear",
-        &["IN_SIZE=64", "OUT_SIZE=16", "IN_PARALLELISM=16", "OUT_PARALLELISM=4", "WEIGHTS_FROM_ROM=1"],
+        &[
+            "IN_SIZE=64",
+            "OUT_SIZE=16",
+            "IN_PARALLELISM=16",
+            "OUT_PARALLELISM=4",
+            "WEIGHTS_FROM_ROM=1",
+        ],
     );
     let lin_beats = beat_counts(&*linear, 1024);
     let fifo = instance("fifo", &["DEPTH=16"]);

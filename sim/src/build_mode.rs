@@ -14,8 +14,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::verilator::SimError;
 
@@ -62,9 +62,7 @@ impl BuildMode {
     /// A value other than auto, single or split.
     pub fn from_env() -> Result<Self, String> {
         match std::env::var("MASE_HW_VERILATOR_BUILD") {
-            Ok(v) => {
-                Self::parse(v.trim()).map_err(|e| format!("MASE_HW_VERILATOR_BUILD: {e}"))
-            }
+            Ok(v) => Self::parse(v.trim()).map_err(|e| format!("MASE_HW_VERILATOR_BUILD: {e}")),
             Err(_) => Ok(BuildMode::Auto),
         }
     }
@@ -197,7 +195,10 @@ mod tests {
             assert_eq!(BuildMode::parse(m.name()), Ok(m));
         }
         let e = BuildMode::parse("fast").unwrap_err();
-        assert!(e.contains("`fast`") && e.contains("auto, single or split"), "{e}");
+        assert!(
+            e.contains("`fast`") && e.contains("auto, single or split"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -15,7 +15,7 @@ pub mod tools;
 pub mod verilator;
 pub mod yosys;
 
+pub use build_mode::{BuildEvent, BuildMode};
 pub use icarus::{Icarus, IcarusError};
 pub use model::{Library, Model, PortDecl, PortDir};
-pub use build_mode::{BuildEvent, BuildMode};
 pub use verilator::{BuildInfo, BuildRequest, SimError, Verilator};

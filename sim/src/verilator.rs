@@ -519,7 +519,11 @@ impl Verilator {
             fs::write(&unit, all).map_err(io_err(&unit))?;
             self.report(&BuildEvent::Compiling { done: 0, total: 1 });
             let o = obj.join("mh_all.o");
-            run_logged(compile(&unit, &o), &dir.join("compile.log"), "compiling the model")?;
+            run_logged(
+                compile(&unit, &o),
+                &dir.join("compile.log"),
+                "compiling the model",
+            )?;
             self.report(&BuildEvent::Compiling { done: 1, total: 1 });
             units = vec![("mh_all.cpp".into(), cpp_bytes)];
             vec![o]
@@ -548,8 +552,11 @@ impl Verilator {
             link_secs: t2.elapsed().as_secs_f64(),
         };
         let p = dir.join("build.json");
-        fs::write(&p, serde_json::to_string_pretty(&info).unwrap_or_default() + "\n")
-            .map_err(io_err(&p))
+        fs::write(
+            &p,
+            serde_json::to_string_pretty(&info).unwrap_or_default() + "\n",
+        )
+        .map_err(io_err(&p))
     }
 }
 

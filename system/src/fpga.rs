@@ -66,11 +66,7 @@ pub fn slr_note(dev: &crate::SystemInstance, board: &Board) -> String {
          {dsp} DSPs, {mem} memory bits: {}. No pblocks are emitted.",
         board.slr,
         board.name,
-        if fits {
-            "fits one SLR"
-        } else {
-            "spans SLRs"
-        }
+        if fits { "fits one SLR" } else { "spans SLRs" }
     )
 }
 

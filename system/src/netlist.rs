@@ -472,7 +472,10 @@ impl NetBuilder {
             })?;
         let name = format!("{}_fork", legal_name(&port.tensor));
         let (tensor, shape) = (port.tensor.clone(), port.shape());
-        let idx = self.add(NetNode::inserted(name, &tensor, inst), vec![("data_in", port)])?;
+        let idx = self.add(
+            NetNode::inserted(name, &tensor, inst),
+            vec![("data_in", port)],
+        )?;
         (0..n)
             .map(|i| {
                 let mut p = self.port(idx, &format!("data_out_{i}"), &tensor, &shape)?;
@@ -566,7 +569,10 @@ impl NetBuilder {
             })?;
         let name = format!("{consumer}_{stream}_cast");
         let (tensor, shape) = (port.tensor.clone(), port.shape());
-        let idx = self.add(NetNode::inserted(name, source, inst), vec![("data_in", port)])?;
+        let idx = self.add(
+            NetNode::inserted(name, source, inst),
+            vec![("data_in", port)],
+        )?;
         self.port(idx, "data_out", &tensor, &shape)
     }
 
@@ -602,7 +608,10 @@ impl NetBuilder {
             .map_err(|_| lanes_error(&port))?;
         let name = format!("{consumer}_{stream}_resize");
         let (tensor, shape) = (port.tensor.clone(), port.shape());
-        let idx = self.add(NetNode::inserted(name, source, inst), vec![("data_in", port)])?;
+        let idx = self.add(
+            NetNode::inserted(name, source, inst),
+            vec![("data_in", port)],
+        )?;
         self.port(idx, "data_out", &tensor, &shape)
     }
 

@@ -223,7 +223,12 @@ pub fn split(
     // Fan-outs (nodes that move bits to several outputs: the inserted forks) follow
     // their consumers when those all sit on one later device.
     for (i, n) in net.nodes.iter().enumerate() {
-        let outputs = n.inst.streams().iter().filter(|s| s.direction == Dir::Output).count();
+        let outputs = n
+            .inst
+            .streams()
+            .iter()
+            .filter(|s| s.direction == Dir::Output)
+            .count();
         let fan_out = n.inst.behaviour().moves_bits && outputs > 1;
         if !fan_out {
             continue;
@@ -378,7 +383,11 @@ pub fn split(
                 .iter()
                 .position(|c| std::ptr::eq(*c, e))
                 .unwrap_or(0);
-            let suffix = if k == 0 { String::new() } else { format!("_{k}") };
+            let suffix = if k == 0 {
+                String::new()
+            } else {
+                format!("_{k}")
+            };
             subs[a].edges.push(Edge {
                 from: local(e.from),
                 to: Endpoint::TopOut,
@@ -858,7 +867,12 @@ impl Instance for MultiInstance {
         let mut v = vec![first[0].clone(), last[1].clone()];
         for s in &self.devices {
             // ROM tensors (`<instance>.<tensor>`), not a device's boundary streams.
-            v.extend(s.tensors().into_iter().skip(2).filter(|t| t.name.contains('.')));
+            v.extend(
+                s.tensors()
+                    .into_iter()
+                    .skip(2)
+                    .filter(|t| t.name.contains('.')),
+            );
         }
         v
     }

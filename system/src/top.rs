@@ -516,12 +516,7 @@ impl SystemInstance {
             };
             wired.push((s, wire));
         }
-        conns.extend(connect_streams(
-            m,
-            &format!("{}_", n.name),
-            wired,
-            true,
-        ));
+        conns.extend(connect_streams(m, &format!("{}_", n.name), wired, true));
         conns.extend(n.inst.tie_offs());
         for (port, width) in n.inst.unused_outputs() {
             let w = format!("{}_unused_{port}", n.name);
@@ -803,5 +798,4 @@ impl Instance for SystemInstance {
         }
         m
     }
-
 }

@@ -144,7 +144,10 @@ fn the_model_trace_holds_each_model_node_once_and_loading_keeps_the_marks() {
     let plan = system::map::resolve(&g, &cfg, &w, 0, 4).unwrap();
     let sys = SystemInstance::new(system::map_model(&g, &plan, &w).unwrap());
     let inserted = sys.net.nodes.iter().filter(|n| n.inserted).count();
-    assert!(inserted >= 4, "forks and FIFOs of two residuals: {inserted}");
+    assert!(
+        inserted >= 4,
+        "forks and FIFOs of two residuals: {inserted}"
+    );
     let (_, x): (Vec<Vec<f64>>, Tensor) = system::inputs::synthetic(&g, &sys, 5, 1).unwrap();
     let (trace, _) = sys
         .golden_run(&TensorMap::from([("data_in".to_string(), x)]))
@@ -159,7 +162,11 @@ fn the_model_trace_holds_each_model_node_once_and_loading_keeps_the_marks() {
     let mut sorted = traced.clone();
     sorted.sort();
     sorted.dedup();
-    assert_eq!(sorted.len(), traced.len(), "one entry per model node: {traced:?}");
+    assert_eq!(
+        sorted.len(),
+        traced.len(),
+        "one entry per model node: {traced:?}"
+    );
     let mut want = model.clone();
     want.sort();
     assert_eq!(sorted, want);
@@ -170,7 +177,11 @@ fn the_model_trace_holds_each_model_node_once_and_loading_keeps_the_marks() {
     std::fs::remove_dir_all(&dir).unwrap();
     let (back, _) = back.unwrap();
     let marks = |s: &SystemInstance| -> Vec<(String, bool)> {
-        s.net.nodes.iter().map(|n| (n.name.clone(), n.inserted)).collect()
+        s.net
+            .nodes
+            .iter()
+            .map(|n| (n.name.clone(), n.inserted))
+            .collect()
     };
     assert_eq!(marks(&back), marks(&sys));
 }

@@ -388,7 +388,9 @@ impl<'i> Dut<'i> {
             .collect();
         let boards = outs.into_iter().map(|o| o.board).collect();
         let ii_stream = self.inst.timing().ii_stream;
-        Ok(summarise(out, inputs, boards, cycles, timed_out, &ii_stream))
+        Ok(summarise(
+            out, inputs, boards, cycles, timed_out, &ii_stream,
+        ))
     }
 
     /// Binds every stream to its ports and beats, each side with its stall pattern
@@ -781,7 +783,10 @@ pub(crate) fn summarise(
     if let Some(f) = fires.filter(|f| f.len() >= 2) {
         out.interval = Some((f[f.len() - 1] - f[0]) as f64 / (f.len() - 1) as f64);
     }
-    out.observed = outs.iter().map(|o| (o.name.clone(), o.observed())).collect();
+    out.observed = outs
+        .iter()
+        .map(|o| (o.name.clone(), o.observed()))
+        .collect();
     out.handshakes = ins
         .into_iter()
         .map(|i| (i.name, i.fires))

@@ -425,6 +425,13 @@ fn replay(
         })
         .collect();
     let boards = outs.into_iter().map(|(_, _, b)| b).collect();
-    let out = cosim::summarise(out, inputs, boards, cycles, timeout, &inst.timing().ii_stream);
+    let out = cosim::summarise(
+        out,
+        inputs,
+        boards,
+        cycles,
+        timeout,
+        &inst.timing().ii_stream,
+    );
     Ok(out)
 }

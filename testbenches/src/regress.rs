@@ -332,7 +332,11 @@ impl BufferCheck {
     fn peak(out: &crate::cosim::RunOutcome, inst_inputs: &[&str]) -> u64 {
         let mut events: Vec<(u64, i64)> = Vec::new();
         for (name, fires) in &out.handshakes {
-            let step = if inst_inputs.contains(&name.as_str()) { 1 } else { -1 };
+            let step = if inst_inputs.contains(&name.as_str()) {
+                1
+            } else {
+                -1
+            };
             events.extend(fires.iter().map(|&c| (c, step)));
         }
         // Within one cycle both edges happen at once: apply the cycle's events together.

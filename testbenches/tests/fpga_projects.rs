@@ -50,7 +50,10 @@ fn generate_multi_stream(tag: &str) -> Result<PathBuf, system::SystemError> {
     let g = model::json::from_json(&example("bert-tiny.json")).unwrap();
     let names: Vec<String> = g.nodes.iter().map(|n| n.name.clone()).collect();
     let at = |s: &str| names.iter().position(|n| n.ends_with(s)).unwrap() + 1;
-    let (a, b) = (at("layer.0.intermediate.gelu"), at("layer.1.attention.self.key.heads"));
+    let (a, b) = (
+        at("layer.0.intermediate.gelu"),
+        at("layer.1.attention.self.key.heads"),
+    );
     let dev = |r: std::ops::Range<usize>| system::plan::DevicePart {
         board: "u250".into(),
         nodes: names[r].to_vec(),
@@ -90,7 +93,13 @@ fn every_device_script_passes_the_vivado_dry_run() {
     if !tclsh_or_skip() {
         return;
     }
-    for (board, devices) in [("u250", 2), ("u250", 3), ("u280", 2), ("vcu118", 3), ("mux", 3)] {
+    for (board, devices) in [
+        ("u250", 2),
+        ("u250", 3),
+        ("u280", 2),
+        ("vcu118", 3),
+        ("mux", 3),
+    ] {
         let dir = if board == "mux" {
             generate_multi_stream("okmux").unwrap()
         } else {

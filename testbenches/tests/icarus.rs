@@ -4,8 +4,8 @@
 //! perturbed expected beat must fail on Icarus at the same beat as on Verilator.
 
 use generator::rng::Rng;
-use testbenches::cosim::{Dut, Stall};
 use testbenches::backend::Runner as _;
+use testbenches::cosim::{Dut, Stall};
 use testbenches::icarus::IcarusDut;
 
 fn icarus_or_skip(test: &str) -> Option<sim::Icarus> {

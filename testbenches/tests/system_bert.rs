@@ -92,7 +92,11 @@ fn bert_tiny_default_config_is_close_to_float() {
         acc.max_abs_error,
         acc.max_abs_error / lsb
     );
-    assert!(1.0 - acc.cosine <= 5e-8, "1 - cosine {:.3e}", 1.0 - acc.cosine);
+    assert!(
+        1.0 - acc.cosine <= 5e-8,
+        "1 - cosine {:.3e}",
+        1.0 - acc.cosine
+    );
     assert!(
         acc.max_abs_error <= 6.0 * lsb,
         "max abs error {:.3e} is {:.2} output LSBs (> 6)",

@@ -19,7 +19,13 @@ use testbenches::fast::PatternStimulus;
 /// net and a cycle-stepped node per cut) under the stall pattern and seed of a
 /// Verilator run: every handshake of the top's `data_in` and `data_out` must be
 /// Verilator's.
-fn fast_equals_verilator(multi: &MultiInstance, items: usize, out: &RunOutcome, stall: Stall, seed: u64) {
+fn fast_equals_verilator(
+    multi: &MultiInstance,
+    items: usize,
+    out: &RunOutcome,
+    stall: Stall,
+    seed: u64,
+) {
     use sim::cycle::End;
     let mut net = sim::cycle::system::multi_net(multi, items).unwrap();
     let mut stim = PatternStimulus::new(&multi.streams(), stall, seed);
@@ -126,7 +132,10 @@ fn bert_tiny_on_three_devices_over_a_throttled_link_equals_the_single_device_out
 
 /// bert-tiny cut into two devices after model node `after` (`names[..=after]` on
 /// device 0): the graph, the single-device system and the split one.
-fn setup_cut(after: &str, link: LinkParams) -> (model::graph::Graph, SystemInstance, MultiInstance) {
+fn setup_cut(
+    after: &str,
+    link: LinkParams,
+) -> (model::graph::Graph, SystemInstance, MultiInstance) {
     let g = model::json::from_json(&example("bert-tiny.json")).unwrap();
     let w = Weights::synthetic(&g, 3);
     let cfg = QuantConfig::from_toml(&example("bert-tiny-q.toml")).unwrap();
@@ -170,7 +179,9 @@ fn bert_tiny_cut_inside_a_residual_block_equals_the_single_device_output() {
     assert_eq!(tensors.len(), 2, "{tensors:?}");
     assert!(
         tensors.iter().any(|t| t.ends_with("intermediate.gelu"))
-            && tensors.iter().any(|t| t.contains("attention.output.LayerNorm")),
+            && tensors
+                .iter()
+                .any(|t| t.contains("attention.output.LayerNorm")),
         "{tensors:?}"
     );
     let (_, x) = system::inputs::synthetic(&g, &single, 500, 2).unwrap();
@@ -178,7 +189,10 @@ fn bert_tiny_cut_inside_a_residual_block_equals_the_single_device_output() {
     inputs.insert("data_in".into(), x);
     let expected = single.golden(&inputs).unwrap();
     // The split system's own golden chain (devices with two boundary streams) agrees.
-    assert_eq!(multi.golden(&inputs).unwrap()["data_out"], expected["data_out"]);
+    assert_eq!(
+        multi.golden(&inputs).unwrap()["data_out"],
+        expected["data_out"]
+    );
     let dut = Dut::build(&v, &multi, false).unwrap();
     for (k, &stall) in Stall::ALL.iter().enumerate() {
         let out = dut
@@ -197,8 +211,14 @@ fn bert_tiny_cut_inside_a_residual_block_equals_the_single_device_output() {
         assert_eq!(out.beats_compared as usize, 2 * 8 * 64 / 4);
     }
     // The fast engine refuses a multiplexed cut rather than report a false deadlock.
-    let e = sim::cycle::system::multi_net(&multi, 2).err().unwrap().to_string();
-    assert!(e.contains("2 streams") && e.contains("single-stream cuts only"), "{e}");
+    let e = sim::cycle::system::multi_net(&multi, 2)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        e.contains("2 streams") && e.contains("single-stream cuts only"),
+        "{e}"
+    );
 }
 
 #[test]

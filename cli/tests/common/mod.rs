@@ -13,7 +13,10 @@ pub fn bin() -> &'static str {
 
 /// Runs `mase-hw args…` to completion.
 pub fn mase(args: &[&str]) -> Output {
-    Command::new(bin()).args(args).output().expect("run mase-hw")
+    Command::new(bin())
+        .args(args)
+        .output()
+        .expect("run mase-hw")
 }
 
 /// A fresh, empty temporary directory unique to this process and `name`.

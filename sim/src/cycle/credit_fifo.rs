@@ -7,12 +7,7 @@ use super::Io;
 /// Posts every output beat whose last block has issued (`last`: the issue cycle of
 /// each beat's last block) and whose predecessor has been taken; `pops` holds the pop
 /// cycle of every beat posted so far. Returns whether a beat was posted.
-pub(super) fn post_pops(
-    last: &[u64],
-    t: u64,
-    pops: &mut Vec<u64>,
-    io: &mut Io<'_>,
-) -> bool {
+pub(super) fn post_pops(last: &[u64], t: u64, pops: &mut Vec<u64>, io: &mut Io<'_>) -> bool {
     let mut progress = false;
     loop {
         let m = pops.len();

@@ -500,7 +500,11 @@ pub fn model_for(inst: &dyn Instance) -> Result<Box<dyn CycleModel>, CycleError>
             ))
         }
         "link" | "link_vc" => {
-            let k = if name == "link" { 1 } else { p.get_usize("CHANNELS") };
+            let k = if name == "link" {
+                1
+            } else {
+                p.get_usize("CHANNELS")
+            };
             let word = p.get_usize("WORD_WIDTH");
             let ch = link_vc::Channel {
                 beat_bits: p.get_usize("WIDTH") * p.get_usize("PARALLELISM"),
