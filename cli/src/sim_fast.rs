@@ -118,12 +118,42 @@ pub struct FastRun<'a> {
 /// Runs the items of `r.x` through the fast engine and prints the figures; returns the
 /// output tensor (data mode: the values the beats carried, checked bit for bit against
 /// the golden model; timing mode: the golden model's).
-pub fn run(sys: &SystemInstance, r: &FastRun<'_>) -> Result<Tensor> {
+///
+/// `multi`: the directory's split system (`gen --devices`); the engine then runs every
+/// device's net joined by cycle models of the links (`cycle::system::multi_net`), in
+/// timing mode only.
+pub fn run(
+    sys: &SystemInstance,
+    multi: Option<&system::split::MultiInstance>,
+    r: &FastRun<'_>,
+) -> Result<Tensor> {
     let (stall, seed, clock_mhz, report) = (r.stall, r.seed, r.clock_mhz, r.report);
     let items = r.x.shape.first().copied().unwrap_or(1);
-    let mut net = system_net(&sys.net, items).map_err(crate::user)?;
+    let mut net = match multi {
+        None => system_net(&sys.net, items).map_err(crate::user)?,
+        Some(m) => {
+            if matches!(r.mode, ModeArg::Data) {
+                return Err(crate::user(
+                    "--mode data: a multi-device directory runs in timing mode only (use --engine verilator for its values)",
+                ));
+            }
+            println!(
+                "fast: {} devices joined by link models (latency {} cycles, {} bits per cycle, {} credits)",
+                m.devices.len(),
+                m.link.latency,
+                m.link.bits_per_cycle,
+                m.link.credits
+            );
+            sim::cycle::system::multi_net(m, items)
+                .map_err(|e| crate::user(format!("--engine fast: {e}")))?
+        }
+    };
     let t0 = std::time::Instant::now();
-    let mut stim = PatternStimulus::new(&sys.streams(), stall, seed);
+    let boundary = match multi {
+        None => sys.streams(),
+        Some(m) => m.streams(),
+    };
+    let mut stim = PatternStimulus::new(&boundary, stall, seed);
     net.run(&mut stim)
         .map_err(|e| anyhow!("fast engine: {e}"))?;
     let secs = t0.elapsed().as_secs_f64();
@@ -188,7 +218,18 @@ pub fn run(sys: &SystemInstance, r: &FastRun<'_>) -> Result<Tensor> {
         println!("fast: bottleneck {} ({:.0}% busy)", b.name, 100.0 * b.busy);
     }
     // FIFO peaks: beats accepted minus beats emitted, at its worst cycle.
-    let peaks = sim::cycle::system::fifo_peaks(&sys.net, &net);
+    let peaks = match multi {
+        None => sim::cycle::system::fifo_peaks(&sys.net, &net),
+        Some(m) => {
+            let mut base = 0;
+            let mut v = Vec::new();
+            for d in &m.devices {
+                v.extend(sim::cycle::system::fifo_peaks_at(&d.net, &net, base));
+                base += d.net.nodes.len();
+            }
+            v
+        }
+    };
     for f in &peaks {
         println!("  fifo {:<w$} peak {} of {} beats", f.name, f.peak, f.depth);
     }

@@ -11,9 +11,7 @@ use anyhow::{Result, anyhow};
 use generator::{Instance, Tensor, TensorMap};
 
 use crate::CheckFailed;
-use crate::system_run::{
-    Figures, accuracy, check_min_cosine, float_model, verilator_of, verilator_stalled,
-};
+use crate::system_run::{Figures, accuracy, check_min_cosine, float_model, verilator_stalled};
 
 #[derive(clap::Args)]
 pub struct SimSystemArgs {
@@ -214,6 +212,11 @@ pub fn run(a: SimSystemArgs) -> Result<()> {
             y
         }
         (crate::Engine::Verilator, _) if a.dir.join("fpga/partition.json").is_file() => {
+            if a.report.is_some() {
+                return Err(crate::user(
+                    "--report: a multi-device directory's report comes from --engine fast (Verilator monitors single-device designs only)",
+                ));
+            }
             let multi = load_split(&a.dir)?;
             println!(
                 "{} devices joined by link models (latency {} cycles, {} bits per cycle, {} credits)",
@@ -222,7 +225,15 @@ pub fn run(a: SimSystemArgs) -> Result<()> {
                 multi.link.bits_per_cycle,
                 multi.link.credits
             );
-            let y = verilator_of(&multi, multi.rom_tensors(), &x, a.waves.as_deref())?.output;
+            let y = crate::system_run::verilator_of_stalls(
+                &multi,
+                multi.rom_tensors(),
+                &x,
+                a.waves.as_deref(),
+                a.stalls.into(),
+                a.seed,
+            )?
+            .output;
             // The split design's output against the whole model's golden output.
             let whole = sys
                 .golden(&TensorMap::from([("data_in".to_string(), x.clone())]))
@@ -243,8 +254,14 @@ pub fn run(a: SimSystemArgs) -> Result<()> {
             if !a.clock.is_finite() || a.clock <= 0.0 {
                 return Err(crate::user("--clock: MHZ must be positive"));
             }
+            let multi = if a.dir.join("fpga/partition.json").is_file() {
+                Some(load_split(&a.dir)?)
+            } else {
+                None
+            };
             crate::sim_fast::run(
                 &sys,
+                multi.as_ref(),
                 &crate::sim_fast::FastRun {
                     x: &x,
                     stall: a.stalls.into(),

@@ -351,6 +351,18 @@ pub fn verilator_of(
     verilator_of_stalled(sys, roms, x, waves, Stall::None, 1, None)
 }
 
+/// [`verilator_of`] under the stall pattern `stall` drawn from `seed`.
+pub fn verilator_of_stalls(
+    sys: &dyn Instance,
+    roms: TensorMap,
+    x: &Tensor,
+    waves: Option<&Path>,
+    stall: Stall,
+    seed: u64,
+) -> Result<Measured> {
+    verilator_of_stalled(sys, roms, x, waves, stall, seed, None)
+}
+
 fn verilator_of_stalled(
     sys: &dyn Instance,
     roms: TensorMap,

@@ -369,8 +369,15 @@ pub struct FifoPeak {
 /// ([`Netlist::fifos`]) in the finished run `run` (built by [`system_net`] from the same
 /// netlist), in netlist order.
 pub fn fifo_peaks(netlist: &Netlist, run: &Net) -> Vec<FifoPeak> {
+    fifo_peaks_at(netlist, run, 0)
+}
+
+/// [`fifo_peaks`] of a netlist whose nodes are `run`'s nodes from `base` on (one device
+/// of a [`multi_net`]).
+pub fn fifo_peaks_at(netlist: &Netlist, run: &Net, base: usize) -> Vec<FifoPeak> {
     let mut v = Vec::new();
     for (i, node) in netlist.nodes.iter().enumerate() {
+        let i = base + i;
         let instance = format!("u_{}", node.name);
         if !netlist.fifos.iter().any(|(f, _, _)| *f == instance) {
             continue;
