@@ -6,7 +6,8 @@
 //!
 //! The CLI composes this: `system` (the stitcher) does not depend on `sim`, and no
 //! external tool runs — generation still needs no simulator program. A multi-device
-//! design keeps the estimate (`source = "estimate"`): its links are not simulated here.
+//! design is simulated with its links (`multi_net`); one with a cut crossed by several
+//! streams keeps the estimate (`source = "estimate"`) and says why.
 
 use generator::Instance;
 use generator::emit::FileSet;
@@ -52,7 +53,7 @@ fn estimate(sys: &SystemInstance) -> Estimate {
     }
 }
 
-/// The estimate only (multi-device designs), with `note` saying why.
+/// The estimate only, with `note` saying why.
 pub fn estimated(sys: &SystemInstance, note: &str) -> Timing {
     Timing {
         source: "estimate",
@@ -69,6 +70,28 @@ pub fn estimated(sys: &SystemInstance, note: &str) -> Timing {
 /// a component without a cycle model leaves the estimate with a note.
 pub fn simulate(sys: &SystemInstance) -> Timing {
     let run = system_net(&sys.net, ITEMS).and_then(|mut n| {
+        n.run(&mut NoStalls)?;
+        Ok(n.summary(ITEMS))
+    });
+    match run {
+        Ok(s) => Timing {
+            source: "simulated",
+            items: Some(ITEMS),
+            latency_cycles: Some(s.latency_cycles),
+            first_in_to_last_out_cycles: Some(s.first_in_to_last_out_cycles),
+            cycles_per_item: s.cycles_per_item,
+            note: None,
+            estimate: estimate(sys),
+        },
+        Err(e) => estimated(sys, &format!("fast engine: {e}")),
+    }
+}
+
+/// [`simulate`] for a split design: every device's net joined by cycle models of the
+/// links (`multi_net`). A cut crossed by several streams is not simulated by the fast
+/// engine; it keeps the estimate with the reason.
+pub fn simulate_multi(sys: &SystemInstance, m: &system::split::MultiInstance) -> Timing {
+    let run = sim::cycle::system::multi_net(m, ITEMS).and_then(|mut n| {
         n.run(&mut NoStalls)?;
         Ok(n.summary(ITEMS))
     });

@@ -337,10 +337,7 @@ pub fn generate(a: GenArgs) -> Result<()> {
     let mut b = build(&a, &mut stages)?;
     let t_sim = std::time::Instant::now();
     let timing = match &b.multi {
-        Some(_) => crate::gen_timing::estimated(
-            &b.sys,
-            "multi-device design: gen does not simulate its links",
-        ),
+        Some((m, _, _)) => crate::gen_timing::simulate_multi(&b.sys, m),
         None => crate::gen_timing::simulate(&b.sys),
     };
     let sim_secs = t_sim.elapsed().as_secs_f64();
