@@ -69,29 +69,20 @@ pub fn estimated(sys: &SystemInstance, note: &str) -> Timing {
 /// Runs [`ITEMS`] items of `sys` through the fast engine with no stalls; a deadlock or
 /// a component without a cycle model leaves the estimate with a note.
 pub fn simulate(sys: &SystemInstance) -> Timing {
-    let run = system_net(&sys.net, ITEMS).and_then(|mut n| {
-        n.run(&mut NoStalls)?;
-        Ok(n.summary(ITEMS))
-    });
-    match run {
-        Ok(s) => Timing {
-            source: "simulated",
-            items: Some(ITEMS),
-            latency_cycles: Some(s.latency_cycles),
-            first_in_to_last_out_cycles: Some(s.first_in_to_last_out_cycles),
-            cycles_per_item: s.cycles_per_item,
-            note: None,
-            estimate: estimate(sys),
-        },
-        Err(e) => estimated(sys, &format!("fast engine: {e}")),
-    }
+    timing_of(sys, system_net(&sys.net, ITEMS))
 }
 
 /// [`simulate`] for a split design: every device's net joined by cycle models of the
 /// links (`multi_net`). A cut crossed by several streams is not simulated by the fast
 /// engine; it keeps the estimate with the reason.
 pub fn simulate_multi(sys: &SystemInstance, m: &system::split::MultiInstance) -> Timing {
-    let run = sim::cycle::system::multi_net(m, ITEMS).and_then(|mut n| {
+    timing_of(sys, sim::cycle::system::multi_net(m, ITEMS))
+}
+
+/// Runs `net` (built for [`ITEMS`] items) without stalls: the simulated timing, or the
+/// estimate of `sys` with the reason it could not be simulated.
+fn timing_of(sys: &SystemInstance, net: Result<sim::cycle::Net, sim::cycle::CycleError>) -> Timing {
+    let run = net.and_then(|mut n| {
         n.run(&mut NoStalls)?;
         Ok(n.summary(ITEMS))
     });

@@ -49,6 +49,22 @@ const PARAMS: &[ParamSpec] = &[
     ),
 ];
 
+/// `CREDITS` must hold the words one beat (`WIDTH` × `PARALLELISM` bits) splits into
+/// at `word_bits` bits a word: the rule `link` and `link_vc` share.
+pub(super) fn check_credits(component: &str, p: &Params, word_bits: usize) -> Result<(), GenError> {
+    let beat = p.get_usize("WIDTH") * p.get_usize("PARALLELISM");
+    let (_, split) = golden::link::pack_split(beat, word_bits);
+    if p.get_usize("CREDITS") < split {
+        return Err(rule(
+            component,
+            "CREDITS",
+            p,
+            format!("must hold the {split} words of one beat"),
+        ));
+    }
+    Ok(())
+}
+
 /// Cycles a word's credit takes to come back to the sender after the word was
 /// registered for sending, with one-way latency `latency` on both directions
 /// (forward delay, FIFO 2, pop to credit register 1, reverse delay, counter 1).
@@ -80,16 +96,7 @@ impl Component for Link {
                 format!("must not exceed WORD_WIDTH = {}", p.get("WORD_WIDTH")),
             ));
         }
-        let beat = p.get_usize("WIDTH") * p.get_usize("PARALLELISM");
-        let (_, split) = golden::link::pack_split(beat, p.get_usize("WORD_WIDTH"));
-        if p.get_usize("CREDITS") < split {
-            return Err(rule(
-                "link",
-                "CREDITS",
-                p,
-                format!("must hold the {split} words of one beat"),
-            ));
-        }
+        check_credits("link", p, p.get_usize("WORD_WIDTH"))?;
         Ok(Box::new(LinkInstance {
             params: p.clone(),
             format: bits_format(p),

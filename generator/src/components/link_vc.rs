@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 use golden::Format;
 
 use super::common::{PARALLELISM, WIDTH, bits_format, rule};
-use super::link::{credit_round_trip, frame_unframe};
+use super::link::{check_credits, credit_round_trip, frame_unframe};
 use crate::component::{Behaviour, Component, FirstOutput, Instance, StreamDef, TensorDef, Timing};
 use crate::error::GenError;
 use crate::params::{ParamSpec, Params};
@@ -97,16 +97,7 @@ impl Component for LinkVc {
                 format!("must leave 8 bits per channel word after the {tag}-bit channel tag"),
             ));
         }
-        let beat = p.get_usize("WIDTH") * p.get_usize("PARALLELISM");
-        let (_, split) = golden::link::pack_split(beat, word - tag);
-        if p.get_usize("CREDITS") < split {
-            return Err(rule(
-                "link_vc",
-                "CREDITS",
-                p,
-                format!("must hold the {split} words of one beat"),
-            ));
-        }
+        check_credits("link_vc", p, word - tag)?;
         Ok(Box::new(LinkVcInstance {
             params: p.clone(),
             format: bits_format(p),
